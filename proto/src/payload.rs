@@ -1,0 +1,138 @@
+//! The `data` element of a frame, kept as raw MessagePack bytes.
+
+use std::fmt;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{DataError, EncodeError};
+
+/// One encoded MessagePack value: the `data` of a frame, not yet decoded.
+///
+/// Decoding an envelope only checks that `data` is a well-formed value and
+/// slices it out of the frame without copying; encoding splices these bytes
+/// back in unchanged. Only a handler or a caller that wants the value turns
+/// it into a Rust type, with [`Payload::decode`] / [`Payload::encode`].
+///
+/// Structs travel as maps keyed by field name (what Python and JavaScript
+/// peers expect). Byte buffers travel as MessagePack `bin` when the field
+/// uses `serde_bytes` (`#[serde(with = "serde_bytes")]`, or
+/// [`serde_bytes::ByteBuf`]); a plain `Vec<u8>` is an array of integers.
+///
+/// ```
+/// use swill_proto::Payload;
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// struct User { id: u32, name: String }
+///
+/// let p = Payload::encode(&User { id: 7, name: "Ada".into() }).unwrap();
+/// assert_eq!(&p.as_bytes()[..4], &[0x82, 0xa2, b'i', b'd']); // a map, keyed by name
+/// let back: User = p.decode().unwrap();
+/// assert_eq!(back.name, "Ada");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Payload(Bytes);
+
+static NIL: [u8; 1] = [0xc0];
+
+impl Payload {
+    /// The nil value, what frames without data carry.
+    pub fn nil() -> Self {
+        Payload(Bytes::from_static(&NIL))
+    }
+
+    /// Wraps bytes that hold exactly one encoded value.
+    ///
+    /// The bytes are trusted, not checked: use this for bytes that came out
+    /// of an encoder. Frames decoded by this crate only ever produce
+    /// validated payloads.
+    pub fn from_encoded(bytes: impl Into<Bytes>) -> Self {
+        Payload(bytes.into())
+    }
+
+    /// Encodes a value (structs as maps keyed by field name).
+    pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Self, EncodeError> {
+        rmp_serde::to_vec_named(value)
+            .map(|v| Payload(v.into()))
+            .map_err(|e| EncodeError(e.to_string()))
+    }
+
+    /// Decodes the value into `T`, naming the path to the field at fault.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, DataError> {
+        let mut de = rmp_serde::Deserializer::from_read_ref(&self.0[..]);
+        match T::deserialize(&mut de) {
+            Ok(v) => Ok(v),
+            // rmp-serde reports type mismatches as raw markers ("wrong msgpack
+            // marker FixStr(3)"); decoding again through a dynamic value gives
+            // serde's own "invalid type: string, expected i64" and the path.
+            // Failures are rare, so the fast path stays fast.
+            Err(_) => self.decode_explained(),
+        }
+    }
+
+    fn decode_explained<T: DeserializeOwned>(&self) -> Result<T, DataError> {
+        serde_path_to_error::deserialize(self.to_value()?).map_err(|e| DataError {
+            path: match e.path().to_string() {
+                root if root == "." => String::new(),
+                path => path,
+            },
+            message: e.into_inner().to_string(),
+        })
+    }
+
+    /// Decodes into a dynamic MessagePack value.
+    pub fn to_value(&self) -> Result<rmpv::Value, DataError> {
+        rmpv::decode::read_value(&mut &self.0[..]).map_err(|e| DataError {
+            path: String::new(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Whether the payload is nil.
+    pub fn is_nil(&self) -> bool {
+        self.0[..] == NIL
+    }
+
+    /// The encoded bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The encoded bytes, without copying.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+
+    /// The encoded size in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always false: a payload holds one value, at least one byte.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Default for Payload {
+    fn default() -> Self {
+        Payload::nil()
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.to_value() {
+            Ok(v) => write!(f, "Payload({v})"),
+            Err(_) => write!(f, "Payload({:02x?})", &self.0[..]),
+        }
+    }
+}
+
+impl From<rmpv::Value> for Payload {
+    fn from(v: rmpv::Value) -> Self {
+        let mut out = Vec::new();
+        rmpv::encode::write_value(&mut out, &v).expect("writing to a Vec cannot fail");
+        Payload(out.into())
+    }
+}
