@@ -1,0 +1,47 @@
+//! The demo server: `cargo run -p swill-examples --bin demo [-- --listen ADDR]`.
+
+use std::process::ExitCode;
+
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "usage: demo [--listen ADDR]   (default 127.0.0.1:8000)";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+
+    let mut listen = "127.0.0.1:8000".to_owned();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--listen", Some(addr)) => listen = addr,
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+
+    let listener = match TcpListener::bind(&listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {listen}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or(listen);
+    println!("swill demo listening on ws://{addr}/ws");
+    match swill::serve(listener, swill_examples::demo::app()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

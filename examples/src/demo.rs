@@ -1,0 +1,124 @@
+//! The demo app: one handler of each call shape, metadata, errors and
+//! struct types. Other crates' tests rely on these handlers.
+//!
+//! Run with: `cargo run -p swill-examples --bin demo`
+
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use swill::{AnyValue, App, Code, Error, JsonSchema, Request, StreamingRequest};
+
+/// Adds two numbers.
+#[swill::rpc]
+pub async fn add(req: Request<(i64, i64)>) -> Result<i64, Error> {
+    let (a, b) = req.data;
+    a.checked_add(b)
+        .ok_or_else(|| Error::bad_request("the sum overflows a 64-bit integer"))
+}
+
+/// Streams the integers from 0 to n - 1.
+#[swill::rpc]
+pub async fn count(req: Request<u64>) -> impl Stream<Item = Result<u64, Error>> {
+    futures::stream::iter((0..req.data).map(Ok))
+}
+
+/// Sums a stream of integers.
+#[swill::rpc]
+pub async fn total(mut req: StreamingRequest<i64>) -> Result<i64, Error> {
+    let mut sum: i64 = 0;
+    while let Some(n) = req.next().await {
+        sum = sum
+            .checked_add(n)
+            .ok_or_else(|| Error::bad_request("the sum overflows a 64-bit integer"))?;
+    }
+    Ok(sum)
+}
+
+/// Upper-cases each string of a stream, as it arrives.
+#[swill::rpc]
+pub async fn upper(req: StreamingRequest<String>) -> impl Stream<Item = Result<String, Error>> {
+    req.map(|s| Ok(s.to_uppercase()))
+}
+
+/// Returns its data; copies the request metadata into the leading and the
+/// trailing metadata.
+#[swill::rpc]
+pub async fn echo_meta(req: Request<AnyValue>) -> Result<AnyValue, Error> {
+    req.ctx.set_leading_metadata(req.metadata().clone());
+    req.ctx.set_trailing_metadata(req.metadata().clone());
+    Ok(req.data)
+}
+
+/// What `fail` should fail with.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Failure {
+    /// The error code to answer with.
+    pub code: i64,
+    /// The error message.
+    pub message: String,
+}
+
+/// Fails with the given code and message.
+#[swill::rpc]
+pub async fn fail(req: Request<Failure>) -> Result<(), Error> {
+    Err(Error::new(req.data.code, req.data.message))
+}
+
+/// Sleeps for the given number of milliseconds, then answers "done".
+#[swill::rpc]
+pub async fn sleep(req: Request<u64>) -> Result<String, Error> {
+    tokio::time::sleep(Duration::from_millis(req.data)).await;
+    Ok("done".to_owned())
+}
+
+/// Which user to fetch.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UserId {
+    /// The user's id.
+    pub id: u64,
+}
+
+/// A user of the demo's directory.
+#[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+pub struct User {
+    /// The user's id.
+    pub id: u64,
+    /// Their name.
+    pub name: String,
+    /// Their email address.
+    pub email: String,
+}
+
+const USERS: [(u64, &str, &str); 2] = [
+    (1, "Ada Lovelace", "ada@example.com"),
+    (2, "Grace Hopper", "grace@example.com"),
+];
+
+/// Fetches a user by id.
+#[swill::rpc(name = "users.get")]
+pub async fn get_user(req: Request<UserId>) -> Result<User, Error> {
+    let id = req.data.id;
+    USERS
+        .iter()
+        .find(|(uid, ..)| *uid == id)
+        .map(|(id, name, email)| User {
+            id: *id,
+            name: (*name).to_owned(),
+            email: (*email).to_owned(),
+        })
+        .ok_or_else(|| Error::new(Code::NOT_FOUND, format!("no user with id {id}")))
+}
+
+/// The demo app, with every handler above.
+pub fn app() -> App {
+    App::new()
+        .handle(add)
+        .handle(count)
+        .handle(total)
+        .handle(upper)
+        .handle(echo_meta)
+        .handle(fail)
+        .handle(sleep)
+        .handle(get_user)
+}

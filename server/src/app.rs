@@ -1,0 +1,208 @@
+//! The application: the registered handlers and their settings.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use swill_proto::{MessageDesc, RpcDescription};
+
+use crate::handler::{self, BoxedHandler, Handler};
+use crate::introspect;
+use crate::schema::Side;
+
+/// A swill application: a set of handlers, each under an rpc name.
+///
+/// ```no_run
+/// use swill::{App, Error, Request};
+///
+/// /// Adds two numbers.
+/// #[swill::rpc]
+/// async fn add(req: Request<(i64, i64)>) -> Result<i64, Error> {
+///     Ok(req.data.0 + req.data.1)
+/// }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let app = App::new()
+///     .handle(add)
+///     .handle_as("users.count", |_req: Request<()>| async { Ok::<_, Error>(3u64) });
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+/// swill::serve(listener, app).await
+/// # }
+/// ```
+///
+/// Handlers are listed by `swill.introspect` in registration order.
+pub struct App {
+    routes: Vec<Route>,
+    introspection: bool,
+    pub(crate) config: Config,
+}
+
+/// Settings of the server side of a connection.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    /// The path the WebSocket upgrade is served on.
+    pub(crate) path: String,
+    /// The most requests open at once on one connection; past it, ERROR 429.
+    pub(crate) max_requests_per_connection: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: "/ws".to_owned(),
+            max_requests_per_connection: 1024,
+        }
+    }
+}
+
+/// One registered rpc.
+pub(crate) struct Route {
+    pub(crate) name: Arc<str>,
+    pub(crate) description: Option<String>,
+    pub(crate) handler: BoxedHandler,
+    pub(crate) request: Side,
+    pub(crate) response: Side,
+}
+
+/// Implemented by the marker types `#[swill::rpc]` generates, so that
+/// `App::handle(add)` registers `add` under its name, with its docs.
+pub trait Rpc {
+    /// Adds this rpc to the app.
+    fn register(self, app: App) -> App;
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+impl App {
+    /// An app with no handlers, serving on `/ws`, introspection on.
+    pub fn new() -> Self {
+        App {
+            routes: Vec::new(),
+            introspection: true,
+            config: Config::default(),
+        }
+    }
+
+    /// Registers a function marked `#[swill::rpc]`, under its name.
+    pub fn handle<R: Rpc>(self, rpc: R) -> Self {
+        rpc.register(self)
+    }
+
+    /// Registers any handler (an async fn or closure) under an explicit
+    /// name; dotted names such as `users.get` are fine.
+    ///
+    /// # Panics
+    ///
+    /// When the name is taken, empty, or starts with `swill.` (reserved for
+    /// the built-ins): a programming error, caught at startup.
+    pub fn handle_as<H: Handler<M>, M>(self, name: &str, handler: H) -> Self {
+        self.handle_described(name, None, handler)
+    }
+
+    /// Registers a handler with a description. Used by `#[swill::rpc]`.
+    #[doc(hidden)]
+    pub fn handle_described<H: Handler<M>, M>(
+        mut self,
+        name: &str,
+        description: Option<&str>,
+        handler: H,
+    ) -> Self {
+        assert!(!name.is_empty(), "an rpc name cannot be empty");
+        assert!(
+            !name.starts_with("swill."),
+            "`{name}`: rpc names starting with `swill.` are reserved"
+        );
+        assert!(
+            self.routes.iter().all(|r| &*r.name != name),
+            "`{name}` is registered twice"
+        );
+        let (request, response) = H::describe();
+        self.routes.push(Route {
+            name: name.into(),
+            description: description.map(str::to_owned),
+            handler: handler::boxed(handler),
+            request,
+            response,
+        });
+        self
+    }
+
+    /// Turns `swill.introspect` on (the default) or off; off, it answers
+    /// 404 like any unknown rpc.
+    pub fn introspection(mut self, enabled: bool) -> Self {
+        self.introspection = enabled;
+        self
+    }
+
+    /// Serves the WebSocket upgrade on `path` instead of `/ws`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.config.path = path.into();
+        self
+    }
+
+    /// Caps the requests open at once on one connection (default 1024);
+    /// a request past the cap is answered with ERROR 429.
+    pub fn max_requests_per_connection(mut self, max: usize) -> Self {
+        self.config.max_requests_per_connection = max;
+        self
+    }
+
+    /// The descriptions `swill.introspect` streams, in registration order.
+    pub fn descriptions(&self) -> Vec<RpcDescription> {
+        self.routes.iter().map(describe).collect()
+    }
+
+    /// Freezes the app into the form connections share.
+    pub(crate) fn into_router(self) -> Arc<Router> {
+        let mut routes = self.routes;
+        if self.introspection {
+            let items = routes.iter().map(describe).collect();
+            routes.push(introspect::route(items));
+        }
+        let index = routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.clone(), i))
+            .collect();
+        Arc::new(Router {
+            routes,
+            index,
+            config: self.config,
+        })
+    }
+}
+
+fn describe(route: &Route) -> RpcDescription {
+    RpcDescription {
+        name: route.name.to_string(),
+        request: MessageDesc {
+            streams: route.request.streams,
+            ty: route.request.type_desc(),
+        },
+        response: MessageDesc {
+            streams: route.response.streams,
+            ty: route.response.type_desc(),
+        },
+        description: route.description.clone(),
+        request_schema: Some(route.request.schema.clone()),
+        response_schema: Some(route.response.schema.clone()),
+    }
+}
+
+/// The frozen app: routes by index and by name.
+pub(crate) struct Router {
+    routes: Vec<Route>,
+    index: HashMap<Arc<str>, usize>,
+    pub(crate) config: Config,
+}
+
+impl Router {
+    /// The route registered under `rpc`, with its index.
+    pub(crate) fn find(&self, rpc: &str) -> Option<(usize, &Route)> {
+        let i = *self.index.get(rpc)?;
+        Some((i, &self.routes[i]))
+    }
+}

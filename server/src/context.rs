@@ -1,0 +1,183 @@
+//! The per-call context: who called, with what metadata, and the response
+//! metadata the handler sets.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use http::Extensions;
+use swill_proto::{Metadata, ResponseFrame, Seq};
+
+use crate::info::ConnectionInfo;
+use crate::outbox::Outbox;
+
+/// Everything about one call except its data: the request metadata, the
+/// connection, values attached by hooks, and the response metadata.
+///
+/// It is cheap to clone: clone it into a response stream to set trailing
+/// metadata once the stream is done.
+///
+/// ```
+/// use futures::Stream;
+/// use swill::{Error, Metadata, Request};
+///
+/// async fn count(req: Request<u32>) -> impl Stream<Item = Result<u32, Error>> {
+///     let ctx = req.ctx.clone();
+///     ctx.set_leading_metadata(Metadata::from([("unit", "items")]));
+///     async_stream::stream! {
+///         for i in 0..req.data {
+///             yield Ok(i);
+///         }
+///         ctx.set_trailing_metadata(Metadata::from([("total", req.data)]));
+///     }
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Context(Arc<Inner>);
+
+struct Inner {
+    rpc: Arc<str>,
+    seq: Seq,
+    metadata: Metadata,
+    connection: Arc<ConnectionInfo>,
+    extensions: Extensions,
+    response: Mutex<ResponseMeta>,
+    outbox: Outbox,
+    finished: AtomicBool,
+}
+
+#[derive(Default)]
+struct ResponseMeta {
+    leading: Option<Metadata>,
+    leading_sent: bool,
+    trailing: Option<Metadata>,
+}
+
+impl Context {
+    pub(crate) fn new(
+        rpc: Arc<str>,
+        seq: Seq,
+        metadata: Metadata,
+        connection: Arc<ConnectionInfo>,
+        extensions: Extensions,
+        outbox: Outbox,
+    ) -> Self {
+        Context(Arc::new(Inner {
+            rpc,
+            seq,
+            metadata,
+            connection,
+            extensions,
+            response: Mutex::default(),
+            outbox,
+            finished: AtomicBool::new(false),
+        }))
+    }
+
+    /// The rpc name the client called.
+    pub fn rpc(&self) -> &str {
+        &self.0.rpc
+    }
+
+    /// The request's seq.
+    pub fn seq(&self) -> Seq {
+        self.0.seq
+    }
+
+    /// The request metadata (empty when the client sent none).
+    pub fn metadata(&self) -> &Metadata {
+        &self.0.metadata
+    }
+
+    /// The connection the request arrived on.
+    pub fn connection(&self) -> &ConnectionInfo {
+        &self.0.connection
+    }
+
+    /// Typed values attached by hooks, such as the authenticated user.
+    pub fn extensions(&self) -> &Extensions {
+        &self.0.extensions
+    }
+
+    /// Sets the leading metadata, carried on the first response frame.
+    ///
+    /// Returns false, and changes nothing, once leading metadata has gone
+    /// out: the protocol allows it once per request.
+    pub fn set_leading_metadata(&self, metadata: Metadata) -> bool {
+        let mut meta = self.meta();
+        if meta.leading_sent {
+            return false;
+        }
+        meta.leading = Some(metadata);
+        true
+    }
+
+    /// Sends leading metadata at once, as a METADATA frame, before any
+    /// message: for a client that wants it before the first item is ready.
+    ///
+    /// Returns false if leading metadata already went out or the connection
+    /// is gone.
+    pub async fn send_leading_metadata(&self, metadata: Metadata) -> bool {
+        {
+            let mut meta = self.meta();
+            if meta.leading_sent {
+                return false;
+            }
+            meta.leading_sent = true;
+            meta.leading = None;
+        }
+        let frame = ResponseFrame::metadata(self.0.seq, metadata);
+        self.0.outbox.send(frame).await
+    }
+
+    /// Sets the trailing metadata, carried on the final frame (the unary
+    /// answer or END_OF_STREAM; an ERROR carries none).
+    pub fn set_trailing_metadata(&self, metadata: Metadata) {
+        self.meta().trailing = Some(metadata);
+    }
+
+    /// The leading metadata for the frame about to go out, if it has not
+    /// gone out yet. Called once per outgoing frame.
+    pub(crate) fn take_leading(&self) -> Option<Metadata> {
+        let mut meta = self.meta();
+        if meta.leading_sent {
+            return None;
+        }
+        meta.leading_sent = true;
+        meta.leading.take()
+    }
+
+    pub(crate) fn take_trailing(&self) -> Option<Metadata> {
+        self.meta().trailing.take()
+    }
+
+    /// Marks the call as answered, just before its terminal frame is sent,
+    /// so that the connection treats a reuse of its (rpc, seq) as a new call.
+    pub(crate) fn mark_finished(&self) {
+        self.0.finished.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.0.finished.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn outbox(&self) -> &Outbox {
+        &self.0.outbox
+    }
+
+    fn meta(&self) -> MutexGuard<'_, ResponseMeta> {
+        // The lock is never held across an await or user code, so poisoning
+        // can only come from a panic inside this file; the data stays valid.
+        self.0.response.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("rpc", &self.0.rpc)
+            .field("seq", &self.0.seq)
+            .field("metadata", &self.0.metadata)
+            .field("connection", &self.0.connection.id())
+            .finish()
+    }
+}

@@ -1,0 +1,83 @@
+//! What a handler can know about the connection its request came on.
+
+use std::net::SocketAddr;
+
+use http::HeaderMap;
+
+/// The WebSocket connection a request arrived on, as it was upgraded.
+///
+/// Shared by every request of the connection; hooks (see the guide) can
+/// read it too. Headers, query and cookies are those of the HTTP upgrade
+/// request: where browsers put credentials, since they cannot set headers on
+/// a WebSocket.
+#[derive(Debug)]
+pub struct ConnectionInfo {
+    id: u64,
+    remote_addr: Option<SocketAddr>,
+    uri: http::Uri,
+    headers: HeaderMap,
+    subprotocol: Option<String>,
+}
+
+impl ConnectionInfo {
+    pub(crate) fn new(
+        id: u64,
+        remote_addr: Option<SocketAddr>,
+        uri: http::Uri,
+        headers: HeaderMap,
+        subprotocol: Option<String>,
+    ) -> Self {
+        ConnectionInfo {
+            id,
+            remote_addr,
+            uri,
+            headers,
+            subprotocol,
+        }
+    }
+
+    /// A number unique to this connection within the process.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The peer's address, when the transport has one.
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.remote_addr
+    }
+
+    /// The path and query the client upgraded on.
+    pub fn uri(&self) -> &http::Uri {
+        &self.uri
+    }
+
+    /// The headers of the upgrade request.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The negotiated subprotocol: `swill.v1`, the legacy `swill/1`, or none.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.subprotocol.as_deref()
+    }
+
+    /// The value of a query parameter of the upgrade URL, percent-decoded.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let query = self.uri.query()?;
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// The value of a cookie sent with the upgrade request.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|h| h.to_str().ok())
+            .flat_map(|h| h.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    }
+}

@@ -1,0 +1,85 @@
+//! RPC over WebSocket with MessagePack: plain async functions become a
+//! [Swill v1](https://pypi.org/project/swill/) server that Python Swill
+//! peers, our Rust client and our TypeScript client all speak to.
+//!
+//! ```no_run
+//! use futures::Stream;
+//! use swill::{App, Error, Request, StreamingRequest};
+//!
+//! /// Adds two numbers.
+//! #[swill::rpc]
+//! async fn add(req: Request<(i64, i64)>) -> Result<i64, Error> {
+//!     Ok(req.data.0 + req.data.1)
+//! }
+//!
+//! /// Counts from 0 to n - 1.
+//! #[swill::rpc]
+//! async fn count(req: Request<u32>) -> impl Stream<Item = Result<u32, Error>> {
+//!     futures::stream::iter((0..req.data).map(Ok))
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let app = App::new().handle(add).handle(count);
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//!     swill::serve(listener, app).await
+//! }
+//! ```
+//!
+//! - A handler's argument decides whether the request streams:
+//!   [`Request<T>`] holds one message, [`StreamingRequest<T>`] is a stream.
+//! - Its return type decides whether the response streams: a value (or
+//!   `Result<T, Error>`) is one message, a `Stream` of `Result<T, Error>` is
+//!   many. See [`IntoReply`].
+//! - Message types are `serde` types that also derive
+//!   [`JsonSchema`](schemars::JsonSchema), which `swill.introspect` uses to
+//!   describe them.
+//! - Errors are [`Error`]s with a [`Code`]; a panic becomes a 500 for that
+//!   call alone.
+//! - [`Context`] carries the request metadata, the connection, and the
+//!   leading and trailing metadata of the answer.
+//!
+//! The guide (`docs/guide.md`) walks through each call shape.
+
+mod any;
+mod app;
+mod call;
+mod connection;
+mod context;
+mod error;
+mod handler;
+mod info;
+mod introspect;
+mod outbox;
+mod reply;
+mod request;
+mod schema;
+mod serve;
+mod upgrade;
+
+pub use any::AnyValue;
+pub use app::{App, Rpc};
+pub use context::Context;
+pub use error::Error;
+pub use handler::Handler;
+pub use info::ConnectionInfo;
+pub use reply::IntoReply;
+pub use request::{FromCall, Request, StreamingRequest};
+pub use serve::serve;
+pub use swill_macros::rpc;
+pub use swill_proto::{Code, Metadata, Value};
+pub use upgrade::SUBPROTOCOLS;
+
+/// Re-exported: message types derive `schemars::JsonSchema`.
+pub use schemars;
+/// Re-exported: derive it on message types.
+pub use schemars::JsonSchema;
+/// The wire crate, for frames and raw payloads.
+pub use swill_proto as proto;
+
+#[doc(hidden)]
+pub use reply::Reply;
+#[doc(hidden)]
+pub use request::CallInput;
+#[doc(hidden)]
+pub use schema::Side;

@@ -1,0 +1,183 @@
+//! What a handler receives: [`Request`] for one message, [`StreamingRequest`]
+//! for a stream of them.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll, ready};
+
+use futures::Stream;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use swill_proto::{Metadata, Payload};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::context::Context;
+use crate::error::Error;
+use crate::schema::Side;
+
+/// A request carrying exactly one message, decoded into `T`.
+///
+/// ```
+/// use swill::{Error, Request};
+/// /// Adds two numbers.
+/// #[swill::rpc]
+/// async fn add(req: Request<(i64, i64)>) -> Result<i64, Error> {
+///     Ok(req.data.0 + req.data.1)
+/// }
+/// ```
+///
+/// Data that does not fit `T` never reaches the handler: the client gets
+/// ERROR 400 with a message naming the expected type and the field at fault.
+#[derive(Debug)]
+pub struct Request<T> {
+    /// The decoded message.
+    pub data: T,
+    /// Metadata, connection, extensions; response metadata setters.
+    pub ctx: Context,
+}
+
+impl<T> Request<T> {
+    /// The request metadata.
+    pub fn metadata(&self) -> &Metadata {
+        self.ctx.metadata()
+    }
+}
+
+/// A request carrying a stream of messages, each decoded into `T`; the stream
+/// ends when the client sends END_OF_STREAM.
+///
+/// ```
+/// use futures::StreamExt;
+/// use swill::{Error, StreamingRequest};
+/// /// Sums a stream of integers.
+/// #[swill::rpc]
+/// async fn total(mut req: StreamingRequest<i64>) -> Result<i64, Error> {
+///     let mut sum = 0;
+///     while let Some(n) = req.next().await {
+///         sum += n;
+///     }
+///     Ok(sum)
+/// }
+/// ```
+///
+/// A message that does not fit `T` ends the call with ERROR 400; the handler
+/// is dropped and never sees it. If the handler stops reading, the client's
+/// messages wait in a small per-call buffer and then hold up the connection's
+/// reading (TCP backpressure), so bounded memory never depends on the handler.
+pub struct StreamingRequest<T> {
+    /// Metadata, connection, extensions; response metadata setters.
+    pub ctx: Context,
+    inbound: mpsc::Receiver<Payload>,
+    fail: Option<oneshot::Sender<Error>>,
+    _type: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> StreamingRequest<T> {
+    /// The request metadata.
+    pub fn metadata(&self) -> &Metadata {
+        self.ctx.metadata()
+    }
+}
+
+impl<T: DeserializeOwned + JsonSchema> Stream for StreamingRequest<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        if this.fail.is_none() {
+            // A bad message was reported; the call is being torn down.
+            return Poll::Pending;
+        }
+        match ready!(this.inbound.poll_recv(cx)) {
+            None => Poll::Ready(None),
+            Some(payload) => match payload.decode::<T>() {
+                Ok(item) => Poll::Ready(Some(item)),
+                Err(e) => {
+                    let expected = crate::schema::type_label::<T>();
+                    let error = Error::bad_data(this.ctx.rpc(), &expected, &e);
+                    if let Some(fail) = this.fail.take() {
+                        let _ = fail.send(error);
+                    }
+                    Poll::Pending
+                }
+            },
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for StreamingRequest<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamingRequest")
+            .field("ctx", &self.ctx)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The raw material of a call, handed to [`FromCall`]. Internal.
+#[doc(hidden)]
+pub struct CallInput {
+    pub(crate) ctx: Context,
+    pub(crate) inbound: mpsc::Receiver<Payload>,
+    pub(crate) fail: oneshot::Sender<Error>,
+}
+
+/// A handler argument: [`Request<T>`] or [`StreamingRequest<T>`].
+///
+/// The argument's type decides whether the rpc's request side streams.
+pub trait FromCall<M>: Sized + Send + 'static {
+    /// Builds the argument from the call's first message or its stream.
+    #[doc(hidden)]
+    fn from_call(input: CallInput) -> impl Future<Output = Result<Self, Error>> + Send;
+
+    /// Whether the request streams, and the schema of one message.
+    #[doc(hidden)]
+    fn describe() -> Side;
+}
+
+#[doc(hidden)]
+pub struct OneMessage;
+#[doc(hidden)]
+pub struct ManyMessages;
+
+impl<T> FromCall<OneMessage> for Request<T>
+where
+    T: DeserializeOwned + JsonSchema + Send + 'static,
+{
+    async fn from_call(mut input: CallInput) -> Result<Self, Error> {
+        let Some(payload) = input.inbound.recv().await else {
+            return Err(Error::bad_request(format!(
+                "`{}` takes one message, and the request ended without one",
+                input.ctx.rpc()
+            )));
+        };
+        let data = payload
+            .decode::<T>()
+            .map_err(|e| Error::bad_data(input.ctx.rpc(), &crate::schema::type_label::<T>(), &e))?;
+        Ok(Request {
+            data,
+            ctx: input.ctx,
+        })
+    }
+
+    fn describe() -> Side {
+        Side::of::<T>(false)
+    }
+}
+
+impl<T> FromCall<ManyMessages> for StreamingRequest<T>
+where
+    T: DeserializeOwned + JsonSchema + Send + 'static,
+{
+    async fn from_call(input: CallInput) -> Result<Self, Error> {
+        Ok(StreamingRequest {
+            ctx: input.ctx,
+            inbound: input.inbound,
+            fail: Some(input.fail),
+            _type: std::marker::PhantomData,
+        })
+    }
+
+    fn describe() -> Side {
+        Side::of::<T>(true)
+    }
+}

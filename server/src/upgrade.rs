@@ -1,0 +1,203 @@
+//! The HTTP side: checking an upgrade request, choosing the subprotocol,
+//! answering 101 and handing the upgraded socket to a connection.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::Full;
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::Role;
+
+use crate::app::Router;
+use crate::connection;
+use crate::info::ConnectionInfo;
+
+/// The subprotocol tokens we speak, in no order of preference: the client's
+/// order decides. `swill.v1` is a valid RFC 6455 token, usable from browsers;
+/// `swill/1` is the original's, accepted for its clients.
+pub const SUBPROTOCOLS: [&str; 2] = ["swill.v1", "swill/1"];
+
+/// The body of every response this module writes.
+pub(crate) type Body = Full<Bytes>;
+
+static NEXT_CONNECTION_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Answers an HTTP request: 101 and a new connection for a valid WebSocket
+/// upgrade on the app's path, a plain error status for anything else.
+pub(crate) fn respond<B>(
+    router: &Arc<Router>,
+    mut req: Request<B>,
+    remote_addr: Option<SocketAddr>,
+) -> Response<Body> {
+    if req.uri().path() != router.config.path {
+        return plain(StatusCode::NOT_FOUND, "not found");
+    }
+    let protocol = match check(&req) {
+        Ok(protocol) => protocol,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let key = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_KEY)
+        .map(HeaderValue::as_bytes);
+    let accept = derive_accept_key(key.unwrap_or_default());
+
+    let info = Arc::new(ConnectionInfo::new(
+        NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed),
+        remote_addr,
+        req.uri().clone(),
+        req.headers().clone(),
+        protocol.map(str::to_owned),
+    ));
+    let on_upgrade = hyper::upgrade::on(&mut req);
+    let router = router.clone();
+    tokio::spawn(async move {
+        match on_upgrade.await {
+            Ok(upgraded) => {
+                let ws = WebSocketStream::from_raw_socket(
+                    TokioIo::new(upgraded),
+                    Role::Server,
+                    Some(Default::default()),
+                )
+                .await;
+                connection::run(ws, router, info).await;
+            }
+            Err(e) => tracing::debug!(error = %e, "the upgrade did not complete"),
+        }
+    });
+
+    let mut response = Response::new(Body::default());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(accept) = HeaderValue::from_str(&accept) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    if let Some(protocol) = protocol {
+        headers.insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static(protocol),
+        );
+    }
+    response
+}
+
+/// Why an HTTP request was not upgraded: sent as a plain-text response.
+struct Refusal {
+    status: StatusCode,
+    reason: &'static str,
+    /// A header that tells the client what would have worked.
+    hint: Option<(header::HeaderName, &'static str)>,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, reason: &'static str) -> Self {
+        Refusal {
+            status,
+            reason,
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, name: header::HeaderName, value: &'static str) -> Self {
+        self.hint = Some((name, value));
+        self
+    }
+
+    fn into_response(self) -> Response<Body> {
+        let mut response = plain(self.status, self.reason);
+        if let Some((name, value)) = self.hint {
+            response
+                .headers_mut()
+                .insert(name, HeaderValue::from_static(value));
+        }
+        response
+    }
+}
+
+/// Checks that `req` is a WebSocket upgrade we can accept, and picks the
+/// subprotocol (`None` when the client offered none).
+fn check<B>(req: &Request<B>) -> Result<Option<&'static str>, Refusal> {
+    let headers = req.headers();
+    if req.method() != Method::GET {
+        return Err(Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "a WebSocket upgrade is a GET",
+        ));
+    }
+    let upgrading = has_token(headers, header::CONNECTION, "upgrade")
+        && has_token(headers, header::UPGRADE, "websocket");
+    if !upgrading {
+        return Err(Refusal::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "this endpoint speaks WebSocket only",
+        )
+        .hint(header::UPGRADE, "websocket"));
+    }
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .map(HeaderValue::as_bytes)
+        != Some(b"13")
+    {
+        return Err(Refusal::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "unsupported WebSocket version; 13 is supported",
+        )
+        .hint(header::SEC_WEBSOCKET_VERSION, "13"));
+    }
+    if !headers.contains_key(header::SEC_WEBSOCKET_KEY) {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "missing Sec-WebSocket-Key",
+        ));
+    }
+    negotiate(headers).ok_or(Refusal::new(
+        StatusCode::BAD_REQUEST,
+        "unsupported subprotocol: offer swill.v1 (or the legacy swill/1), or none",
+    ))
+}
+
+/// The subprotocol policy of docs/protocol.md: the first offered token we
+/// speak wins; no offer at all is v1 without a header; offers of only other
+/// protocols are refused (`None`).
+fn negotiate(headers: &HeaderMap) -> Option<Option<&'static str>> {
+    let mut offered = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .peekable();
+    if offered.peek().is_none() {
+        return Some(None);
+    }
+    offered
+        .find_map(|t| SUBPROTOCOLS.iter().find(|ours| **ours == t))
+        .map(|t| Some(*t))
+}
+
+fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut response = Response::new(Body::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
