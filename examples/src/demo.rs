@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use swill::{AnyValue, App, Code, Error, JsonSchema, Request, StreamingRequest};
+use swill::{AnyValue, App, Code, Error, JsonSchema, Request, StreamingRequest, Valid};
 
 /// Adds two numbers.
 #[swill::rpc]
@@ -73,9 +73,10 @@ pub async fn sleep(req: Request<u64>) -> Result<String, Error> {
 }
 
 /// Which user to fetch.
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema, garde::Validate)]
 pub struct UserId {
-    /// The user's id.
+    /// The user's id; ids start at 1, so 0 fails validation (ERROR 422).
+    #[garde(range(min = 1))]
     pub id: u64,
 }
 
@@ -97,7 +98,7 @@ const USERS: [(u64, &str, &str); 2] = [
 
 /// Fetches a user by id.
 #[swill::rpc(name = "users.get")]
-pub async fn get_user(req: Request<UserId>) -> Result<User, Error> {
+pub async fn get_user(req: Request<Valid<UserId>>) -> Result<User, Error> {
     let id = req.data.id;
     USERS
         .iter()

@@ -5,7 +5,11 @@ use std::sync::Arc;
 
 use swill_proto::{MessageDesc, RpcDescription};
 
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
 use crate::handler::{self, BoxedHandler, Handler};
+use crate::hooks::Hooks;
 use crate::introspect;
 use crate::schema::Side;
 
@@ -34,24 +38,7 @@ pub struct App {
     routes: Vec<Route>,
     introspection: bool,
     pub(crate) config: Config,
-}
-
-/// Settings of the server side of a connection.
-#[derive(Clone, Debug)]
-pub(crate) struct Config {
-    /// The path the WebSocket upgrade is served on.
-    pub(crate) path: String,
-    /// The most requests open at once on one connection; past it, ERROR 429.
-    pub(crate) max_requests_per_connection: usize,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            path: "/ws".to_owned(),
-            max_requests_per_connection: 1024,
-        }
-    }
+    pub(crate) hooks: Hooks,
 }
 
 /// One registered rpc.
@@ -77,12 +64,14 @@ impl Default for App {
 }
 
 impl App {
-    /// An app with no handlers, serving on `/ws`, introspection on.
+    /// An app with no handlers, serving on `/ws`, introspection on, with
+    /// the default limits (see the setters in the limits section).
     pub fn new() -> Self {
         App {
             routes: Vec::new(),
             introspection: true,
             config: Config::default(),
+            hooks: Hooks::default(),
         }
     }
 
@@ -105,7 +94,7 @@ impl App {
     /// Registers a handler with a description. Used by `#[swill::rpc]`.
     #[doc(hidden)]
     pub fn handle_described<H: Handler<M>, M>(
-        mut self,
+        self,
         name: &str,
         description: Option<&str>,
         handler: H,
@@ -120,10 +109,27 @@ impl App {
             "`{name}` is registered twice"
         );
         let (request, response) = H::describe();
+        self.push_route(
+            name,
+            description,
+            handler::boxed(handler),
+            request,
+            response,
+        )
+    }
+
+    pub(crate) fn push_route(
+        mut self,
+        name: &str,
+        description: Option<&str>,
+        handler: BoxedHandler,
+        request: Side,
+        response: Side,
+    ) -> Self {
         self.routes.push(Route {
             name: name.into(),
             description: description.map(str::to_owned),
-            handler: handler::boxed(handler),
+            handler,
             request,
             response,
         });
@@ -134,19 +140,6 @@ impl App {
     /// 404 like any unknown rpc.
     pub fn introspection(mut self, enabled: bool) -> Self {
         self.introspection = enabled;
-        self
-    }
-
-    /// Serves the WebSocket upgrade on `path` instead of `/ws`.
-    pub fn path(mut self, path: impl Into<String>) -> Self {
-        self.config.path = path.into();
-        self
-    }
-
-    /// Caps the requests open at once on one connection (default 1024);
-    /// a request past the cap is answered with ERROR 429.
-    pub fn max_requests_per_connection(mut self, max: usize) -> Self {
-        self.config.max_requests_per_connection = max;
         self
     }
 
@@ -170,7 +163,9 @@ impl App {
         Arc::new(Router {
             routes,
             index,
+            connections: Arc::new(Semaphore::new(self.config.max_connections)),
             config: self.config,
+            hooks: Arc::new(self.hooks),
         })
     }
 }
@@ -197,6 +192,9 @@ pub(crate) struct Router {
     routes: Vec<Route>,
     index: HashMap<Arc<str>, usize>,
     pub(crate) config: Config,
+    pub(crate) hooks: Arc<Hooks>,
+    /// One permit per open connection.
+    pub(crate) connections: Arc<Semaphore>,
 }
 
 impl Router {

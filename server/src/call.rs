@@ -1,28 +1,187 @@
-//! One call, from its handler's first poll to its terminal frame.
+//! One call, from its request hooks to its `after_request`.
 
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt};
-use swill_proto::{ErrorBody, ResponseFrame};
-use tokio::sync::oneshot;
+use swill_proto::{Code, Metadata, Payload, ResponseFrame};
+use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 use crate::context::Context;
 use crate::error::Error;
 use crate::handler::BoxedHandler;
+use crate::hooks::{self, Hooks, Outcome, RequestHead};
+use crate::inbound::Inbound;
+use crate::outbox::Outbox;
 use crate::reply::Reply;
 use crate::request::CallInput;
 
-/// Runs a handler and writes its answer: MESSAGE frames, then END_OF_STREAM
-/// or an ERROR.
-///
-/// Cancellation is dropping this future: the connection aborts the task
-/// that runs it on CANCEL or disconnect, which drops the handler wherever it
-/// is awaiting. A panic in the handler, or in its stream, becomes a 500 for
-/// this call only, logged with its message.
-pub(crate) async fn run(handler: BoxedHandler, input: CallInput, failed: oneshot::Receiver<Error>) {
-    let ctx = input.ctx.clone();
+/// Why the connection stops a call before it is done.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// The client sent CANCEL.
+    Cancel,
+    /// The connection closed, or the server shut down.
+    Disconnect,
+    /// The connection found a fault (a message over the size limit): the
+    /// call ends with this error.
+    Fail(Error),
+}
+
+/// Everything a call task starts from.
+pub(crate) struct Call {
+    pub(crate) handler: BoxedHandler,
+    pub(crate) head: RequestHead,
+    pub(crate) opened_with_message: bool,
+    pub(crate) inbound: mpsc::Receiver<Payload>,
+    pub(crate) stop: oneshot::Receiver<Stop>,
+    pub(crate) finished: Arc<AtomicBool>,
+    pub(crate) outbox: Outbox,
+    pub(crate) hooks: Arc<Hooks>,
+    /// When the opening frame arrived: the deadline counts from here.
+    pub(crate) received: Instant,
+}
+
+/// How the race between the handler, a stop and the deadline ended.
+enum Ended {
+    Done(Outcome),
+    Stopped(Stop),
+    DeadlineExceeded(u64),
+}
+
+impl Call {
+    /// Runs the call to its end, whatever that is, then `after_request`.
+    ///
+    /// Stopping is dropping: on CANCEL, disconnect or deadline the handler's
+    /// future (and its stream) is dropped wherever it is awaiting, before
+    /// `after_request` runs.
+    pub(crate) async fn run(self) {
+        let span = tracing::info_span!(
+            "request",
+            rpc = %self.head.rpc,
+            seq = %self.head.seq,
+            outcome = tracing::field::Empty,
+            code = tracing::field::Empty,
+        );
+        self.run_inner().instrument(span).await
+    }
+
+    async fn run_inner(self) {
+        let Call {
+            handler,
+            head,
+            opened_with_message,
+            inbound,
+            mut stop,
+            finished,
+            outbox,
+            hooks,
+            received,
+        } = self;
+        let has_metadata = !head.metadata.is_empty();
+        let fallback = (head.rpc.clone(), head.seq, head.connection.clone());
+        let (head, rejected) = match request_hooks(&hooks, head, has_metadata).await {
+            Ok(head) => (head, None),
+            Err(e) => {
+                let (rpc, seq, connection) = fallback;
+                let head = RequestHead {
+                    rpc,
+                    seq,
+                    metadata: Metadata::new(),
+                    extensions: http::Extensions::new(),
+                    connection,
+                };
+                (head, Some(e))
+            }
+        };
+        let timeout = head.metadata.get(Metadata::TIMEOUT).cloned();
+        let ctx = Context::new(head, outbox, hooks.clone(), finished);
+
+        let outcome = match (rejected, deadline(timeout.as_ref(), received)) {
+            (Some(error), _) | (None, Err(error)) => fail(&ctx, error).await,
+            (None, Ok(deadline)) => {
+                let inbound = Inbound::new(inbound, ctx.clone(), opened_with_message);
+                let ended = tokio::select! {
+                    biased;
+                    stopped = &mut stop => Ended::Stopped(stopped.unwrap_or(Stop::Disconnect)),
+                    ms = expires(deadline) => Ended::DeadlineExceeded(ms),
+                    outcome = drive(&ctx, handler, inbound) => Ended::Done(outcome),
+                };
+                match ended {
+                    Ended::Done(outcome) => outcome,
+                    Ended::Stopped(Stop::Cancel) => Outcome::Cancelled,
+                    Ended::Stopped(Stop::Disconnect) => Outcome::Disconnected,
+                    Ended::Stopped(Stop::Fail(error)) => fail(&ctx, error).await,
+                    Ended::DeadlineExceeded(ms) => {
+                        let message =
+                            format!("deadline exceeded: the request took more than {ms} ms");
+                        fail(&ctx, Error::new(Code::DEADLINE_EXCEEDED, message)).await
+                    }
+                }
+            }
+        };
+        record(&outcome, received);
+        for hook in &hooks.after_request {
+            hook(ctx.clone(), outcome.clone()).await;
+        }
+    }
+}
+
+async fn request_hooks(
+    hooks: &Hooks,
+    head: RequestHead,
+    has_metadata: bool,
+) -> Result<RequestHead, Error> {
+    let head = hooks::chain(&hooks.before_request, head).await?;
+    if has_metadata {
+        hooks::chain(&hooks.before_request_metadata, head).await
+    } else {
+        Ok(head)
+    }
+}
+
+/// Reads the `swill-timeout` metadata: milliseconds, a non-negative integer.
+fn deadline(
+    timeout: Option<&rmpv::Value>,
+    received: Instant,
+) -> Result<Option<(Instant, u64)>, Error> {
+    match timeout {
+        None => Ok(None),
+        Some(v) => match v.as_u64() {
+            Some(ms) => Ok(Some((received + Duration::from_millis(ms), ms))),
+            None => Err(Error::bad_request(format!(
+                "`{}` must be a non-negative integer of milliseconds, found {v}",
+                Metadata::TIMEOUT
+            ))),
+        },
+    }
+}
+
+/// Resolves when the deadline passes, with its length; never without one.
+async fn expires(deadline: Option<(Instant, u64)>) -> u64 {
+    match deadline {
+        Some((at, ms)) => {
+            tokio::time::sleep_until(at.into()).await;
+            ms
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs the handler and writes its answer: MESSAGE frames, then
+/// END_OF_STREAM or an ERROR.
+async fn drive(ctx: &Context, handler: BoxedHandler, inbound: Inbound) -> Outcome {
+    let (fail_tx, failed) = oneshot::channel();
+    let input = CallInput {
+        ctx: ctx.clone(),
+        inbound,
+        fail: fail_tx,
+    };
     // A bad message in a streaming request resolves this; otherwise it never does.
     let failed = async move {
         match failed.await {
@@ -35,39 +194,28 @@ pub(crate) async fn run(handler: BoxedHandler, input: CallInput, failed: oneshot
     let reply = tokio::select! {
         biased;
         error = &mut failed => Reply::Unary(Err(error)),
-        reply = guard(&ctx, handler(input)) => reply.unwrap_or_else(|e| Reply::Unary(Err(e))),
+        reply = guard(ctx, handler(input)) => reply.unwrap_or_else(|e| Reply::Unary(Err(e))),
     };
-    match reply {
-        Reply::Unary(Ok(payload)) => {
-            let frame = ResponseFrame::message(ctx.seq(), payload)
-                .with_leading(ctx.take_leading())
-                .with_trailing(ctx.take_trailing());
-            finish(&ctx, frame).await;
-        }
-        Reply::Unary(Err(error)) => fail(&ctx, error).await,
-        Reply::Stream(mut items) => loop {
-            let item = tokio::select! {
-                biased;
-                error = &mut failed => Some(Err(error)),
-                item = guard(&ctx, items.next()) => item.unwrap_or_else(|e| Some(Err(e))),
-            };
-            match item {
-                Some(Ok(payload)) => {
-                    let frame =
-                        ResponseFrame::message(ctx.seq(), payload).with_leading(ctx.take_leading());
-                    if !ctx.outbox().send(frame).await {
-                        return;
-                    }
-                }
-                Some(Err(error)) => return fail(&ctx, error).await,
-                None => {
-                    let frame = ResponseFrame::end_of_stream(ctx.seq())
-                        .with_leading(ctx.take_leading())
-                        .with_trailing(ctx.take_trailing());
-                    return finish(&ctx, frame).await;
+    let mut items = match reply {
+        Reply::Unary(Ok(payload)) => return answer(ctx, payload).await,
+        Reply::Unary(Err(error)) => return fail(ctx, error).await,
+        Reply::Stream(items) => items,
+    };
+    loop {
+        let item = tokio::select! {
+            biased;
+            error = &mut failed => Some(Err(error)),
+            item = guard(ctx, items.next()) => item.unwrap_or_else(|e| Some(Err(e))),
+        };
+        match item {
+            Some(Ok(payload)) => {
+                if let Err(error) = send_item(ctx, payload).await {
+                    return fail(ctx, error).await;
                 }
             }
-        },
+            Some(Err(error)) => return fail(ctx, error).await,
+            None => return end_of_stream(ctx).await,
+        }
     }
 }
 
@@ -95,12 +243,90 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .unwrap_or("(not a string)")
 }
 
-async fn finish(ctx: &Context, frame: ResponseFrame) {
-    ctx.mark_finished();
-    ctx.outbox().send(frame).await;
+/// The leading metadata for the next frame, hooks applied; `None` once sent.
+async fn leading(ctx: &Context) -> Result<Option<Metadata>, Error> {
+    ctx.take_leading().await.transpose().map(Option::flatten)
 }
 
-async fn fail(ctx: &Context, error: Error) {
-    let body: ErrorBody = error.into();
-    finish(ctx, ResponseFrame::error(ctx.seq(), &body)).await;
+async fn outgoing(ctx: &Context, payload: Payload) -> Result<Payload, Error> {
+    hooks::chain2(&ctx.hooks().before_response_message, ctx, payload).await
+}
+
+/// Sends one item of a stream; a hook's error ends the call.
+async fn send_item(ctx: &Context, payload: Payload) -> Result<(), Error> {
+    let leading = leading(ctx).await?;
+    let data = outgoing(ctx, payload).await?;
+    let frame = ResponseFrame::message(ctx.seq(), data).with_leading(leading);
+    ctx.outbox().send(frame).await;
+    Ok(())
+}
+
+/// Sends the unary answer, the call's terminal frame.
+async fn answer(ctx: &Context, payload: Payload) -> Outcome {
+    let frame = async {
+        let leading = leading(ctx).await?;
+        let data = outgoing(ctx, payload).await?;
+        let trailing = ctx.take_trailing().await?;
+        Ok::<_, Error>(
+            ResponseFrame::message(ctx.seq(), data)
+                .with_leading(leading)
+                .with_trailing(trailing),
+        )
+    };
+    match frame.await {
+        Ok(frame) => finish(ctx, frame).await,
+        Err(error) => fail(ctx, error).await,
+    }
+}
+
+/// Sends END_OF_STREAM, the terminal frame of a stream.
+async fn end_of_stream(ctx: &Context) -> Outcome {
+    let frame = async {
+        let leading = leading(ctx).await?;
+        let trailing = ctx.take_trailing().await?;
+        Ok::<_, Error>(
+            ResponseFrame::end_of_stream(ctx.seq())
+                .with_leading(leading)
+                .with_trailing(trailing),
+        )
+    };
+    match frame.await {
+        Ok(frame) => finish(ctx, frame).await,
+        Err(error) => fail(ctx, error).await,
+    }
+}
+
+async fn finish(ctx: &Context, frame: ResponseFrame) -> Outcome {
+    ctx.mark_finished();
+    ctx.outbox().send(frame).await;
+    Outcome::Ok
+}
+
+async fn fail(ctx: &Context, error: Error) -> Outcome {
+    ctx.mark_finished();
+    ctx.outbox()
+        .send(ResponseFrame::error(ctx.seq(), error.body()))
+        .await;
+    Outcome::Error(error)
+}
+
+/// Records the result on the request's span (`outcome`, and `code` for an
+/// ERROR), and logs it with the duration.
+fn record(outcome: &Outcome, received: Instant) {
+    let span = tracing::Span::current();
+    let name = match outcome {
+        Outcome::Ok => "ok",
+        Outcome::Error(e) => {
+            span.record("code", e.code().as_i64());
+            "error"
+        }
+        Outcome::Cancelled => "cancelled",
+        Outcome::Disconnected => "disconnected",
+    };
+    span.record("outcome", name);
+    tracing::debug!(
+        outcome = name,
+        duration_us = received.elapsed().as_micros() as u64,
+        "request finished"
+    );
 }

@@ -2,39 +2,44 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use futures::{Sink, Stream, StreamExt};
-use http::Extensions;
-use swill_proto::{Limits, Payload, RequestFrame, RequestType, ResponseFrame, Seq};
+use swill_proto::{Code, Payload, RequestFrame, RequestType, ResponseFrame, Seq};
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::{AbortHandle, Id, JoinSet};
+use tokio::task::{Id, JoinSet};
+use tokio::time::{Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tracing::Instrument;
 
-use crate::app::Router;
-use crate::call;
-use crate::context::Context;
+use crate::app::{Route, Router};
+use crate::call::{Call, Stop};
 use crate::error::{Error, NOT_FOUND_MESSAGE};
+use crate::hooks::{self, RequestHead};
 use crate::info::ConnectionInfo;
 use crate::outbox::{self, Outbox};
-use crate::request::CallInput;
+use crate::shutdown::Shutdown;
 
 /// How many messages of a streaming request may wait for its handler.
 const INBOUND_CAPACITY: usize = 32;
 
 /// An open request: the route's index and the client's seq, as the wire
-/// file says requests are identified (rpc, seq), per connection.
+/// file identifies requests (rpc, seq), per connection.
 type Key = (usize, Seq);
 
 /// What the connection keeps for each open request.
 struct OpenCall {
-    task: AbortHandle,
+    task: Id,
+    /// Stops the call (CANCEL, disconnect, a fault); taken when used.
+    stop: Option<oneshot::Sender<Stop>>,
     /// Feeds the handler's request stream; `None` once it needs no more.
     inbound: Option<mpsc::Sender<Payload>>,
     streams_request: bool,
-    ctx: Context,
+    /// Set by the call just before its terminal frame.
+    finished: Arc<AtomicBool>,
 }
 
 /// The per-connection state: open requests and their tasks.
@@ -43,27 +48,40 @@ struct Demux {
     info: Arc<ConnectionInfo>,
     outbox: Outbox,
     open: HashMap<Key, OpenCall>,
-    /// Every call's task; dropping the set aborts them all.
     calls: JoinSet<Key>,
-    limits: Limits,
+    /// Set once the server shuts down: new requests are refused with 503.
+    draining: bool,
 }
 
-/// Serves one upgraded connection until the client leaves or it breaks.
+/// Why the read loop ended.
+enum Leave {
+    /// The peer closed or the socket failed: nothing more can be sent.
+    Gone,
+    /// We close, with this code and reason.
+    Close(CloseCode, String),
+}
+
+/// Serves one upgraded connection until the client leaves, it breaks, or
+/// the server shuts down.
 ///
-/// When it ends, for whatever reason, every call still open is cancelled
-/// (its handler dropped), as if the client had sent CANCEL for each.
-pub(crate) async fn run<S>(socket: S, router: Arc<Router>, info: Arc<ConnectionInfo>)
-where
+/// When it ends, every call still open is stopped (its handler dropped, its
+/// `after_request` run), then the `after_connection` hooks run.
+pub(crate) async fn run<S>(
+    socket: S,
+    router: Arc<Router>,
+    info: Arc<ConnectionInfo>,
+    shutdown: Shutdown,
+) where
     S: Stream<Item = Result<Message, tungstenite::Error>>
         + Sink<Message, Error = tungstenite::Error>
         + Send
         + 'static,
 {
-    let span = tracing::debug_span!("connection", id = info.id());
-    serve(socket, router, info).instrument(span).await
+    let span = tracing::info_span!("connection", id = info.id());
+    serve(socket, router, info, shutdown).instrument(span).await
 }
 
-async fn serve<S>(socket: S, router: Arc<Router>, info: Arc<ConnectionInfo>)
+async fn serve<S>(socket: S, router: Arc<Router>, info: Arc<ConnectionInfo>, shutdown: Shutdown)
 where
     S: Stream<Item = Result<Message, tungstenite::Error>>
         + Sink<Message, Error = tungstenite::Error>
@@ -71,51 +89,103 @@ where
         + 'static,
 {
     let (sink, mut source) = socket.split();
-    let (outbox, queue) = Outbox::channel();
+    let (outbox, queue) = Outbox::channel(router.config.max_queued_frames);
     let writer = tokio::spawn(outbox::write_loop(sink, queue).in_current_span());
     tracing::debug!(remote = ?info.remote_addr(), "connected");
+    hooks::notify(&router.hooks.after_accept, &info).await;
 
+    let mut keepalive = router.config.keepalive.map(|every| {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        tick
+    });
+    let idle_timeout = router.config.idle_timeout;
+    let mut last_seen = Instant::now();
+    let mut grace_ends = None;
     let mut demux = Demux {
         router,
         info,
         outbox,
         open: HashMap::new(),
         calls: JoinSet::new(),
-        limits: Limits::default(),
+        draining: false,
     };
-    loop {
+    let leave = loop {
         tokio::select! {
-            incoming = source.next() => match incoming {
-                Some(Ok(Message::Binary(bytes))) => demux.on_frame(bytes).await,
-                Some(Ok(Message::Text(_))) => {
-                    demux.close(CloseCode::Unsupported, "swill speaks binary MessagePack frames, not text").await;
-                    break;
+            incoming = source.next() => {
+                last_seen = Instant::now();
+                match incoming {
+                    Some(Ok(Message::Binary(bytes))) => demux.on_frame(bytes).await,
+                    Some(Ok(Message::Text(_))) => break Leave::Close(
+                        CloseCode::Unsupported,
+                        "swill speaks binary MessagePack frames, not text".to_owned(),
+                    ),
+                    Some(Ok(Message::Close(_))) | None => break Leave::Gone,
+                    Some(Ok(_)) => {} // pings are answered by tungstenite
+                    Some(Err(tungstenite::Error::Capacity(e))) => {
+                        break Leave::Close(CloseCode::Size, e.to_string());
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!(error = %e, "read failed");
+                        break Leave::Gone;
+                    }
                 }
-                Some(Ok(Message::Close(_))) | None => break,
-                Some(Ok(_)) => {} // ping and pong are answered by tungstenite
-                Some(Err(tungstenite::Error::Capacity(e))) => {
-                    demux.close(CloseCode::Size, &e.to_string()).await;
-                    break;
-                }
-                Some(Err(e)) => {
-                    tracing::debug!(error = %e, "read failed");
-                    break;
-                }
-            },
+            }
             Some(done) = demux.calls.join_next_with_id(), if !demux.calls.is_empty() => {
                 demux.on_call_done(done);
+                if demux.draining && demux.open.is_empty() {
+                    break shutting_down();
+                }
             }
+            () = tick(&mut keepalive) => {
+                if idle_timeout.is_some_and(|idle| last_seen.elapsed() >= idle) {
+                    break Leave::Close(CloseCode::Away, "idle timeout".to_owned());
+                }
+                demux.outbox.send_message(Message::Ping(Default::default())).await;
+            }
+            () = shutdown.requested(), if !demux.draining => {
+                demux.draining = true;
+                grace_ends = Some(shutdown.grace_deadline());
+                if demux.open.is_empty() {
+                    break shutting_down();
+                }
+            }
+            () = sleep_until(grace_ends), if grace_ends.is_some() => break shutting_down(),
         }
+    };
+    if let Leave::Close(code, reason) = leave {
+        demux.close(code, reason).await;
     }
-    demux.calls.shutdown().await;
+    demux.stop_all().await;
+    hooks::notify(&demux.router.hooks.after_connection, &demux.info).await;
     drop(demux);
     let _ = writer.await;
     tracing::debug!("disconnected");
 }
 
+fn shutting_down() -> Leave {
+    Leave::Close(CloseCode::Away, "the server is shutting down".to_owned())
+}
+
+async fn tick(keepalive: &mut Option<Interval>) {
+    match keepalive {
+        Some(interval) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 impl Demux {
     async fn on_frame(&mut self, bytes: bytes::Bytes) {
-        match RequestFrame::decode_with(bytes, &self.limits) {
+        match RequestFrame::decode(bytes) {
             Ok(frame) => self.dispatch(frame).await,
             Err(e) => match e.seq {
                 Some(seq) => {
@@ -140,20 +210,27 @@ impl Demux {
             return;
         };
         let key = (index, frame.seq);
+        let too_large =
+            frame.kind == RequestType::Message && frame.data.len() > router.config.max_message_size;
         match self.open.get_mut(&key) {
             // A finished call's (rpc, seq) may be reused before its task is reaped.
-            Some(call) if !call.ctx.is_finished() => match frame.kind {
+            Some(call) if !call.finished.load(Ordering::Acquire) => match frame.kind {
+                RequestType::Message if too_large => {
+                    let error = self.message_too_large(frame.data.len());
+                    self.stop(key, Stop::Fail(error));
+                }
                 RequestType::Message => call.feed(frame.data).await,
                 RequestType::EndOfStream => call.inbound = None,
-                RequestType::Cancel => {
-                    call.task.abort();
-                    self.open.remove(&key);
-                }
+                RequestType::Cancel => self.stop(key, Stop::Cancel),
                 RequestType::Metadata => {
                     tracing::debug!(rpc = %frame.rpc, seq = %frame.seq, "metadata for an open request ignored");
                 }
             },
             _ => match frame.kind {
+                RequestType::Message if too_large => {
+                    let error = self.message_too_large(frame.data.len());
+                    self.reply_error(frame.seq, error).await;
+                }
                 RequestType::Message | RequestType::Metadata => self.start(key, route, frame).await,
                 // For a request that is not open, the protocol says to ignore these.
                 RequestType::EndOfStream | RequestType::Cancel => {}
@@ -161,20 +238,26 @@ impl Demux {
         }
     }
 
-    async fn start(&mut self, key: Key, route: &crate::app::Route, frame: RequestFrame) {
-        if self.open.len() >= self.router.config.max_requests_per_connection {
+    async fn start(&mut self, key: Key, route: &Route, frame: RequestFrame) {
+        let config = &self.router.config;
+        if self.draining {
+            let error = Error::new(Code::UNAVAILABLE, "the server is shutting down");
+            return self.reply_error(frame.seq, error).await;
+        }
+        if self.open.len() >= config.max_requests_per_connection {
             let error = Error::new(
-                swill_proto::Code::TOO_MANY_REQUESTS,
+                Code::TOO_MANY_REQUESTS,
                 format!(
                     "too many requests open on this connection (at most {})",
-                    self.router.config.max_requests_per_connection
+                    config.max_requests_per_connection
                 ),
             );
             return self.reply_error(frame.seq, error).await;
         }
         let (tx, rx) = mpsc::channel(INBOUND_CAPACITY);
         let mut inbound = Some(tx);
-        if frame.kind == RequestType::Message {
+        let opened_with_message = frame.kind == RequestType::Message;
+        if opened_with_message {
             if let Some(tx) = &inbound {
                 // A fresh channel always has room for its first message.
                 let _ = tx.try_send(frame.data);
@@ -183,47 +266,85 @@ impl Demux {
                 inbound = None;
             }
         }
-        let ctx = Context::new(
-            route.name.clone(),
-            frame.seq,
-            frame.metadata.unwrap_or_default(),
-            self.info.clone(),
-            Extensions::new(),
-            self.outbox.clone(),
-        );
-        let (fail, failed) = oneshot::channel();
-        let input = CallInput {
-            ctx: ctx.clone(),
+        let (stop, stopped) = oneshot::channel();
+        let finished = Arc::new(AtomicBool::new(false));
+        let call = Call {
+            handler: route.handler.clone(),
+            head: RequestHead {
+                rpc: route.name.clone(),
+                seq: frame.seq,
+                metadata: frame.metadata.unwrap_or_default(),
+                extensions: self.info.extensions().clone(),
+                connection: self.info.clone(),
+            },
+            opened_with_message,
             inbound: rx,
-            fail,
+            stop: stopped,
+            finished: finished.clone(),
+            outbox: self.outbox.clone(),
+            hooks: self.router.hooks.clone(),
+            received: Instant::now(),
         };
-        let handler = route.handler.clone();
         let task = self.calls.spawn(async move {
-            call::run(handler, input, failed).await;
+            call.run().await;
             key
         });
-        let call = OpenCall {
-            task,
+        let open = OpenCall {
+            task: task.id(),
+            stop: Some(stop),
             inbound,
             streams_request: route.request.streams,
-            ctx,
+            finished,
         };
-        self.open.insert(key, call);
+        self.open.insert(key, open);
+    }
+
+    fn message_too_large(&self, len: usize) -> Error {
+        Error::new(
+            Code::MESSAGE_TOO_LARGE,
+            format!(
+                "the message is {len} bytes, more than the limit of {}",
+                self.router.config.max_message_size
+            ),
+        )
+    }
+
+    /// Stops an open call and forgets it: its task ends on its own, having
+    /// run `after_request`.
+    fn stop(&mut self, key: Key, why: Stop) {
+        if let Some(mut call) = self.open.remove(&key)
+            && let Some(stop) = call.stop.take()
+        {
+            let _ = stop.send(why);
+        }
+    }
+
+    /// Stops every open call and waits for their tasks (and their
+    /// `after_request` hooks) to end.
+    async fn stop_all(&mut self) {
+        for (_, mut call) in self.open.drain() {
+            if let Some(stop) = call.stop.take() {
+                let _ = stop.send(Stop::Disconnect);
+            }
+        }
+        while let Some(done) = self.calls.join_next().await {
+            if let Err(e) = done {
+                tracing::error!(error = %e, "a call task failed outside its handler");
+            }
+        }
     }
 
     fn on_call_done(&mut self, done: Result<(Id, Key), tokio::task::JoinError>) {
         match done {
             Ok((id, key)) => {
-                if self.open.get(&key).is_some_and(|c| c.task.id() == id) {
+                if self.open.get(&key).is_some_and(|c| c.task == id) {
                     self.open.remove(&key);
                 }
             }
-            // Aborted tasks were removed when they were cancelled.
-            Err(e) if e.is_cancelled() => {}
             Err(e) => {
                 let id = e.id();
                 tracing::error!(error = %e, "a call task failed outside its handler");
-                self.open.retain(|_, c| c.task.id() != id);
+                self.open.retain(|_, c| c.task != id);
             }
         }
     }
@@ -234,11 +355,11 @@ impl Demux {
             .await;
     }
 
-    async fn close(&self, code: CloseCode, reason: &str) {
+    async fn close(&self, code: CloseCode, reason: String) {
         tracing::debug!(?code, reason, "closing the connection");
         let frame = CloseFrame {
             code,
-            reason: reason.to_owned().into(),
+            reason: reason.into(),
         };
         self.outbox.send_message(Message::Close(Some(frame))).await;
     }

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use http::Extensions;
 use swill_proto::{Metadata, ResponseFrame, Seq};
 
+use crate::error::Error;
+use crate::hooks::{self, Hooks, RequestHead};
 use crate::info::ConnectionInfo;
 use crate::outbox::Outbox;
 
@@ -42,7 +44,10 @@ struct Inner {
     extensions: Extensions,
     response: Mutex<ResponseMeta>,
     outbox: Outbox,
-    finished: AtomicBool,
+    hooks: Arc<Hooks>,
+    /// Shared with the connection, which reads it to tell a reused
+    /// (rpc, seq) from a frame for this call.
+    finished: Arc<AtomicBool>,
 }
 
 #[derive(Default)]
@@ -54,22 +59,21 @@ struct ResponseMeta {
 
 impl Context {
     pub(crate) fn new(
-        rpc: Arc<str>,
-        seq: Seq,
-        metadata: Metadata,
-        connection: Arc<ConnectionInfo>,
-        extensions: Extensions,
+        head: RequestHead,
         outbox: Outbox,
+        hooks: Arc<Hooks>,
+        finished: Arc<AtomicBool>,
     ) -> Self {
         Context(Arc::new(Inner {
-            rpc,
-            seq,
-            metadata,
-            connection,
-            extensions,
+            rpc: head.rpc,
+            seq: head.seq,
+            metadata: head.metadata,
+            connection: head.connection,
+            extensions: head.extensions,
             response: Mutex::default(),
             outbox,
-            finished: AtomicBool::new(false),
+            hooks,
+            finished,
         }))
     }
 
@@ -93,7 +97,9 @@ impl Context {
         &self.0.connection
     }
 
-    /// Typed values attached by hooks, such as the authenticated user.
+    /// Typed values attached by hooks, such as the authenticated user: the
+    /// connection's (from `before_connection`), plus the request's own
+    /// (from `before_request`).
     pub fn extensions(&self) -> &Extensions {
         &self.0.extensions
     }
@@ -114,8 +120,8 @@ impl Context {
     /// Sends leading metadata at once, as a METADATA frame, before any
     /// message: for a client that wants it before the first item is ready.
     ///
-    /// Returns false if leading metadata already went out or the connection
-    /// is gone.
+    /// Returns false if leading metadata already went out, a
+    /// `before_leading_metadata` hook rejected it, or the connection is gone.
     pub async fn send_leading_metadata(&self, metadata: Metadata) -> bool {
         {
             let mut meta = self.meta();
@@ -125,8 +131,17 @@ impl Context {
             meta.leading_sent = true;
             meta.leading = None;
         }
-        let frame = ResponseFrame::metadata(self.0.seq, metadata);
-        self.0.outbox.send(frame).await
+        match hooks::chain2(&self.0.hooks.before_leading_metadata, self, Some(metadata)).await {
+            Ok(Some(metadata)) => {
+                let frame = ResponseFrame::metadata(self.0.seq, metadata);
+                self.0.outbox.send(frame).await
+            }
+            Ok(None) => true,
+            Err(e) => {
+                tracing::debug!(error = %e, "a hook rejected the leading metadata");
+                false
+            }
+        }
     }
 
     /// Sets the trailing metadata, carried on the final frame (the unary
@@ -135,19 +150,26 @@ impl Context {
         self.meta().trailing = Some(metadata);
     }
 
-    /// The leading metadata for the frame about to go out, if it has not
-    /// gone out yet. Called once per outgoing frame.
-    pub(crate) fn take_leading(&self) -> Option<Metadata> {
-        let mut meta = self.meta();
-        if meta.leading_sent {
-            return None;
-        }
-        meta.leading_sent = true;
-        meta.leading.take()
+    /// The leading metadata for the frame about to go out: `None` once it
+    /// has gone out, else what the handler set (perhaps nothing), passed
+    /// through the `before_leading_metadata` hooks.
+    pub(crate) async fn take_leading(&self) -> Option<Result<Option<Metadata>, Error>> {
+        let leading = {
+            let mut meta = self.meta();
+            if meta.leading_sent {
+                return None;
+            }
+            meta.leading_sent = true;
+            meta.leading.take()
+        };
+        Some(hooks::chain2(&self.0.hooks.before_leading_metadata, self, leading).await)
     }
 
-    pub(crate) fn take_trailing(&self) -> Option<Metadata> {
-        self.meta().trailing.take()
+    /// The trailing metadata for the final frame, through the
+    /// `before_trailing_metadata` hooks.
+    pub(crate) async fn take_trailing(&self) -> Result<Option<Metadata>, Error> {
+        let trailing = self.meta().trailing.take();
+        hooks::chain2(&self.0.hooks.before_trailing_metadata, self, trailing).await
     }
 
     /// Marks the call as answered, just before its terminal frame is sent,
@@ -156,12 +178,12 @@ impl Context {
         self.0.finished.store(true, Ordering::Release);
     }
 
-    pub(crate) fn is_finished(&self) -> bool {
-        self.0.finished.load(Ordering::Acquire)
-    }
-
     pub(crate) fn outbox(&self) -> &Outbox {
         &self.0.outbox
+    }
+
+    pub(crate) fn hooks(&self) -> &Hooks {
+        &self.0.hooks
     }
 
     fn meta(&self) -> MutexGuard<'_, ResponseMeta> {

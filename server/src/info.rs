@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use http::HeaderMap;
+use http::{Extensions, HeaderMap};
 
 /// The WebSocket connection a request arrived on, as it was upgraded.
 ///
@@ -17,22 +17,22 @@ pub struct ConnectionInfo {
     uri: http::Uri,
     headers: HeaderMap,
     subprotocol: Option<String>,
+    extensions: Extensions,
 }
 
 impl ConnectionInfo {
     pub(crate) fn new(
         id: u64,
-        remote_addr: Option<SocketAddr>,
-        uri: http::Uri,
-        headers: HeaderMap,
+        handshake: crate::hooks::Handshake,
         subprotocol: Option<String>,
     ) -> Self {
         ConnectionInfo {
             id,
-            remote_addr,
-            uri,
-            headers,
+            remote_addr: handshake.remote_addr,
+            uri: handshake.uri,
+            headers: handshake.headers,
             subprotocol,
+            extensions: handshake.extensions,
         }
     }
 
@@ -54,6 +54,11 @@ impl ConnectionInfo {
     /// The headers of the upgrade request.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
+    }
+
+    /// Values that `before_connection` hooks attached to the connection.
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
     }
 
     /// The negotiated subprotocol: `swill.v1`, the legacy `swill/1`, or none.

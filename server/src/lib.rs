@@ -44,31 +44,46 @@
 mod any;
 mod app;
 mod call;
+mod config;
 mod connection;
 mod context;
 mod error;
 mod handler;
+mod hooks;
+mod inbound;
 mod info;
 mod introspect;
+mod message;
 mod outbox;
 mod reply;
 mod request;
 mod schema;
 mod serve;
+mod service;
+mod shutdown;
 mod upgrade;
+#[cfg(feature = "validate")]
+mod validate;
 
 pub use any::AnyValue;
 pub use app::{App, Rpc};
 pub use context::Context;
 pub use error::Error;
 pub use handler::Handler;
+pub use hooks::{Continuation, Handshake, Outcome, Rejection, RequestHead};
+/// Re-exported: rejections carry an HTTP status.
+pub use http::StatusCode;
 pub use info::ConnectionInfo;
+pub use message::Message;
 pub use reply::IntoReply;
 pub use request::{FromCall, Request, StreamingRequest};
-pub use serve::serve;
+pub use serve::{Serve, serve};
+pub use service::{HandlerService, SwillService};
 pub use swill_macros::rpc;
-pub use swill_proto::{Code, Metadata, Value};
+pub use swill_proto::{Code, Metadata, Payload, Value};
 pub use upgrade::SUBPROTOCOLS;
+#[cfg(feature = "validate")]
+pub use validate::Valid;
 
 /// Re-exported: message types derive `schemars::JsonSchema`.
 pub use schemars;

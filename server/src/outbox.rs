@@ -14,15 +14,13 @@ use tokio_tungstenite::tungstenite::Message;
 #[derive(Clone, Debug)]
 pub(crate) struct Outbox(mpsc::Sender<Message>);
 
-/// How many frames may wait for the socket, per connection.
-pub(crate) const CAPACITY: usize = 256;
-
 /// How many queued frames are written before one flush.
 const BATCH: usize = 64;
 
 impl Outbox {
-    pub(crate) fn channel() -> (Outbox, mpsc::Receiver<Message>) {
-        let (tx, rx) = mpsc::channel(CAPACITY);
+    /// A queue holding at most `capacity` frames.
+    pub(crate) fn channel(capacity: usize) -> (Outbox, mpsc::Receiver<Message>) {
+        let (tx, rx) = mpsc::channel(capacity);
         (Outbox(tx), rx)
     }
 

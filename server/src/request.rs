@@ -5,14 +5,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll, ready};
 
-use futures::Stream;
-use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt};
 use swill_proto::{Metadata, Payload};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::context::Context;
 use crate::error::Error;
+use crate::inbound::Inbound;
+use crate::message::Message;
 use crate::schema::Side;
 
 /// A request carrying exactly one message, decoded into `T`.
@@ -62,12 +63,13 @@ impl<T> Request<T> {
 ///
 /// A message that does not fit `T` ends the call with ERROR 400; the handler
 /// is dropped and never sees it. If the handler stops reading, the client's
-/// messages wait in a small per-call buffer and then hold up the connection's
-/// reading (TCP backpressure), so bounded memory never depends on the handler.
+/// messages wait in a small per-call buffer (32 messages) and then hold up
+/// the connection's reading (TCP backpressure), so memory stays bounded
+/// whatever the handler does.
 pub struct StreamingRequest<T> {
     /// Metadata, connection, extensions; response metadata setters.
     pub ctx: Context,
-    inbound: mpsc::Receiver<Payload>,
+    inbound: BoxStream<'static, Result<Payload, Error>>,
     fail: Option<oneshot::Sender<Error>>,
     _type: std::marker::PhantomData<fn() -> T>,
 }
@@ -79,7 +81,7 @@ impl<T> StreamingRequest<T> {
     }
 }
 
-impl<T: DeserializeOwned + JsonSchema> Stream for StreamingRequest<T> {
+impl<T: Message> Stream for StreamingRequest<T> {
     type Item = T;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<T>> {
@@ -88,19 +90,18 @@ impl<T: DeserializeOwned + JsonSchema> Stream for StreamingRequest<T> {
             // A bad message was reported; the call is being torn down.
             return Poll::Pending;
         }
-        match ready!(this.inbound.poll_recv(cx)) {
+        let item = ready!(this.inbound.poll_next_unpin(cx))
+            .map(|message| message.and_then(|p| T::from_payload(this.ctx.rpc(), &p)));
+        match item {
             None => Poll::Ready(None),
-            Some(payload) => match payload.decode::<T>() {
-                Ok(item) => Poll::Ready(Some(item)),
-                Err(e) => {
-                    let expected = crate::schema::type_label::<T>();
-                    let error = Error::bad_data(this.ctx.rpc(), &expected, &e);
-                    if let Some(fail) = this.fail.take() {
-                        let _ = fail.send(error);
-                    }
-                    Poll::Pending
+            Some(Ok(item)) => Poll::Ready(Some(item)),
+            Some(Err(error)) => {
+                // The call ends with this error; the handler never sees it.
+                if let Some(fail) = this.fail.take() {
+                    let _ = fail.send(error);
                 }
-            },
+                Poll::Pending
+            }
         }
     }
 }
@@ -117,7 +118,7 @@ impl<T> std::fmt::Debug for StreamingRequest<T> {
 #[doc(hidden)]
 pub struct CallInput {
     pub(crate) ctx: Context,
-    pub(crate) inbound: mpsc::Receiver<Payload>,
+    pub(crate) inbound: Inbound,
     pub(crate) fail: oneshot::Sender<Error>,
 }
 
@@ -139,20 +140,15 @@ pub struct OneMessage;
 #[doc(hidden)]
 pub struct ManyMessages;
 
-impl<T> FromCall<OneMessage> for Request<T>
-where
-    T: DeserializeOwned + JsonSchema + Send + 'static,
-{
+impl<T: Message> FromCall<OneMessage> for Request<T> {
     async fn from_call(mut input: CallInput) -> Result<Self, Error> {
-        let Some(payload) = input.inbound.recv().await else {
+        let Some(payload) = input.inbound.next().await else {
             return Err(Error::bad_request(format!(
                 "`{}` takes one message, and the request ended without one",
                 input.ctx.rpc()
             )));
         };
-        let data = payload
-            .decode::<T>()
-            .map_err(|e| Error::bad_data(input.ctx.rpc(), &crate::schema::type_label::<T>(), &e))?;
+        let data = T::from_payload(input.ctx.rpc(), &payload?)?;
         Ok(Request {
             data,
             ctx: input.ctx,
@@ -160,24 +156,21 @@ where
     }
 
     fn describe() -> Side {
-        Side::of::<T>(false)
+        T::side(false)
     }
 }
 
-impl<T> FromCall<ManyMessages> for StreamingRequest<T>
-where
-    T: DeserializeOwned + JsonSchema + Send + 'static,
-{
+impl<T: Message> FromCall<ManyMessages> for StreamingRequest<T> {
     async fn from_call(input: CallInput) -> Result<Self, Error> {
         Ok(StreamingRequest {
             ctx: input.ctx,
-            inbound: input.inbound,
+            inbound: input.inbound.into_stream(),
             fail: Some(input.fail),
             _type: std::marker::PhantomData,
         })
     }
 
     fn describe() -> Side {
-        Side::of::<T>(true)
+        T::side(true)
     }
 }

@@ -1,57 +1,130 @@
 //! Serving an app on a TCP listener, one line for the user.
 
 use std::convert::Infallible;
+use std::future::{Future, IntoFuture, Pending};
 use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::app::{App, Router};
+use crate::shutdown::{DEFAULT_GRACE, Shutdown};
 use crate::upgrade;
 
-/// Serves `app` on `listener` until the process ends: every connection is
-/// an HTTP/1.1 request upgraded to WebSocket on the app's path (`/ws`).
+/// Serves `app` on `listener`: every connection is an HTTP/1.1 request
+/// upgraded to WebSocket on the app's path (`/ws`).
 ///
 /// ```no_run
 /// # async fn run(app: swill::App) -> std::io::Result<()> {
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-/// swill::serve(listener, app).await
+/// swill::serve(listener, app)
+///     .with_graceful_shutdown(async { let _ = tokio::signal::ctrl_c().await; })
+///     .await
 /// # }
 /// ```
 ///
-/// Errors accepting one connection (the peer reset it, the process ran out
-/// of file descriptors) are logged and do not stop the server.
-pub async fn serve(listener: TcpListener, app: App) -> io::Result<()> {
-    let router = app.into_router();
-    loop {
-        match listener.accept().await {
-            Ok((tcp, remote)) => {
-                let _ = tcp.set_nodelay(true);
-                tokio::spawn(serve_http(TokioIo::new(tcp), router.clone(), remote));
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
-                // Out of descriptors: give in-flight connections a moment to close.
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-        }
+/// Without a shutdown signal it serves until the process ends. Errors
+/// accepting one connection (a reset, running out of file descriptors) are
+/// logged and do not stop the server.
+pub fn serve(listener: TcpListener, app: App) -> Serve<Pending<()>> {
+    Serve {
+        listener,
+        app,
+        signal: std::future::pending(),
+        grace: DEFAULT_GRACE,
     }
 }
 
-async fn serve_http(
-    io: TokioIo<tokio::net::TcpStream>,
-    router: Arc<Router>,
-    remote: std::net::SocketAddr,
-) {
+/// A server about to run; `.await` it. Returned by [`serve`].
+#[must_use = "a server does nothing until it is awaited"]
+pub struct Serve<S> {
+    listener: TcpListener,
+    app: App,
+    signal: S,
+    grace: Duration,
+}
+
+impl<S> Serve<S> {
+    /// Shuts down gracefully when `signal` resolves: stop accepting, refuse
+    /// new requests with ERROR 503, let open requests finish within the
+    /// grace period, then close every connection with 1001 (stopping what
+    /// still runs, `after_request` and `after_connection` hooks included).
+    pub fn with_graceful_shutdown<F>(self, signal: F) -> Serve<F>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        Serve {
+            listener: self.listener,
+            app: self.app,
+            signal,
+            grace: self.grace,
+        }
+    }
+
+    /// How long open requests may run once shutdown starts (default 10 s).
+    pub fn grace_period(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+}
+
+impl<S> IntoFuture for Serve<S>
+where
+    S: Future<Output = ()> + Send + 'static,
+{
+    type Output = io::Result<()>;
+    type IntoFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(run(self))
+    }
+}
+
+async fn run<S: Future<Output = ()> + Send>(serve: Serve<S>) -> io::Result<()> {
+    let Serve {
+        listener,
+        app,
+        signal,
+        grace,
+    } = serve;
+    let router = app.into_router();
+    let shutdown = Shutdown::new(grace);
+    let mut signal = std::pin::pin!(signal);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, remote)) => {
+                    let _ = tcp.set_nodelay(true);
+                    tokio::spawn(serve_http(tcp, router.clone(), remote, shutdown.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    // Out of descriptors: let in-flight connections close first.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+            () = &mut signal => break,
+        }
+    }
+    drop(listener);
+    tracing::info!("shutting down");
+    shutdown.run().await;
+    Ok(())
+}
+
+async fn serve_http(tcp: TcpStream, router: Arc<Router>, remote: SocketAddr, shutdown: Shutdown) {
     let service = service_fn(move |req| {
-        let response = upgrade::respond(&router, req, Some(remote));
-        async move { Ok::<_, Infallible>(response) }
+        let response = upgrade::respond(router.clone(), req, Some(remote), shutdown.clone());
+        async move { Ok::<_, Infallible>(response.await) }
     });
     if let Err(e) = http1::Builder::new()
-        .serve_connection(io, service)
+        .serve_connection(TokioIo::new(tcp), service)
         .with_upgrades()
         .await
     {

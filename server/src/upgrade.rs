@@ -1,21 +1,24 @@
-//! The HTTP side: checking an upgrade request, choosing the subprotocol,
-//! answering 101 and handing the upgraded socket to a connection.
+//! The HTTP side: checking an upgrade request, running `before_connection`,
+//! choosing the subprotocol, answering 101 and handing the upgraded socket
+//! to a connection.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{Extensions, HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::app::Router;
 use crate::connection;
+use crate::hooks::{self, Handshake};
 use crate::info::ConnectionInfo;
+use crate::shutdown::Shutdown;
 
 /// The subprotocol tokens we speak, in no order of preference: the client's
 /// order decides. `swill.v1` is a valid RFC 6455 token, usable from browsers;
@@ -29,43 +32,64 @@ static NEXT_CONNECTION_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Answers an HTTP request: 101 and a new connection for a valid WebSocket
 /// upgrade on the app's path, a plain error status for anything else.
-pub(crate) fn respond<B>(
-    router: &Arc<Router>,
+pub(crate) async fn respond<B>(
+    router: Arc<Router>,
     mut req: Request<B>,
     remote_addr: Option<SocketAddr>,
+    shutdown: Shutdown,
 ) -> Response<Body> {
     if req.uri().path() != router.config.path {
-        return plain(StatusCode::NOT_FOUND, "not found");
+        return plain(StatusCode::NOT_FOUND, "not found".into());
     }
-    let protocol = match check(&req) {
+    let protocol = match check(&req, &router) {
         Ok(protocol) => protocol,
         Err(refusal) => return refusal.into_response(),
+    };
+    // Held by the connection until it ends.
+    let Ok(permit) = router.connections.clone().try_acquire_owned() else {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many connections".into(),
+        );
+    };
+    let handshake = Handshake {
+        uri: req.uri().clone(),
+        headers: req.headers().clone(),
+        remote_addr,
+        extensions: Extensions::new(),
+    };
+    let handshake = match hooks::chain(&router.hooks.before_connection, handshake).await {
+        Ok(handshake) => handshake,
+        Err(rejection) => return plain(rejection.status, rejection.reason),
     };
     let key = req
         .headers()
         .get(header::SEC_WEBSOCKET_KEY)
         .map(HeaderValue::as_bytes);
     let accept = derive_accept_key(key.unwrap_or_default());
-
+    let id = NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed);
     let info = Arc::new(ConnectionInfo::new(
-        NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed),
-        remote_addr,
-        req.uri().clone(),
-        req.headers().clone(),
+        id,
+        handshake,
         protocol.map(str::to_owned),
     ));
+
     let on_upgrade = hyper::upgrade::on(&mut req);
-    let router = router.clone();
-    tokio::spawn(async move {
+    let tracker = shutdown.clone();
+    tracker.spawn(async move {
+        let _permit = permit;
         match on_upgrade.await {
             Ok(upgraded) => {
+                let config = WebSocketConfig::default()
+                    .max_message_size(Some(router.config.max_frame_size))
+                    .max_frame_size(Some(router.config.max_frame_size));
                 let ws = WebSocketStream::from_raw_socket(
                     TokioIo::new(upgraded),
                     Role::Server,
-                    Some(Default::default()),
+                    Some(config),
                 )
                 .await;
-                connection::run(ws, router, info).await;
+                connection::run(ws, router, info, shutdown).await;
             }
             Err(e) => tracing::debug!(error = %e, "the upgrade did not complete"),
         }
@@ -111,7 +135,7 @@ impl Refusal {
     }
 
     fn into_response(self) -> Response<Body> {
-        let mut response = plain(self.status, self.reason);
+        let mut response = plain(self.status, self.reason.into());
         if let Some((name, value)) = self.hint {
             response
                 .headers_mut()
@@ -123,7 +147,7 @@ impl Refusal {
 
 /// Checks that `req` is a WebSocket upgrade we can accept, and picks the
 /// subprotocol (`None` when the client offered none).
-fn check<B>(req: &Request<B>) -> Result<Option<&'static str>, Refusal> {
+fn check<B>(req: &Request<B>, router: &Router) -> Result<Option<&'static str>, Refusal> {
     let headers = req.headers();
     if req.method() != Method::GET {
         return Err(Refusal::new(
@@ -155,6 +179,13 @@ fn check<B>(req: &Request<B>) -> Result<Option<&'static str>, Refusal> {
         return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             "missing Sec-WebSocket-Key",
+        ));
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    if !router.config.origin_allowed(origin) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "this origin may not connect",
         ));
     }
     negotiate(headers).ok_or(Refusal::new(
@@ -192,8 +223,8 @@ fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
-pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    let mut response = Response::new(Body::new(Bytes::from_static(text.as_bytes())));
+fn plain(status: StatusCode, text: String) -> Response<Body> {
+    let mut response = Response::new(Body::new(Bytes::from(text)));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -37,11 +37,41 @@ async fn main() -> ExitCode {
         .map(|a| a.to_string())
         .unwrap_or(listen);
     println!("swill demo listening on ws://{addr}/ws");
-    match swill::serve(listener, swill_examples::demo::app()).await {
+    let served = swill::serve(listener, swill_examples::demo::app())
+        .with_graceful_shutdown(stop_signal())
+        .await;
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("server failed: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the server then drains and closes its
+/// connections with 1001 instead of dropping them.
+async fn stop_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    eprintln!("shutting down gracefully");
 }

@@ -1,0 +1,122 @@
+//! The settings of an app's connections: limits, keepalive, Origin policy.
+
+use std::time::Duration;
+
+use crate::app::App;
+
+/// Settings of the server side of every connection.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) path: String,
+    pub(crate) max_requests_per_connection: usize,
+    pub(crate) max_message_size: usize,
+    pub(crate) max_frame_size: usize,
+    pub(crate) max_connections: usize,
+    pub(crate) max_queued_frames: usize,
+    pub(crate) keepalive: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) allowed_origins: Option<Vec<String>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: "/ws".to_owned(),
+            max_requests_per_connection: 1024,
+            max_message_size: 4 * 1024 * 1024,
+            max_frame_size: 16 * 1024 * 1024,
+            max_connections: 16 * 1024,
+            max_queued_frames: 256,
+            keepalive: Some(Duration::from_secs(20)),
+            idle_timeout: Some(Duration::from_secs(60)),
+            allowed_origins: None,
+        }
+    }
+}
+
+impl Config {
+    /// Whether a browser page from `origin` may connect.
+    pub(crate) fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        match (&self.allowed_origins, origin) {
+            (None, _) => true,
+            // Non-browser clients send no Origin; the allow-list guards
+            // against pages on other sites, which always send one.
+            (Some(_), None) => true,
+            (Some(list), Some(origin)) => list.iter().any(|o| o.eq_ignore_ascii_case(origin)),
+        }
+    }
+}
+
+/// Limits and connection settings. The defaults suit a public server; each
+/// setter says its default.
+impl App {
+    /// Serves the WebSocket upgrade on `path` instead of `/ws`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.config.path = path.into();
+        self
+    }
+
+    /// Caps the requests open at once on one connection (default 1024); a
+    /// request past the cap is answered with ERROR 429.
+    pub fn max_requests_per_connection(mut self, max: usize) -> Self {
+        self.config.max_requests_per_connection = max;
+        self
+    }
+
+    /// Caps the size of one message's data (default 4 MiB); a larger one is
+    /// answered with ERROR 413 and ends its request.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_message_size = bytes;
+        self
+    }
+
+    /// Caps the size of one WebSocket frame (default 16 MiB); a larger one
+    /// closes the connection with 1009 before it is read into memory.
+    pub fn max_frame_size(mut self, bytes: usize) -> Self {
+        self.config.max_frame_size = bytes;
+        self
+    }
+
+    /// Caps the open connections (default 16384); past it, upgrades are
+    /// refused with HTTP 503.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.config.max_connections = max;
+        self
+    }
+
+    /// Caps the frames waiting for a slow client, per connection (default
+    /// 256). When the queue is full, handlers producing more wait: the
+    /// backpressure that bounds a connection's memory.
+    pub fn max_queued_frames(mut self, frames: usize) -> Self {
+        self.config.max_queued_frames = frames.max(1);
+        self
+    }
+
+    /// How often to ping a connection (default 20 s); `None` never pings.
+    pub fn keepalive(mut self, every: Option<Duration>) -> Self {
+        self.config.keepalive = every;
+        self
+    }
+
+    /// Closes a connection (1001) that sent nothing, not even a pong, for
+    /// this long (default 60 s); `None` keeps it open forever. Checked at
+    /// each keepalive tick.
+    pub fn idle_timeout(mut self, after: Option<Duration>) -> Self {
+        self.config.idle_timeout = after;
+        self
+    }
+
+    /// Accepts upgrades only from pages of these origins (e.g.
+    /// `https://app.example.com`), refusing others with HTTP 403: the guard
+    /// against cross-site WebSocket hijacking, since browsers send cookies
+    /// with any page's WebSocket. Clients that send no `Origin` header
+    /// (non-browser programs) are not affected.
+    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+}

@@ -1,0 +1,237 @@
+//! Lifecycle hooks: async functions the app runs at each stage of a
+//! connection and of a request, in registration order.
+//!
+//! Each hook takes what it may change and returns it (or an error that
+//! rejects), so plain async closures work without lifetime puzzles:
+//!
+//! ```
+//! use swill::{App, Error, RequestHead};
+//!
+//! let app = App::new().before_request(|head: RequestHead| async move {
+//!     match head.metadata.get_str("token") {
+//!         Some("let-me-in") => Ok(head),
+//!         _ => Err(Error::unauthorized("a valid token is required")),
+//!     }
+//! });
+//! ```
+//!
+//! The stages, and the order in which they fire, are in the guide.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use http::{Extensions, HeaderMap, StatusCode, Uri};
+use swill_proto::{Metadata, Payload, Seq};
+
+use crate::app::App;
+use crate::context::Context;
+use crate::error::Error;
+use crate::info::ConnectionInfo;
+
+/// The HTTP upgrade request, as `before_connection` sees it.
+#[derive(Debug)]
+pub struct Handshake {
+    /// The path and query of the upgrade.
+    pub uri: Uri,
+    /// The request headers (cookies, `Authorization`, `Origin`...).
+    pub headers: HeaderMap,
+    /// The peer's address, when known.
+    pub remote_addr: Option<SocketAddr>,
+    /// Values to attach to the connection: every request of it can read
+    /// them through [`Context::extensions`].
+    pub extensions: Extensions,
+}
+
+/// A refusal of the WebSocket upgrade: sent as this HTTP status and reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The HTTP status, e.g. 401 or 403.
+    pub status: StatusCode,
+    /// A plain-text explanation, sent as the response body.
+    pub reason: String,
+}
+
+impl Rejection {
+    /// A rejection with a status and a reason.
+    pub fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+        Rejection {
+            status,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A request before its handler runs, as the request hooks see it.
+#[derive(Debug)]
+pub struct RequestHead {
+    /// The rpc called.
+    pub rpc: Arc<str>,
+    /// The request's seq.
+    pub seq: Seq,
+    /// The request metadata; hooks may change it.
+    pub metadata: Metadata,
+    /// Values for the handler (e.g. the user a token names).
+    pub extensions: Extensions,
+    /// The connection the request came on.
+    pub connection: Arc<ConnectionInfo>,
+}
+
+/// A frame that continues an open request, for `before_request_data`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Continuation {
+    /// Another message of a streaming request.
+    Message,
+    /// The client's END_OF_STREAM.
+    EndOfStream,
+}
+
+/// How a request ended, for `after_request`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The answer went out in full.
+    Ok,
+    /// The request ended with this ERROR (a handler's, a hook's, 400, 408...).
+    Error(Error),
+    /// The client sent CANCEL.
+    Cancelled,
+    /// The connection closed (or the server shut down) first.
+    Disconnected,
+}
+
+type Hook<In, Out> = Arc<dyn Fn(In) -> BoxFuture<'static, Out> + Send + Sync>;
+type Hook2<A, B, Out> = Arc<dyn Fn(A, B) -> BoxFuture<'static, Out> + Send + Sync>;
+
+/// Every hook registered on an app, by stage.
+#[derive(Clone, Default)]
+pub(crate) struct Hooks {
+    pub(crate) before_connection: Vec<Hook<Handshake, Result<Handshake, Rejection>>>,
+    pub(crate) after_accept: Vec<Hook<Arc<ConnectionInfo>, ()>>,
+    pub(crate) before_request: Vec<Hook<RequestHead, Result<RequestHead, Error>>>,
+    pub(crate) before_request_metadata: Vec<Hook<RequestHead, Result<RequestHead, Error>>>,
+    pub(crate) before_request_data: Vec<Hook2<Context, Continuation, Result<(), Error>>>,
+    pub(crate) before_request_message: Vec<Hook2<Context, Payload, Result<Payload, Error>>>,
+    pub(crate) before_leading_metadata: Vec<MetadataHook>,
+    pub(crate) before_response_message: Vec<Hook2<Context, Payload, Result<Payload, Error>>>,
+    pub(crate) before_trailing_metadata: Vec<MetadataHook>,
+    pub(crate) after_request: Vec<Hook2<Context, Outcome, ()>>,
+    pub(crate) after_connection: Vec<Hook<Arc<ConnectionInfo>, ()>>,
+}
+
+type MetadataHook = Hook2<Context, Option<Metadata>, Result<Option<Metadata>, Error>>;
+
+fn hook<In, Out, F, Fut>(f: F) -> Hook<In, Out>
+where
+    F: Fn(In) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Out> + Send + 'static,
+{
+    Arc::new(move |input| f(input).boxed())
+}
+
+fn hook2<A, B, Out, F, Fut>(f: F) -> Hook2<A, B, Out>
+where
+    F: Fn(A, B) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Out> + Send + 'static,
+{
+    Arc::new(move |a, b| f(a, b).boxed())
+}
+
+/// Runs hooks that each pass a value on, stopping at the first error.
+pub(crate) async fn chain<T, E>(hooks: &[Hook<T, Result<T, E>>], mut value: T) -> Result<T, E> {
+    for h in hooks {
+        value = h(value).await?;
+    }
+    Ok(value)
+}
+
+/// Runs per-call hooks that each pass a value on, stopping at the first error.
+pub(crate) async fn chain2<T>(
+    hooks: &[Hook2<Context, T, Result<T, Error>>],
+    ctx: &Context,
+    mut value: T,
+) -> Result<T, Error> {
+    for h in hooks {
+        value = h(ctx.clone(), value).await?;
+    }
+    Ok(value)
+}
+
+/// Runs observing hooks.
+pub(crate) async fn notify<T: Clone>(hooks: &[Hook<T, ()>], value: &T) {
+    for h in hooks {
+        h(value.clone()).await;
+    }
+}
+
+macro_rules! register {
+    ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),+) -> $out:ty, $wrap:ident) => {
+        $(#[$doc])*
+        pub fn $name<F, Fut>(mut self, hook: F) -> Self
+        where
+            F: Fn($($ty),+) -> Fut + Send + Sync + 'static,
+            Fut: Future<Output = $out> + Send + 'static,
+        {
+            self.hooks.$name.push($wrap(hook));
+            self
+        }
+    };
+}
+
+/// Registering hooks. Each stage runs its hooks in registration order.
+impl App {
+    register! {
+        /// Before the WebSocket upgrade: sees the HTTP request, can refuse
+        /// it with an HTTP status ([`Rejection`]) or attach values to the
+        /// connection through [`Handshake::extensions`].
+        before_connection(h: Handshake) -> Result<Handshake, Rejection>, hook
+    }
+    register! {
+        /// Once the upgrade is done and the connection is open.
+        after_accept(c: Arc<ConnectionInfo>) -> (), hook
+    }
+    register! {
+        /// When a request opens, before anything else of it: may change its
+        /// metadata and extensions, or reject it with an [`Error`].
+        before_request(h: RequestHead) -> Result<RequestHead, Error>, hook
+    }
+    register! {
+        /// When a request arrives with metadata (on its opening MESSAGE or
+        /// in an opening METADATA frame), after `before_request`.
+        before_request_metadata(h: RequestHead) -> Result<RequestHead, Error>, hook
+    }
+    register! {
+        /// For each frame that continues an open request (a later MESSAGE,
+        /// or END_OF_STREAM); not for the opening frame.
+        before_request_data(c: Context, k: Continuation) -> Result<(), Error>, hook2
+    }
+    register! {
+        /// For each message from the client, before it is decoded: may
+        /// replace it, or reject the request.
+        before_request_message(c: Context, m: Payload) -> Result<Payload, Error>, hook2
+    }
+    register! {
+        /// Once per request, when its leading metadata goes out (with the
+        /// first response frame, or as its own METADATA frame); sees `None`
+        /// when the handler set none, and may add some.
+        before_leading_metadata(c: Context, m: Option<Metadata>) -> Result<Option<Metadata>, Error>, hook2
+    }
+    register! {
+        /// For each message to the client, after it is encoded.
+        before_response_message(c: Context, m: Payload) -> Result<Payload, Error>, hook2
+    }
+    register! {
+        /// Once per request, on its final frame (not on an ERROR).
+        before_trailing_metadata(c: Context, m: Option<Metadata>) -> Result<Option<Metadata>, Error>, hook2
+    }
+    register! {
+        /// After every request, however it ended: see [`Outcome`].
+        after_request(c: Context, o: Outcome) -> (), hook2
+    }
+    register! {
+        /// When the connection is gone, after the `after_request` of each
+        /// request it still had open.
+        after_connection(c: Arc<ConnectionInfo>) -> (), hook
+    }
+}

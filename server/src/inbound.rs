@@ -1,0 +1,73 @@
+//! The client's messages for one call, as its handler receives them.
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use swill_proto::Payload;
+use tokio::sync::mpsc;
+
+use crate::context::Context;
+use crate::error::Error;
+use crate::hooks::{self, Continuation};
+
+/// Receives a call's messages from the connection and passes each through
+/// the request hooks (`before_request_data` for continuation frames,
+/// `before_request_message` for every message).
+pub(crate) struct Inbound {
+    rx: mpsc::Receiver<Payload>,
+    ctx: Context,
+    /// The next message is the one that opened the call: no
+    /// `before_request_data` for it.
+    opening: bool,
+    ended: bool,
+}
+
+impl Inbound {
+    pub(crate) fn new(
+        rx: mpsc::Receiver<Payload>,
+        ctx: Context,
+        opened_with_message: bool,
+    ) -> Self {
+        Inbound {
+            rx,
+            ctx,
+            opening: opened_with_message,
+            ended: false,
+        }
+    }
+
+    /// The next message, or `None` at END_OF_STREAM. A hook's error ends the call.
+    pub(crate) async fn next(&mut self) -> Option<Result<Payload, Error>> {
+        if self.ended {
+            return None;
+        }
+        let hooks = self.ctx.hooks();
+        let Some(payload) = self.rx.recv().await else {
+            self.ended = true;
+            return match self.continuation(Continuation::EndOfStream).await {
+                Ok(()) => None,
+                Err(e) => Some(Err(e)),
+            };
+        };
+        if !std::mem::replace(&mut self.opening, false)
+            && let Err(e) = self.continuation(Continuation::Message).await
+        {
+            return Some(Err(e));
+        }
+        Some(hooks::chain2(&hooks.before_request_message, &self.ctx, payload).await)
+    }
+
+    async fn continuation(&self, kind: Continuation) -> Result<(), Error> {
+        for hook in &self.ctx.hooks().before_request_data {
+            hook(self.ctx.clone(), kind).await?;
+        }
+        Ok(())
+    }
+
+    /// The messages as a stream, for [`StreamingRequest`](crate::StreamingRequest).
+    pub(crate) fn into_stream(self) -> BoxStream<'static, Result<Payload, Error>> {
+        futures::stream::unfold(self, |mut inbound| async move {
+            inbound.next().await.map(|item| (item, inbound))
+        })
+        .boxed()
+    }
+}

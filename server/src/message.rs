@@ -1,0 +1,34 @@
+//! How a request message is decoded: plain serde types, or validated ones.
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use swill_proto::Payload;
+
+use crate::error::Error;
+use crate::schema::Side;
+
+/// A type a request message can be decoded into.
+///
+/// Implemented for every `serde` type that also derives `JsonSchema`, and,
+/// with the `validate` feature, for [`Valid<T>`](crate::Valid).
+pub trait Message: Sized + Send + 'static {
+    /// Decodes (and checks) one message of `rpc`.
+    #[doc(hidden)]
+    fn from_payload(rpc: &str, payload: &Payload) -> Result<Self, Error>;
+
+    /// The schema of one message.
+    #[doc(hidden)]
+    fn side(streams: bool) -> Side;
+}
+
+impl<T: DeserializeOwned + JsonSchema + Send + 'static> Message for T {
+    fn from_payload(rpc: &str, payload: &Payload) -> Result<Self, Error> {
+        payload
+            .decode::<T>()
+            .map_err(|e| Error::bad_data(rpc, &crate::schema::type_label::<T>(), &e))
+    }
+
+    fn side(streams: bool) -> Side {
+        Side::of::<T>(streams)
+    }
+}

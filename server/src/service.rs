@@ -1,0 +1,162 @@
+//! The app as a tower `Service`: mounted in axum or hyper beside other
+//! routes, and tower layers around single handlers.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::app::{App, Router};
+use crate::error::Error;
+use crate::handler::{Handler, boxed};
+use crate::reply::Reply;
+use crate::request::CallInput;
+use crate::shutdown::Shutdown;
+use crate::upgrade::{self, Body};
+use swill_proto::Code;
+
+/// The app as a tower [`Service`] over HTTP requests: it performs the
+/// WebSocket upgrade, so it mounts wherever hyper or axum serve requests.
+///
+/// ```no_run
+/// # async fn run(app: swill::App) -> std::io::Result<()> {
+/// let rpc = app.into_service();
+/// let router = axum::Router::new()
+///     .route("/health", axum::routing::get(|| async { "ok" }))
+///     .route_service("/ws", rpc.clone());
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+/// axum::serve(listener, router).await?;
+/// rpc.shutdown().await; // close the WebSocket connections gracefully
+/// # Ok(()) }
+/// ```
+///
+/// The peer's address is read from a `SocketAddr` request extension, when
+/// a layer puts one there.
+#[derive(Clone)]
+pub struct SwillService {
+    router: Arc<Router>,
+    shutdown: Shutdown,
+}
+
+impl App {
+    /// Turns the app into a tower `Service` over HTTP requests.
+    pub fn into_service(self) -> SwillService {
+        SwillService {
+            router: self.into_router(),
+            shutdown: Shutdown::default(),
+        }
+    }
+}
+
+impl SwillService {
+    /// Shuts the WebSocket connections down gracefully (see
+    /// [`Serve::with_graceful_shutdown`](crate::Serve::with_graceful_shutdown)),
+    /// resolving once they are closed.
+    pub async fn shutdown(&self) {
+        self.shutdown.run().await
+    }
+}
+
+impl<B: Send + 'static> Service<http::Request<B>> for SwillService {
+    type Response = http::Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let remote = req.extensions().get::<SocketAddr>().copied();
+        let response = upgrade::respond(self.router.clone(), req, remote, self.shutdown.clone());
+        Box::pin(async move { Ok(response.await) })
+    }
+}
+
+/// A handler as a tower [`Service`] from one call to its reply, for tower
+/// layers to wrap. Built by [`App::handle_layered`].
+#[derive(Clone)]
+pub struct HandlerService(crate::handler::BoxedHandler);
+
+impl Service<CallInput> for HandlerService {
+    type Response = Reply;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Reply, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, input: CallInput) -> Self::Future {
+        (self.0)(input).map(Ok).boxed()
+    }
+}
+
+/// The error a layer failed a call with, as the client sees it.
+fn layer_error(error: tower::BoxError) -> Error {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        Error::new(Code::DEADLINE_EXCEEDED, "the handler took too long")
+    } else if error.is::<tower::load_shed::error::Overloaded>() {
+        Error::new(
+            Code::UNAVAILABLE,
+            "the server is overloaded; try again later",
+        )
+    } else {
+        tracing::error!(error = %error, "a layer failed a call");
+        Error::internal()
+    }
+}
+
+impl App {
+    /// Registers a handler wrapped in a tower layer: `ConcurrencyLimitLayer`,
+    /// `TimeoutLayer`, `LoadShedLayer`, or your own. Introspection still
+    /// describes the handler's types.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use swill::{App, Error, Request};
+    /// use tower::ServiceBuilder;
+    ///
+    /// async fn report(req: Request<u32>) -> Result<String, Error> {
+    ///     Ok(format!("report {}", req.data))
+    /// }
+    ///
+    /// let layers = ServiceBuilder::new()
+    ///     .load_shed()
+    ///     .concurrency_limit(4)
+    ///     .timeout(Duration::from_secs(5));
+    /// let app = App::new().handle_layered("reports.build", report, layers);
+    /// ```
+    ///
+    /// A timeout answers ERROR 408, a shed load 503, any other layer error
+    /// 500. For a streaming response the layer covers the call until its
+    /// stream is returned, not the streaming itself.
+    pub fn handle_layered<H, M, L>(self, name: &str, handler: H, layer: L) -> Self
+    where
+        H: Handler<M>,
+        L: Layer<HandlerService>,
+        L::Service: Service<CallInput, Response = Reply> + Clone + Send + Sync + 'static,
+        <L::Service as Service<CallInput>>::Error: Into<tower::BoxError>,
+        <L::Service as Service<CallInput>>::Future: Send,
+    {
+        let service = layer.layer(HandlerService(boxed(handler)));
+        let layered: crate::handler::BoxedHandler = Arc::new(move |input| {
+            let service = service.clone();
+            async move {
+                match service.oneshot(input).await {
+                    Ok(reply) => reply,
+                    Err(e) => Reply::Unary(Err(layer_error(e.into()))),
+                }
+            }
+            .boxed()
+        });
+        let (request, response) = H::describe();
+        self.push_route(name, None, layered, request, response)
+    }
+}
