@@ -1,0 +1,228 @@
+//! Limits and backpressure: what a peer can no longer do to the server's
+//! memory, and what it is told instead.
+
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::Stream;
+use support::{handshake, status};
+use swill::{App, Code, Error, Metadata, Request};
+use swill_proto::{ErrorBody, Payload, RequestFrame, RequestType, ResponseFrame, ResponseType};
+use swill_tests::{Raw, start};
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+fn msg(seq: u64, rpc: &str, v: impl serde::Serialize) -> RequestFrame {
+    RequestFrame::message(seq, rpc, Payload::encode(&v).expect("encodes"))
+}
+
+fn error_of(frame: &ResponseFrame) -> ErrorBody {
+    assert_eq!(frame.kind, ResponseType::Error, "{frame:?}");
+    ErrorBody::from_payload(&frame.data).expect("an error body")
+}
+
+/// Signals when dropped: proof that a handler's future was dropped.
+struct DropSignal(mpsc::UnboundedSender<&'static str>, &'static str);
+
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        let _ = self.0.send(self.1);
+    }
+}
+
+#[tokio::test]
+async fn a_deadline_cancels_the_handler_and_answers_408() {
+    let (dropped, mut drops) = mpsc::unbounded_channel();
+    let app = App::new().handle_as("wait", move |_req: Request<()>| {
+        let guard = DropSignal(dropped.clone(), "wait");
+        async move {
+            let _guard = guard;
+            std::future::pending::<Result<(), Error>>().await
+        }
+    });
+    let addr = start(app).await;
+    let mut client = Raw::connect(addr).await;
+    let frame = msg(1, "wait", ()).with_metadata(Metadata::from([(Metadata::TIMEOUT, 30)]));
+    client.send_frame(&frame).await;
+    let error = error_of(&client.recv().await);
+    assert_eq!(error.code, Code::DEADLINE_EXCEEDED);
+    assert!(error.message.contains("30 ms"), "{}", error.message);
+    assert_eq!(drops.recv().await, Some("wait"));
+}
+
+#[tokio::test]
+async fn a_malformed_deadline_is_400() {
+    let addr = start(swill_examples::demo::app()).await;
+    let mut client = Raw::connect(addr).await;
+    let frame = msg(1, "add", (1, 2)).with_metadata(Metadata::from([(Metadata::TIMEOUT, "soon")]));
+    client.send_frame(&frame).await;
+    let error = error_of(&client.recv().await);
+    assert_eq!(error.code, Code::BAD_REQUEST);
+    assert!(error.message.contains("swill-timeout"), "{}", error.message);
+    // A deadline that is met changes nothing.
+    let frame = msg(2, "add", (1, 2)).with_metadata(Metadata::from([(Metadata::TIMEOUT, 60_000)]));
+    client.send_frame(&frame).await;
+    assert_eq!(client.recv().await.data.decode::<i64>().unwrap(), 3);
+}
+
+#[tokio::test]
+async fn a_message_over_the_size_limit_is_413_and_the_connection_lives_on() {
+    let addr = start(swill_examples::demo::app().max_message_size(100)).await;
+    let mut client = Raw::connect(addr).await;
+    client
+        .send_frame(&msg(1, "echo_meta", "x".repeat(200)))
+        .await;
+    let error = error_of(&client.recv().await);
+    assert_eq!(error.code, Code::MESSAGE_TOO_LARGE);
+    // An oversized message in the middle of a stream ends that stream.
+    client.send_frame(&msg(2, "total", 1)).await;
+    client.send_frame(&msg(2, "total", vec![0; 200])).await;
+    let error = error_of(&client.recv().await);
+    assert_eq!(error.code, Code::MESSAGE_TOO_LARGE);
+    client.send_frame(&msg(3, "add", (1, 2))).await;
+    assert_eq!(client.recv().await.data.decode::<i64>().unwrap(), 3);
+}
+
+#[tokio::test]
+async fn a_frame_over_the_frame_limit_closes_with_1009() {
+    let addr = start(swill_examples::demo::app().max_frame_size(1000)).await;
+    let mut client = Raw::connect(addr).await;
+    client
+        .send_frame(&msg(1, "echo_meta", "x".repeat(2000)))
+        .await;
+    let close = client.recv_close().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1009);
+}
+
+#[tokio::test]
+async fn too_many_open_requests_is_429() {
+    let addr = start(swill_examples::demo::app().max_requests_per_connection(2)).await;
+    let mut client = Raw::connect(addr).await;
+    client.send_frame(&msg(1, "sleep", 60_000)).await;
+    client.send_frame(&msg(2, "sleep", 60_000)).await;
+    client.send_frame(&msg(3, "add", (1, 2))).await;
+    let error = error_of(&client.recv().await);
+    assert_eq!(error.code, Code::TOO_MANY_REQUESTS);
+    // Cancelling one makes room again.
+    client
+        .send_frame(&RequestFrame::control(1, "sleep", RequestType::Cancel))
+        .await;
+    client.send_frame(&msg(4, "add", (1, 2))).await;
+    let answer = client.recv().await;
+    assert_eq!(answer.seq, 4u8.into());
+    assert_eq!(answer.data.decode::<i64>().unwrap(), 3);
+}
+
+#[tokio::test]
+async fn connections_over_the_limit_are_refused_before_the_upgrade() {
+    let addr = start(swill_examples::demo::app().max_connections(1)).await;
+    let first = Raw::connect(addr).await;
+    let (_, head) = handshake(addr, "/ws", &[]).await;
+    assert_eq!(status(&head), 503, "{head}");
+    drop(first);
+}
+
+#[tokio::test]
+async fn keepalive_pings_and_idle_peers_are_closed_with_1001() {
+    let app = swill_examples::demo::app()
+        .keepalive(Some(Duration::from_millis(20)))
+        .idle_timeout(Some(Duration::from_millis(60)));
+    let addr = start(app).await;
+    // A peer that never answers: read the raw bytes until the server hangs up.
+    let (mut tcp, head) = handshake(addr, "/ws", &[]).await;
+    assert_eq!(status(&head), 101);
+    let mut bytes = Vec::new();
+    tokio::time::timeout(swill_tests::PATIENCE, tcp.read_to_end(&mut bytes))
+        .await
+        .expect("the server closed the idle connection")
+        .expect("read");
+    assert_eq!(
+        bytes.first(),
+        Some(&0x89),
+        "a ping came first: {bytes:02x?}"
+    );
+    // The last frame is a close frame (0x88) with code 1001.
+    let close = bytes
+        .windows(4)
+        .rposition(|w| w[0] == 0x88)
+        .map(|i| &bytes[i..])
+        .expect("a close frame");
+    assert_eq!(u16::from_be_bytes([close[2], close[3]]), 1001);
+}
+
+#[tokio::test]
+async fn a_peer_that_answers_pings_stays_connected() {
+    let app = swill_examples::demo::app()
+        .keepalive(Some(Duration::from_millis(10)))
+        .idle_timeout(Some(Duration::from_millis(30)));
+    let addr = start(app).await;
+    let mut client = Raw::connect(addr).await;
+    // Several pings come and are answered (tungstenite pongs as it reads):
+    // the connection outlives many idle timeouts and still works.
+    for _ in 0..10 {
+        match client.next_message().await {
+            Some(Ok(Message::Ping(_))) => {}
+            other => panic!("expected a ping, got {other:?}"),
+        }
+    }
+    client.send_frame(&msg(1, "add", (1, 2))).await;
+    assert_eq!(client.recv().await.data.decode::<i64>().unwrap(), 3);
+}
+
+/// A stream of 64 KiB items that counts what it produced.
+fn flood(produced: Arc<AtomicUsize>) -> impl Stream<Item = Result<swill::AnyValue, Error>> {
+    let item = swill::AnyValue(swill::Value::Binary(vec![7; 64 * 1024]));
+    futures::stream::repeat_with(move || {
+        produced.fetch_add(1, Ordering::SeqCst);
+        Ok(item.clone())
+    })
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_holds_the_handler_not_the_memory() {
+    const ITEM: usize = 64 * 1024;
+    let produced = Arc::new(AtomicUsize::new(0));
+    let counter = produced.clone();
+    let app = swill_examples::demo::app().max_queued_frames(8).handle_as(
+        "flood",
+        move |_req: Request<()>| {
+            let counter = counter.clone();
+            async move { flood(counter) }
+        },
+    );
+    let addr = start(app).await;
+
+    let mut slow = Raw::connect(addr).await;
+    slow.send_frame(&msg(1, "flood", ())).await;
+    // The slow client never reads again. Meanwhile another connection keeps
+    // being served; in rounds of 100 calls, wait until production stalls.
+    let mut other = Raw::connect(addr).await;
+    let mut seq = 0u64;
+    let mut stalled = false;
+    for _round in 0..200 {
+        let before = produced.load(Ordering::SeqCst);
+        for _ in 0..100 {
+            seq += 1;
+            other.send_frame(&msg(seq, "add", (1, 2))).await;
+            assert_eq!(other.recv().await.data.decode::<i64>().unwrap(), 3);
+        }
+        if before > 0 && produced.load(Ordering::SeqCst) == before {
+            stalled = true;
+            break;
+        }
+    }
+    let bytes = produced.load(Ordering::SeqCst) * ITEM;
+    assert!(stalled, "the producer never waited: {bytes} bytes produced");
+    // The queue (8 frames), the writer's batch and the kernel's socket
+    // buffers on both ends: far below what an unbounded queue would hold.
+    assert!(
+        bytes <= 64 * 1024 * 1024,
+        "{bytes} bytes produced for a client that reads nothing"
+    );
+    slow.send_message(Message::Close(None)).await;
+    other.close().await;
+}
