@@ -3,7 +3,7 @@
 use std::fmt;
 
 use serde::Serialize;
-use swill_proto::{Code, DataError, ErrorBody, Value};
+use swill_proto::{Code, DataError, ErrorBody, Payload, Value};
 
 /// A failure that reaches the client as an ERROR frame, with its code.
 ///
@@ -35,7 +35,12 @@ impl Error {
     /// Attaches structured data, encoded as MessagePack. A value that cannot
     /// be encoded is left out and logged: the error itself still goes out.
     pub fn with_data<T: Serialize>(mut self, data: T) -> Self {
-        match rmpv::ext::to_value(data) {
+        // Through the payload encoder, so that structs become maps keyed by
+        // field name, as everywhere else on the wire.
+        let value = Payload::encode(&data)
+            .map_err(|e| e.to_string())
+            .and_then(|p| p.to_value().map_err(|e| e.to_string()));
+        match value {
             Ok(v) => self.0.data = Some(v),
             Err(e) => {
                 tracing::error!(error = %e, "error data could not be encoded; sent without it")
