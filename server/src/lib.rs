@@ -81,7 +81,7 @@ pub use serve::{Serve, serve};
 pub use service::{HandlerService, SwillService};
 pub use swill_macros::rpc;
 pub use swill_proto::{Code, Metadata, Payload, Value};
-pub use upgrade::SUBPROTOCOLS;
+pub use upgrade::{READ_BUFFER_SIZE, SUBPROTOCOLS};
 #[cfg(feature = "validate")]
 pub use validate::Valid;
 
