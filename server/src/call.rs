@@ -37,8 +37,10 @@ pub(crate) enum Stop {
 pub(crate) struct Call {
     pub(crate) handler: BoxedHandler,
     pub(crate) head: RequestHead,
-    pub(crate) opened_with_message: bool,
-    pub(crate) inbound: mpsc::Receiver<Payload>,
+    /// The opening MESSAGE's data; `None` when a METADATA frame opened it.
+    pub(crate) first: Option<Payload>,
+    /// Later messages, for streaming requests and those opened by METADATA.
+    pub(crate) inbound: Option<mpsc::Receiver<Payload>>,
     pub(crate) stop: oneshot::Receiver<Stop>,
     pub(crate) finished: Arc<AtomicBool>,
     pub(crate) outbox: Outbox,
@@ -75,7 +77,7 @@ impl Call {
         let Call {
             handler,
             head,
-            opened_with_message,
+            first,
             inbound,
             mut stop,
             finished,
@@ -105,7 +107,7 @@ impl Call {
         let outcome = match (rejected, deadline(timeout.as_ref(), received)) {
             (Some(error), _) | (None, Err(error)) => fail(&ctx, error).await,
             (None, Ok(deadline)) => {
-                let inbound = Inbound::new(inbound, ctx.clone(), opened_with_message);
+                let inbound = Inbound::new(first, inbound, ctx.clone());
                 let ended = tokio::select! {
                     biased;
                     stopped = &mut stop => Ended::Stopped(stopped.unwrap_or(Stop::Disconnect)),

@@ -254,18 +254,28 @@ impl Demux {
             );
             return self.reply_error(frame.seq, error).await;
         }
-        let (tx, rx) = mpsc::channel(INBOUND_CAPACITY);
-        let mut inbound = Some(tx);
-        let opened_with_message = frame.kind == RequestType::Message;
-        if opened_with_message {
-            if let Some(tx) = &inbound {
-                // A fresh channel always has room for its first message.
-                let _ = tx.try_send(frame.data);
+        let (first, capacity) = match frame.kind {
+            RequestType::Message => (
+                Some(frame.data),
+                route.request.streams.then_some(INBOUND_CAPACITY),
+            ),
+            // Opened by METADATA: even a unary request has its message to come.
+            _ => (
+                None,
+                Some(if route.request.streams {
+                    INBOUND_CAPACITY
+                } else {
+                    1
+                }),
+            ),
+        };
+        let (inbound, rx) = match capacity {
+            Some(capacity) => {
+                let (tx, rx) = mpsc::channel(capacity);
+                (Some(tx), Some(rx))
             }
-            if !route.request.streams {
-                inbound = None;
-            }
-        }
+            None => (None, None),
+        };
         let (stop, stopped) = oneshot::channel();
         let finished = Arc::new(AtomicBool::new(false));
         let call = Call {
@@ -277,7 +287,7 @@ impl Demux {
                 extensions: self.info.extensions().clone(),
                 connection: self.info.clone(),
             },
-            opened_with_message,
+            first,
             inbound: rx,
             stop: stopped,
             finished: finished.clone(),

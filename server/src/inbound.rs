@@ -13,7 +13,11 @@ use crate::hooks::{self, Continuation};
 /// the request hooks (`before_request_data` for continuation frames,
 /// `before_request_message` for every message).
 pub(crate) struct Inbound {
-    rx: mpsc::Receiver<Payload>,
+    /// The opening message, when the call was opened with one.
+    first: Option<Payload>,
+    /// Later messages; `None` for a unary request opened with its message,
+    /// which needs no channel at all.
+    rx: Option<mpsc::Receiver<Payload>>,
     ctx: Context,
     /// The next message is the one that opened the call: no
     /// `before_request_data` for it.
@@ -23,14 +27,15 @@ pub(crate) struct Inbound {
 
 impl Inbound {
     pub(crate) fn new(
-        rx: mpsc::Receiver<Payload>,
+        first: Option<Payload>,
+        rx: Option<mpsc::Receiver<Payload>>,
         ctx: Context,
-        opened_with_message: bool,
     ) -> Self {
         Inbound {
+            opening: first.is_some(),
+            first,
             rx,
             ctx,
-            opening: opened_with_message,
             ended: false,
         }
     }
@@ -41,7 +46,12 @@ impl Inbound {
             return None;
         }
         let hooks = self.ctx.hooks();
-        let Some(payload) = self.rx.recv().await else {
+        let received = match (self.first.take(), &mut self.rx) {
+            (Some(first), _) => Some(first),
+            (None, Some(rx)) => rx.recv().await,
+            (None, None) => None,
+        };
+        let Some(payload) = received else {
             self.ended = true;
             return match self.continuation(Continuation::EndOfStream).await {
                 Ok(()) => None,
