@@ -45,17 +45,26 @@ fn open_envelope(cur: &mut Cursor<'_>, limits: &Limits) -> Result<(usize, Seq), 
             limit: limits.max_frame_len,
         }));
     }
-    let len = cur.array_len().map_err(no_seq)?;
-    if len == 0 {
-        return Err(no_seq(DecodeErrorKind::TooShort { len, min: 2 }));
+    let declared = cur.array_header().map_err(no_seq)?;
+    if declared == 0 {
+        return Err(no_seq(DecodeErrorKind::TooShort { len: 0, min: 2 }));
     }
-    match cur.int().map_err(no_seq)? {
-        Some(seq) => Ok((len, Seq::from_wire(seq))),
+    let seq = match cur.int().map_err(no_seq)? {
+        Some(seq) => Seq::from_wire(seq),
         None => {
             let marker = cur.peek().map_err(no_seq)?;
-            Err(no_seq(DecodeErrorKind::BadSeq(describe(marker))))
+            return Err(no_seq(DecodeErrorKind::BadSeq(describe(marker))));
         }
-    }
+    };
+    // Only now judge the declared length against the bytes left.
+    let len = cur
+        .check_count(declared - 1, 1)
+        .map(|rest| rest + 1)
+        .map_err(|kind| DecodeError {
+            seq: Some(seq),
+            kind,
+        })?;
+    Ok((len, seq))
 }
 
 /// Reads an optional type tag: absent or nil mean MESSAGE.

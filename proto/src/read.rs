@@ -73,8 +73,10 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Reads an array header and returns its declared length.
-    pub(crate) fn array_len(&mut self) -> Result<usize, DecodeErrorKind> {
+    /// Reads an array header and returns its declared length, unchecked:
+    /// the envelope reads its seq before it judges the length, so that even
+    /// a frame with a lying header can be answered by seq.
+    pub(crate) fn array_header(&mut self) -> Result<u64, DecodeErrorKind> {
         let len = match self.peek()? {
             m @ 0x90..=0x9f => {
                 self.pos += 1;
@@ -90,7 +92,7 @@ impl<'a> Cursor<'a> {
             }
             m => return Err(DecodeErrorKind::NotAnArray(describe(m))),
         };
-        self.check_count(len, 1)
+        Ok(len)
     }
 
     /// Reads a map header and returns its declared number of pairs.
@@ -116,7 +118,7 @@ impl<'a> Cursor<'a> {
     /// Rejects a declared element count that the remaining bytes cannot hold
     /// (every item is at least one byte), so a header can never drive an
     /// allocation larger than the frame itself.
-    fn check_count(&self, len: u64, per_item: u64) -> Result<usize, DecodeErrorKind> {
+    pub(crate) fn check_count(&self, len: u64, per_item: u64) -> Result<usize, DecodeErrorKind> {
         match len.checked_mul(per_item) {
             Some(need) if need <= self.remaining() as u64 => Ok(len as usize),
             _ => Err(DecodeErrorKind::LengthExceedsInput),

@@ -76,12 +76,15 @@ fn huge_declared_lengths_cost_nothing() {
     let (seq, kind) = kind(b"\x93\x01\xdd\xff\xff\xff\xff\xa1x\x00");
     assert_eq!(seq, Some(Seq::from(1u8)));
     assert_eq!(kind, DecodeErrorKind::LengthExceedsInput);
-    assert_eq!(
-        decode(b"\xdd\xff\xff\xff\xff\x01\xc0\xa1x")
-            .unwrap_err()
-            .kind,
-        DecodeErrorKind::LengthExceedsInput
-    );
+    // The envelope itself lying about its length: the seq is still read,
+    // so the client can be told which request was refused.
+    let err = decode(b"\xdd\xff\xff\xff\xff\x01\xc0\xa1x").unwrap_err();
+    assert_eq!(err.kind, DecodeErrorKind::LengthExceedsInput);
+    assert_eq!(err.seq, Some(Seq::from(1u8)));
+    // A truncated envelope likewise.
+    let err = decode(b"\x93\x05").unwrap_err();
+    assert_eq!(err.seq, Some(Seq::from(5u8)));
+    assert_eq!(err.kind, DecodeErrorKind::LengthExceedsInput);
     // A 4 GiB string or binary declared, a few bytes present.
     assert_eq!(
         kind_of(b"\x93\x01\xc6\xff\xff\xff\xff\x00"),
