@@ -79,10 +79,10 @@ impl Raw {
     }
 
     /// Speaks WebSocket over a TCP stream whose handshake was done by hand
-    /// (see [`http_exchange`]).
+    /// (see [`http_get`]).
     pub async fn from_upgraded(tcp: TcpStream) -> Raw {
-        let ws = WebSocketStream::from_raw_socket(MaybeTlsStream::Plain(tcp), Role::Client, None)
-            .await;
+        let ws =
+            WebSocketStream::from_raw_socket(MaybeTlsStream::Plain(tcp), Role::Client, None).await;
         Raw { ws }
     }
 
@@ -93,7 +93,8 @@ impl Raw {
 
     /// Sends a frame without data: END_OF_STREAM, METADATA or CANCEL.
     pub async fn control(&mut self, seq: impl Into<Seq>, rpc: &str, kind: RequestType) {
-        self.send_frame(&RequestFrame::control(seq, rpc, kind)).await;
+        self.send_frame(&RequestFrame::control(seq, rpc, kind))
+            .await;
     }
 
     /// The next frame, which must be a MESSAGE for `seq`; returns its data.
@@ -204,7 +205,10 @@ pub fn expect_message<T: DeserializeOwned>(frame: &ResponseFrame, seq: impl Into
         (seq, ResponseType::Message),
         "expected a MESSAGE for seq {seq}, got {frame:?}"
     );
-    frame.data.decode().expect("the answer has the expected type")
+    frame
+        .data
+        .decode()
+        .expect("the answer has the expected type")
 }
 
 /// Checks that `frame` is an ERROR for `seq` without metadata; returns its body.
@@ -216,7 +220,10 @@ pub fn expect_error(frame: &ResponseFrame, seq: impl Into<Seq>) -> ErrorBody {
         "expected an ERROR for seq {seq}, got {frame:?}"
     );
     assert_eq!(frame.leading, None, "an ERROR carries no leading metadata");
-    assert_eq!(frame.trailing, None, "an ERROR carries no trailing metadata");
+    assert_eq!(
+        frame.trailing, None,
+        "an ERROR carries no trailing metadata"
+    );
     ErrorBody::from_payload(&frame.data).expect("an ERROR carries an error body")
 }
 
@@ -327,7 +334,11 @@ impl Gate {
 
     /// Waits until the gate is opened.
     pub async fn pass(&self) {
-        self.0.acquire().await.expect("the gate is never closed").forget();
+        self.0
+            .acquire()
+            .await
+            .expect("the gate is never closed")
+            .forget();
     }
 }
 
