@@ -15,8 +15,9 @@ step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "the wire crate builds for wasm32 (no tokio, no sockets)"
+step "the wire crate and the client's session build for wasm32 (no tokio, no sockets)"
 cargo build -p swill-proto --target wasm32-unknown-unknown --locked
+cargo build -p swill-client --no-default-features --target wasm32-unknown-unknown --locked
 
 step "rust tests"
 cargo test --workspace --locked

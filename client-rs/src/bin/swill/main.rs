@@ -1,0 +1,165 @@
+//! `swill`: call swill servers from the command line (like grpcurl, for
+//! swill). JSON in, JSON out.
+//!
+//! ```text
+//! swill call ws://127.0.0.1:8000/ws add '[1, 2]'           # prints 3
+//! swill stream ws://127.0.0.1:8000/ws count 3             # prints 0, 1, 2, one per line
+//! printf '1\n2\n3\n' | swill stream 127.0.0.1:8000 total  # prints 6
+//! swill introspect 127.0.0.1:8000                         # a table of the rpcs
+//! ```
+//!
+//! Exit status: 0 ok, 1 the server answered an error (printed to standard
+//! error as `error CODE: message`), 2 usage error, 3 connection failure.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use swill_client::{Client, Error, Metadata, ReconnectPolicy, Response, Value};
+
+mod args;
+mod json;
+mod stream;
+mod table;
+
+use args::{Cli, Command, ConnectionArgs};
+
+/// Why the tool stops early, which decides its exit status.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The command line (or a JSON input) is malformed: exit 2.
+    Usage(String),
+    /// The call failed: exit 1, or 3 when the connection is to blame.
+    Call(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Call(error)
+    }
+}
+
+impl Failure {
+    fn report(self) -> ExitCode {
+        match self {
+            Failure::Usage(message) => {
+                eprintln!("swill: {message}");
+                ExitCode::from(2)
+            }
+            Failure::Call(Error::Invalid(message)) => Failure::Usage(message).report(),
+            Failure::Call(error) => {
+                eprintln!("error {}: {}", error.code().as_i64(), error.message());
+                if let Some(data) = error.data() {
+                    eprintln!("data: {}", json::to_json(data));
+                }
+                ExitCode::from(if error.is_connection() { 3 } else { 1 })
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return Failure::Usage(format!("cannot start: {e}")).report(),
+    };
+    let outcome = runtime.block_on(run(cli));
+    // A read of standard input may still be pending on a blocking thread.
+    runtime.shutdown_background();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Call {
+            url,
+            rpc,
+            json,
+            call,
+            connection,
+        } => {
+            let request = parse_json(&json, "the request")?;
+            let options = call.options().map_err(Failure::Usage)?;
+            let client = connect(&url, &connection).await?;
+            let response: Response<Value> = client.call_with(&rpc, &request, options).await?;
+            print_metadata("leading", &response.leading, call.verbose);
+            print_line(&serde_json::to_string_pretty(&json::to_json(
+                &response.data,
+            )));
+            print_metadata("trailing", &response.trailing, call.verbose);
+            Ok(())
+        }
+        Command::Stream {
+            url,
+            rpc,
+            json,
+            shape,
+            call,
+            connection,
+        } => {
+            let request = json
+                .as_deref()
+                .map(|j| parse_json(j, "the request"))
+                .transpose()?;
+            let client = connect(&url, &connection).await?;
+            stream::run(&client, &rpc, request, shape.map(Into::into), &call).await
+        }
+        Command::Introspect {
+            url,
+            json,
+            connection,
+        } => {
+            let client = connect(&url, &connection).await?;
+            let rpcs = client.introspect().await?;
+            if json {
+                print_line(&serde_json::to_string_pretty(&rpcs));
+            } else {
+                print!("{}", table::render(&rpcs));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Connects once, without reconnecting: a command line fails fast.
+async fn connect(url: &str, args: &ConnectionArgs) -> Result<Client, Failure> {
+    let mut builder = Client::builder(url)
+        .subprotocol(args.subprotocol())
+        .connect_timeout(args.connect_timeout())
+        .reconnect(ReconnectPolicy::none());
+    for (name, value) in args.headers().map_err(Failure::Usage)? {
+        builder = builder.header(name, value);
+    }
+    Ok(builder.connect().await?)
+}
+
+pub(crate) fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, Failure> {
+    serde_json::from_str(text).map_err(|e| Failure::Usage(format!("{what} is not JSON: {e}")))
+}
+
+/// Prints a line to standard output; a closed pipe (`| head`) is not an error.
+pub(crate) fn print_line(line: &serde_json::Result<String>) {
+    if let Ok(line) = line {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    }
+}
+
+pub(crate) fn print_metadata(which: &str, metadata: &Metadata, verbose: bool) {
+    if verbose && !metadata.is_empty() {
+        let map = Value::Map(
+            metadata
+                .iter()
+                .map(|(k, v)| (Value::from(k), v.clone()))
+                .collect(),
+        );
+        eprintln!("{which} metadata: {}", json::to_json(&map));
+    }
+}

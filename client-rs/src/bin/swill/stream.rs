@@ -1,0 +1,135 @@
+//! `swill stream`: every call shape, printing one JSON line per answer and
+//! reading streamed requests as JSON lines from standard input.
+
+use std::pin::pin;
+
+use futures::StreamExt;
+use serde_json::Value as Json;
+use swill_client::{CallShape, Client, Code, Error, RequestSender, ResponseStream, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::args::CallArgs;
+use crate::{Failure, json, print_line, print_metadata};
+
+pub(crate) async fn run(
+    client: &Client,
+    rpc: &str,
+    request: Option<Json>,
+    shape: Option<CallShape>,
+    args: &CallArgs,
+) -> Result<(), Failure> {
+    let options = args.options().map_err(Failure::Usage)?;
+    let shape = match shape {
+        Some(shape) => shape,
+        None => find_shape(client, rpc, request.is_some()).await?,
+    };
+    match (shape, request) {
+        (CallShape::Unary, Some(request)) => {
+            let response = client.call_with::<_, Value>(rpc, &request, options).await?;
+            print_metadata("leading", &response.leading, args.verbose);
+            print_item(&response.data);
+            print_metadata("trailing", &response.trailing, args.verbose);
+            Ok(())
+        }
+        (CallShape::ServerStreaming, Some(request)) => {
+            let stream = client.server_stream_with(rpc, &request, options).await?;
+            print_stream(stream, args.verbose).await
+        }
+        (CallShape::Unary | CallShape::ServerStreaming, None) => Err(Failure::Usage(format!(
+            "`{rpc}` takes one request: give it as a JSON argument"
+        ))),
+        (CallShape::ClientStreaming, None) => {
+            let (sender, answer) = client
+                .client_stream_with::<Json, Value>(rpc, options)
+                .await?;
+            let mut pump = pin!(pump(sender));
+            let mut answer = pin!(answer);
+            let response = loop {
+                tokio::select! {
+                    done = &mut pump => done?,
+                    response = &mut answer => break response?,
+                }
+            };
+            print_metadata("leading", &response.leading, args.verbose);
+            print_item(&response.data);
+            print_metadata("trailing", &response.trailing, args.verbose);
+            Ok(())
+        }
+        (CallShape::Bidirectional, None) => {
+            let (sender, stream) = client.bidi_with::<Json, Value>(rpc, options).await?;
+            let mut pump = pin!(pump(sender));
+            let mut print = pin!(print_stream(stream, args.verbose));
+            loop {
+                tokio::select! {
+                    done = &mut pump => done?,
+                    done = &mut print => return done,
+                }
+            }
+        }
+        (CallShape::ClientStreaming | CallShape::Bidirectional, Some(_)) => {
+            Err(Failure::Usage(format!(
+                "`{rpc}` takes a stream of requests: give them as JSON lines on standard input"
+            )))
+        }
+    }
+}
+
+/// The rpc's shape, from introspection. When the server does not describe
+/// it, a JSON argument means server streaming, none means bidirectional.
+async fn find_shape(client: &Client, rpc: &str, has_request: bool) -> Result<CallShape, Failure> {
+    let guess = if has_request {
+        CallShape::ServerStreaming
+    } else {
+        CallShape::Bidirectional
+    };
+    match client.introspect().await {
+        Ok(rpcs) => Ok(rpcs
+            .iter()
+            .find(|d| d.name == rpc)
+            .map_or(guess, |d| d.shape())),
+        Err(Error::Remote(body)) if body.code == Code::NOT_FOUND => Ok(guess),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends each line of standard input as one message, then END_OF_STREAM.
+/// Once the call is over, it stops reading (the answer tells why); after
+/// the end of input it waits for the answer, never returning.
+async fn pump(sender: RequestSender<Json>) -> Result<(), Failure> {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        let line = match lines.next_line().await {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => return Err(Failure::Usage(format!("cannot read standard input: {e}"))),
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item = crate::parse_json(&line, "a line of standard input")?;
+        if sender.send(&item).await.is_err() {
+            break;
+        }
+    }
+    sender.finish();
+    std::future::pending().await
+}
+
+async fn print_stream(mut stream: ResponseStream<Value>, verbose: bool) -> Result<(), Failure> {
+    let mut leading_shown = false;
+    while let Some(item) = stream.next().await {
+        if !leading_shown && let Some(leading) = stream.leading() {
+            print_metadata("leading", leading, verbose);
+            leading_shown = true;
+        }
+        print_item(&item?);
+    }
+    if let Some(trailing) = stream.trailing() {
+        print_metadata("trailing", trailing, verbose);
+    }
+    Ok(())
+}
+
+fn print_item(value: &Value) {
+    print_line(&serde_json::to_string(&json::to_json(value)));
+}

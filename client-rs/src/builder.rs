@@ -1,0 +1,194 @@
+//! Everything about a client that is decided before it connects.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::reconnect::{ConnectionState, ReconnectPolicy};
+
+/// Which subprotocol token the client offers in its upgrade request.
+///
+/// Both tokens select the same protocol; they differ only in the handshake.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Subprotocol {
+    /// `swill.v1`, a valid RFC 6455 token: what our servers expect.
+    #[default]
+    V1,
+    /// `swill/1`, the token the original Python Swill servers require.
+    Legacy,
+    /// `swill.v1` first; if the server refuses the handshake, once more
+    /// with `swill/1`, which is then kept for reconnects.
+    Auto,
+}
+
+impl Subprotocol {
+    /// The token of [`Subprotocol::V1`].
+    pub const V1_TOKEN: &'static str = "swill.v1";
+    /// The token of [`Subprotocol::Legacy`].
+    pub const LEGACY_TOKEN: &'static str = "swill/1";
+}
+
+/// Called with every [`ConnectionState`] change.
+pub(crate) type StateCallback = Arc<dyn Fn(&ConnectionState) + Send + Sync>;
+
+/// The settings of a client, shared by its connections.
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) cookies: Vec<(String, String)>,
+    pub(crate) subprotocol: Subprotocol,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) keepalive: Option<Duration>,
+    pub(crate) reconnect: ReconnectPolicy,
+    pub(crate) on_state: Option<StateCallback>,
+    pub(crate) max_in_flight: usize,
+    pub(crate) stream_buffer: usize,
+}
+
+impl Config {
+    /// Reports a state change to the callback, if there is one.
+    pub(crate) fn report(&self, state: ConnectionState) {
+        if let Some(callback) = &self.on_state {
+            callback(&state);
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("url", &self.url)
+            .field("subprotocol", &self.subprotocol)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("keepalive", &self.keepalive)
+            .field("reconnect", &self.reconnect)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("stream_buffer", &self.stream_buffer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`] before it connects.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use swill_client::{Client, ReconnectPolicy};
+///
+/// # async fn run() -> Result<(), swill_client::Error> {
+/// let client = Client::builder("ws://127.0.0.1:8000/ws")
+///     .header("authorization", "Bearer s3cret")
+///     .cookie("session", "abc123")
+///     .connect_timeout(Duration::from_secs(3))
+///     .keepalive(Duration::from_secs(15))
+///     .reconnect(ReconnectPolicy::default())
+///     .on_state_change(|state| println!("connection: {state:?}"))
+///     .connect()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Builder {
+    config: Config,
+}
+
+impl Builder {
+    pub(crate) fn new(url: impl Into<String>) -> Self {
+        Builder {
+            config: Config {
+                url: url.into(),
+                headers: Vec::new(),
+                cookies: Vec::new(),
+                subprotocol: Subprotocol::V1,
+                connect_timeout: Duration::from_secs(10),
+                keepalive: None,
+                reconnect: ReconnectPolicy::default(),
+                on_state: None,
+                max_in_flight: 256,
+                stream_buffer: 64,
+            },
+        }
+    }
+
+    /// Adds a header to the upgrade request (e.g. `authorization`). A name
+    /// or value that is not valid HTTP makes [`connect`](Self::connect)
+    /// fail with [`Error::Invalid`].
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a cookie to the upgrade request's `Cookie` header.
+    pub fn cookie(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.cookies.push((name.into(), value.into()));
+        self
+    }
+
+    /// Chooses the subprotocol token to offer (default [`Subprotocol::V1`]).
+    pub fn subprotocol(mut self, subprotocol: Subprotocol) -> Self {
+        self.config.subprotocol = subprotocol;
+        self
+    }
+
+    /// Offers the original's `swill/1`, to talk to original Python Swill
+    /// servers. Short for `.subprotocol(Subprotocol::Legacy)`.
+    pub fn legacy_subprotocol(self) -> Self {
+        self.subprotocol(Subprotocol::Legacy)
+    }
+
+    /// How long one connection attempt may take, TCP and WebSocket
+    /// handshake together (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Pings the server this often, and drops a connection that has sent
+    /// nothing for two intervals (default: off, the server pings). A
+    /// dropped connection fails its calls with 503, like any other loss.
+    pub fn keepalive(mut self, every: Duration) -> Self {
+        self.config.keepalive = Some(every);
+        self
+    }
+
+    /// How to reconnect after the connection is lost (default
+    /// [`ReconnectPolicy::default`]).
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
+        self.config.reconnect = policy;
+        self
+    }
+
+    /// Calls `callback` on every change of the connection's state. It runs
+    /// on the client's tasks: keep it short and do not block in it.
+    pub fn on_state_change<F>(mut self, callback: F) -> Self
+    where
+        F: Fn(&ConnectionState) + Send + Sync + 'static,
+    {
+        self.config.on_state = Some(Arc::new(callback));
+        self
+    }
+
+    /// The most calls in flight at once (default 256). A call past it
+    /// waits until another ends, then goes out.
+    pub fn max_in_flight(mut self, calls: usize) -> Self {
+        self.config.max_in_flight = calls.max(1);
+        self
+    }
+
+    /// How many received messages (and metadata events) one call buffers
+    /// until its caller takes them (default 64). When a call's buffer is
+    /// full, the connection stops reading until there is room: see the
+    /// crate docs on streams that are not consumed.
+    pub fn stream_buffer(mut self, messages: usize) -> Self {
+        self.config.stream_buffer = messages.max(1);
+        self
+    }
+
+    /// Connects (one attempt, bounded by the connect timeout) and returns
+    /// the client. The reconnect policy applies to connections lost later.
+    pub async fn connect(self) -> Result<Client, Error> {
+        Client::from_config(self.config).await
+    }
+}

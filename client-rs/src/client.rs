@@ -1,0 +1,236 @@
+//! The client: one connection, many calls in flight over it.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use swill_proto::{CallShape, INTROSPECT_RPC, Payload, RpcDescription};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+use crate::builder::{Builder, Config};
+use crate::call::{Inbound, ResponseFuture};
+use crate::connector::Connector;
+use crate::error::Error;
+use crate::options::{CallOptions, Response};
+use crate::stream::{RequestSender, ResponseStream};
+use crate::transport::Connection;
+
+/// A connection to a swill server, and the calls made over it.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), swill_client::Error> {
+/// let client = swill_client::Client::connect("ws://127.0.0.1:8000/ws").await?;
+/// let sum: i64 = client.call("add", &(1, 2)).await?;
+/// assert_eq!(sum, 3);
+/// # Ok(()) }
+/// ```
+///
+/// A `Client` is cheap to clone (an `Arc` inside); clones share the
+/// connection, and calls from any number of tasks run concurrently over it,
+/// up to [`Builder::max_in_flight`] at once. The connection closes when the
+/// last clone and the last call handle are dropped.
+///
+/// There is one method per call shape; the `_with` variants take
+/// [`CallOptions`] (request metadata, a deadline). Dropping a call's future,
+/// stream or [`ResponseFuture`] before its end sends CANCEL.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    connector: Connector,
+    in_flight: Arc<Semaphore>,
+}
+
+impl Client {
+    /// Connects to `url` with the default settings.
+    ///
+    /// `ws://` is assumed when the URL has no scheme, and `/ws` when it has
+    /// no path: `127.0.0.1:8000` means `ws://127.0.0.1:8000/ws`.
+    pub async fn connect(url: impl Into<String>) -> Result<Client, Error> {
+        Builder::new(url).connect().await
+    }
+
+    /// Starts configuring a client for `url`: headers, cookies,
+    /// subprotocol, timeouts, keepalive, reconnect policy.
+    pub fn builder(url: impl Into<String>) -> Builder {
+        Builder::new(url)
+    }
+
+    pub(crate) async fn from_config(config: Config) -> Result<Client, Error> {
+        let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
+        let connector = Connector::connect(config).await?;
+        let inner = Inner {
+            connector,
+            in_flight,
+        };
+        Ok(Client {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// A unary call: sends `request` to `rpc` and decodes the answer.
+    ///
+    /// Dropping the future before it resolves cancels the call.
+    pub async fn call<Req, Resp>(&self, rpc: &str, request: &Req) -> Result<Resp, Error>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let response = self.call_with(rpc, request, CallOptions::new()).await?;
+        Ok(response.data)
+    }
+
+    /// A unary call with options; the answer comes with its leading and
+    /// trailing metadata.
+    pub async fn call_with<Req, Resp>(
+        &self,
+        rpc: &str,
+        request: &Req,
+        options: CallOptions,
+    ) -> Result<Response<Resp>, Error>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let data = encode(request)?;
+        let inbound = self
+            .open(rpc, CallShape::Unary, Some(data), &options)
+            .await?;
+        ResponseFuture::new(inbound).await
+    }
+
+    /// A server-streaming call: one request, a stream of answers.
+    pub async fn server_stream<Req, Resp>(
+        &self,
+        rpc: &str,
+        request: &Req,
+    ) -> Result<ResponseStream<Resp>, Error>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        self.server_stream_with(rpc, request, CallOptions::new())
+            .await
+    }
+
+    /// A server-streaming call with options.
+    pub async fn server_stream_with<Req, Resp>(
+        &self,
+        rpc: &str,
+        request: &Req,
+        options: CallOptions,
+    ) -> Result<ResponseStream<Resp>, Error>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let data = encode(request)?;
+        let shape = CallShape::ServerStreaming;
+        let inbound = self.open(rpc, shape, Some(data), &options).await?;
+        Ok(ResponseStream::new(inbound))
+    }
+
+    /// A client-streaming call: a sender for the request stream, and the
+    /// future of the one answer.
+    pub async fn client_stream<Req, Resp>(
+        &self,
+        rpc: &str,
+    ) -> Result<(RequestSender<Req>, ResponseFuture<Resp>), Error>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+    {
+        self.client_stream_with(rpc, CallOptions::new()).await
+    }
+
+    /// A client-streaming call with options.
+    pub async fn client_stream_with<Req, Resp>(
+        &self,
+        rpc: &str,
+        options: CallOptions,
+    ) -> Result<(RequestSender<Req>, ResponseFuture<Resp>), Error>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+    {
+        let inbound = self
+            .open(rpc, CallShape::ClientStreaming, None, &options)
+            .await?;
+        Ok((RequestSender::new(&inbound), ResponseFuture::new(inbound)))
+    }
+
+    /// A bidirectional call: a sender and a stream, used independently
+    /// (e.g. from two tasks).
+    pub async fn bidi<Req, Resp>(
+        &self,
+        rpc: &str,
+    ) -> Result<(RequestSender<Req>, ResponseStream<Resp>), Error>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+    {
+        self.bidi_with(rpc, CallOptions::new()).await
+    }
+
+    /// A bidirectional call with options.
+    pub async fn bidi_with<Req, Resp>(
+        &self,
+        rpc: &str,
+        options: CallOptions,
+    ) -> Result<(RequestSender<Req>, ResponseStream<Resp>), Error>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+    {
+        let inbound = self
+            .open(rpc, CallShape::Bidirectional, None, &options)
+            .await?;
+        Ok((RequestSender::new(&inbound), ResponseStream::new(inbound)))
+    }
+
+    /// Asks the server to describe its rpcs (`swill.introspect`), in
+    /// registration order.
+    pub async fn introspect(&self) -> Result<Vec<RpcDescription>, Error> {
+        use futures::TryStreamExt;
+        let items = self.server_stream(INTROSPECT_RPC, &()).await?;
+        items.try_collect().await
+    }
+
+    /// Opens a call: waits for an in-flight slot and a connection (within
+    /// the deadline, if any), then sends the opening frame.
+    async fn open(
+        &self,
+        rpc: &str,
+        shape: CallShape,
+        data: Option<Payload>,
+        options: &CallOptions,
+    ) -> Result<Inbound, Error> {
+        let deadline = options
+            .get_timeout()
+            .map(|after| (Instant::now() + after, after));
+        let ready = self.ready();
+        let (slot, connection) = match deadline {
+            Some((at, after)) => tokio::time::timeout_at(at, ready)
+                .await
+                .map_err(|_| Error::Timeout(after))??,
+            None => ready.await?,
+        };
+        let (seq, events) = connection.start(rpc, shape, data, options)?;
+        Ok(Inbound::new(connection, seq, events, deadline, slot))
+    }
+
+    /// An in-flight slot, then a working connection.
+    async fn ready(&self) -> Result<(OwnedSemaphorePermit, Arc<Connection>), Error> {
+        let slot = self.inner.in_flight.clone().acquire_owned().await;
+        let slot = slot.map_err(|_| Error::Cancelled)?;
+        Ok((slot, self.inner.connector.connection().await?))
+    }
+}
+
+fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, Error> {
+    Payload::encode(value).map_err(|e| Error::Encode(e.to_string()))
+}

@@ -1,0 +1,137 @@
+//! Keeping a client connected: the first connection, and the reconnects
+//! after a loss, per the [`ReconnectPolicy`](crate::ReconnectPolicy).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use tokio::sync::Mutex;
+
+use crate::builder::{Config, Subprotocol};
+use crate::error::Error;
+use crate::reconnect::ConnectionState;
+use crate::transport::{self, Connection, DialFailure};
+
+/// Holds the current connection and makes new ones.
+///
+/// Reconnecting is lazy: a lost connection stays lost until a call needs
+/// one. That call dials, with up to `max_attempts` attempts and a jittered
+/// backoff between them. Calls that come meanwhile wait for that round
+/// and share its outcome: the new connection, or its error.
+#[derive(Debug)]
+pub(crate) struct Connector {
+    config: Config,
+    slot: Mutex<Slot>,
+    /// How many reconnect rounds have finished.
+    rounds: AtomicU64,
+    /// Whether [`Subprotocol::Auto`] settled on the legacy token.
+    legacy: AtomicBool,
+}
+
+#[derive(Debug)]
+struct Slot {
+    /// The current connection; `None` or closed means the next call dials.
+    connection: Option<Arc<Connection>>,
+    /// Why the last round failed, for the calls that waited on it.
+    failure: Option<Error>,
+}
+
+impl Connector {
+    /// Connects for the first time: one attempt, no retries.
+    pub(crate) async fn connect(config: Config) -> Result<Connector, Error> {
+        let connector = Connector {
+            config,
+            slot: Mutex::new(Slot {
+                connection: None,
+                failure: None,
+            }),
+            rounds: AtomicU64::new(0),
+            legacy: AtomicBool::new(false),
+        };
+        let connection = connector.attempt(1).await?;
+        connector.slot.lock().await.connection = Some(connection);
+        Ok(connector)
+    }
+
+    /// The open connection, or a new one made per the reconnect policy.
+    pub(crate) async fn connection(&self) -> Result<Arc<Connection>, Error> {
+        let rounds_seen = self.rounds.load(Ordering::Acquire);
+        let mut slot = self.slot.lock().await;
+        if let Some(connection) = slot.connection.as_ref().filter(|c| c.is_open()) {
+            return Ok(connection.clone());
+        }
+        // A round failed while this call waited for it: that is its answer.
+        if self.rounds.load(Ordering::Acquire) != rounds_seen
+            && let Some(failure) = &slot.failure
+        {
+            return Err(failure.clone());
+        }
+        slot.connection = None;
+        let outcome = self.reconnect().await;
+        self.rounds.fetch_add(1, Ordering::Release);
+        match &outcome {
+            Ok(connection) => {
+                slot.connection = Some(connection.clone());
+                slot.failure = None;
+            }
+            Err(failure) => slot.failure = Some(failure.clone()),
+        }
+        outcome
+    }
+
+    async fn reconnect(&self) -> Result<Arc<Connection>, Error> {
+        let policy = &self.config.reconnect;
+        let mut attempts = 0;
+        let mut last_error = None;
+        while policy.allows(attempts) {
+            attempts += 1;
+            match self.attempt(attempts).await {
+                Ok(connection) => return Ok(connection),
+                Err(error) if policy.allows(attempts) => {
+                    last_error = Some(error);
+                    tokio::time::sleep(policy.backoff(attempts, fastrand::f64())).await;
+                }
+                Err(error) => last_error = Some(error),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::Connect {
+            status: None,
+            reason: "the connection was lost and reconnecting is off".to_owned(),
+        }))
+    }
+
+    /// One attempt: dial with the subprotocol token (for `Auto`, retry
+    /// once with the legacy token if the server refuses the first).
+    async fn attempt(&self, attempt: u32) -> Result<Arc<Connection>, Error> {
+        self.config.report(ConnectionState::Connecting { attempt });
+        let result = match self.config.subprotocol {
+            Subprotocol::V1 => transport::dial(&self.config, Subprotocol::V1_TOKEN).await,
+            Subprotocol::Legacy => transport::dial(&self.config, Subprotocol::LEGACY_TOKEN).await,
+            Subprotocol::Auto => self.dial_auto().await,
+        };
+        match result {
+            Ok(socket) => {
+                self.config.report(ConnectionState::Connected);
+                Ok(Connection::spawn(socket, &self.config))
+            }
+            Err(DialFailure { error, .. }) => {
+                let reason = error.message().into_owned();
+                self.config.report(ConnectionState::Disconnected { reason });
+                Err(error)
+            }
+        }
+    }
+
+    async fn dial_auto(&self) -> Result<transport::Socket, DialFailure> {
+        if !self.legacy.load(Ordering::Relaxed) {
+            match transport::dial(&self.config, Subprotocol::V1_TOKEN).await {
+                Err(failure) if failure.refused => {
+                    tracing::debug!(error = %failure.error, "swill.v1 refused; trying swill/1");
+                }
+                done => return done,
+            }
+        }
+        let socket = transport::dial(&self.config, Subprotocol::LEGACY_TOKEN).await?;
+        self.legacy.store(true, Ordering::Relaxed);
+        Ok(socket)
+    }
+}

@@ -1,0 +1,109 @@
+//! What a caller adds to a call (metadata, a deadline), and what comes back
+//! beside the answer (leading and trailing metadata).
+
+use std::time::Duration;
+
+use swill_proto::{Metadata, Value};
+
+/// Per-call settings: request metadata and a deadline.
+///
+/// ```
+/// use std::time::Duration;
+/// use swill_client::CallOptions;
+///
+/// let options = CallOptions::new()
+///     .metadata_entry("tenant", "acme")
+///     .timeout(Duration::from_millis(1500));
+/// let sent = options.request_metadata().unwrap();
+/// assert_eq!(sent.get_str("tenant"), Some("acme"));
+/// assert_eq!(sent.timeout_ms(), Some(1500)); // the `swill-timeout` key
+/// ```
+///
+/// A timeout travels as the `swill-timeout` metadata key (milliseconds), so
+/// a swill server stops the handler and answers 408 when it expires; the
+/// client enforces it too (it stops waiting, sends CANCEL and reports
+/// [`Error::Timeout`](crate::Error::Timeout)), so servers that do not know
+/// the key, such as the original Python Swill, cannot keep a caller waiting.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallOptions {
+    metadata: Option<Metadata>,
+    timeout: Option<Duration>,
+}
+
+impl CallOptions {
+    /// No metadata, no deadline.
+    pub fn new() -> Self {
+        CallOptions::default()
+    }
+
+    /// Sets the request metadata, replacing any set before.
+    pub fn metadata(mut self, metadata: Metadata) -> Self {
+        self.metadata = Some(metadata);
+        self
+    }
+
+    /// Adds one request metadata entry.
+    pub fn metadata_entry(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.metadata
+            .get_or_insert_with(Metadata::new)
+            .insert(key, value);
+        self
+    }
+
+    /// Sets the call's deadline, measured from when the call starts.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The deadline, if one is set.
+    pub fn get_timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The metadata that goes on the wire: the caller's entries, plus
+    /// `swill-timeout` when there is a deadline. `None` when there is
+    /// neither.
+    pub fn request_metadata(&self) -> Option<Metadata> {
+        let mut metadata = self.metadata.clone();
+        if let Some(timeout) = self.timeout {
+            let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+            metadata
+                .get_or_insert_with(Metadata::new)
+                .insert(Metadata::TIMEOUT, ms);
+        }
+        metadata
+    }
+}
+
+/// An answer with the metadata that came with it.
+///
+/// ```
+/// use swill_client::Response;
+/// use swill_proto::Metadata;
+///
+/// let response = Response { data: 3, leading: Metadata::new(), trailing: Metadata::new() };
+/// let (data, _leading, _trailing) = response.into_parts();
+/// assert_eq!(data, 3);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response<T> {
+    /// The answer.
+    pub data: T,
+    /// The server's leading metadata (empty when it sent none).
+    pub leading: Metadata,
+    /// The server's trailing metadata (empty when it sent none).
+    pub trailing: Metadata,
+}
+
+impl<T> Response<T> {
+    /// The answer, without the metadata.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// The answer, the leading and the trailing metadata.
+    pub fn into_parts(self) -> (T, Metadata, Metadata) {
+        (self.data, self.leading, self.trailing)
+    }
+}

@@ -1,0 +1,140 @@
+//! Dialing: the upgrade request (URL, headers, cookies, subprotocol) and
+//! the WebSocket handshake.
+
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue, header};
+use tokio_tungstenite::tungstenite::{self, error::ProtocolError};
+
+use super::Socket;
+use crate::builder::Config;
+use crate::error::Error;
+
+/// A failed attempt, and whether the server answered but refused the
+/// upgrade (worth another try with the legacy subprotocol).
+#[derive(Debug)]
+pub(crate) struct DialFailure {
+    pub(crate) error: Error,
+    pub(crate) refused: bool,
+}
+
+impl From<Error> for DialFailure {
+    fn from(error: Error) -> Self {
+        DialFailure {
+            error,
+            refused: false,
+        }
+    }
+}
+
+/// Connects to the configured URL offering the subprotocol `token`.
+///
+/// tungstenite checks that the server echoes one of the offered tokens,
+/// comparing strings only, so the legacy `swill/1` (not an RFC 6455 token)
+/// is offered and accepted like any other.
+pub(crate) async fn dial(config: &Config, token: &str) -> Result<Socket, DialFailure> {
+    let request = request(config, token)?;
+    let handshake = tokio_tungstenite::connect_async_with_config(request, None, true);
+    match tokio::time::timeout(config.connect_timeout, handshake).await {
+        Ok(Ok((socket, _response))) => Ok(socket),
+        Ok(Err(e)) => Err(failure(e)),
+        Err(_) => Err(DialFailure::from(Error::Connect {
+            status: None,
+            reason: format!(
+                "no connection within the connect timeout of {} ms",
+                config.connect_timeout.as_millis()
+            ),
+        })),
+    }
+}
+
+/// The URL to connect to: `ws://` is assumed without a scheme, and `/ws`
+/// (the protocol's default path) without a path.
+///
+/// ```text
+/// 127.0.0.1:8000             -> ws://127.0.0.1:8000/ws
+/// ws://example.com           -> ws://example.com/ws
+/// ws://example.com/api/swill -> unchanged
+/// ```
+pub(crate) fn endpoint(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("ws", url));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let path = if tail.starts_with('/') { "" } else { "/ws" };
+    format!("{scheme}://{authority}{path}{tail}")
+}
+
+fn request(config: &Config, token: &str) -> Result<Request, Error> {
+    let invalid = |what: String| Error::Invalid(what);
+    let url = endpoint(&config.url);
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| invalid(format!("`{url}` is not a WebSocket URL: {e}")))?;
+    let headers = request.headers_mut();
+    for (name, value) in &config.headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid(format!("`{name}` is not a valid header name")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| invalid(format!("the value of `{name}` is not a valid header value")))?;
+        headers.append(name, value);
+    }
+    if !config.cookies.is_empty() {
+        let cookies: Vec<String> = config
+            .cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        let value = HeaderValue::from_str(&cookies.join("; "))
+            .map_err(|_| invalid("a cookie is not a valid header value".to_owned()))?;
+        headers.insert(header::COOKIE, value);
+    }
+    let protocol = HeaderValue::from_str(token)
+        .map_err(|_| invalid(format!("`{token}` is not a valid header value")))?;
+    headers.insert(header::SEC_WEBSOCKET_PROTOCOL, protocol);
+    Ok(request)
+}
+
+fn failure(e: tungstenite::Error) -> DialFailure {
+    let connect = |status: Option<u16>, reason: String| Error::Connect { status, reason };
+    match e {
+        tungstenite::Error::Http(response) => {
+            let status = response.status();
+            let body = response
+                .body()
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let reason = match body.trim() {
+                "" => format!("the server refused the upgrade: {status}"),
+                body => format!("the server refused the upgrade: {status}: {body}"),
+            };
+            DialFailure {
+                error: connect(Some(status.as_u16()), reason),
+                refused: true,
+            }
+        }
+        tungstenite::Error::Protocol(ProtocolError::SecWebSocketSubProtocolError(e)) => {
+            DialFailure {
+                error: connect(None, format!("subprotocol refused: {e}")),
+                refused: true,
+            }
+        }
+        tungstenite::Error::Url(e) => DialFailure::from(Error::Invalid(e.to_string())),
+        other => DialFailure::from(connect(None, other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint;
+
+    #[test]
+    fn endpoints_get_a_scheme_and_a_path_when_they_lack_them() {
+        assert_eq!(endpoint("127.0.0.1:8000"), "ws://127.0.0.1:8000/ws");
+        assert_eq!(endpoint("ws://example.com"), "ws://example.com/ws");
+        assert_eq!(endpoint("ws://example.com?x=1"), "ws://example.com/ws?x=1");
+        assert_eq!(endpoint("wss://example.com/api"), "wss://example.com/api");
+        assert_eq!(endpoint("ws://h:1/"), "ws://h:1/");
+    }
+}

@@ -1,0 +1,135 @@
+//! The task that owns a connection's socket: it writes the queued frames
+//! in batches, reads frames and routes them to their calls, and pings.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use tokio::sync::mpsc::{UnboundedReceiver, WeakUnboundedSender};
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use super::{Outgoing, Shared, Socket};
+use crate::builder::Config;
+use crate::reconnect::ConnectionState;
+
+/// The most frames written before one flush.
+const MAX_BATCH: usize = 64;
+
+/// The connection task: reads and writes until either side stops, then
+/// fails every pending call and reports the disconnection.
+pub(super) async fn run(
+    socket: Socket,
+    shared: Arc<Shared>,
+    replies: WeakUnboundedSender<Outgoing>,
+    mut queue: UnboundedReceiver<Outgoing>,
+    config: Config,
+) {
+    let (sink, stream) = socket.split();
+    let reason = tokio::select! {
+        reason = read_loop(stream, &shared, &replies) => reason,
+        reason = write_loop(sink, &mut queue, &shared, config.keepalive) => reason,
+    };
+    tracing::debug!(%reason, "connection closed");
+    let failed = shared.session().close(reason.clone());
+    for (sink, event) in failed {
+        // A full channel belongs to a caller that is not reading; it sees
+        // the channel close instead, which means the same.
+        let _ = sink.try_send(event);
+    }
+    drop(queue);
+    config.report(ConnectionState::Disconnected { reason });
+}
+
+async fn read_loop(
+    mut stream: SplitStream<Socket>,
+    shared: &Shared,
+    replies: &WeakUnboundedSender<Outgoing>,
+) -> String {
+    loop {
+        let message = match stream.next().await {
+            Some(Ok(message)) => message,
+            Some(Err(e)) => return e.to_string(),
+            None => return "the server closed the connection".to_owned(),
+        };
+        shared.touch();
+        match message {
+            Message::Binary(bytes) => shared.deliver(bytes, replies).await,
+            Message::Close(Some(close)) => {
+                let code = u16::from(close.code);
+                return format!("the server closed the connection ({code} {})", close.reason);
+            }
+            Message::Close(None) => return "the server closed the connection".to_owned(),
+            Message::Text(_) => tracing::warn!("ignored a text frame: Swill frames are binary"),
+            // Pings are answered by tungstenite; any frame counts as a sign of life.
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+        }
+    }
+}
+
+async fn write_loop(
+    mut sink: SplitSink<Socket, Message>,
+    queue: &mut UnboundedReceiver<Outgoing>,
+    shared: &Shared,
+    keepalive: Option<Duration>,
+) -> String {
+    let mut ticker = keepalive.map(|every| {
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        (ticker, every)
+    });
+    loop {
+        tokio::select! {
+            next = queue.recv() => {
+                let Some(first) = next else {
+                    let _ = sink.close().await;
+                    return "the client was dropped".to_owned();
+                };
+                if let Err(e) = write_batch(&mut sink, first, queue).await {
+                    return e.to_string();
+                }
+            }
+            every = tick(&mut ticker) => {
+                if shared.silent_for() > every * 2 && !shared.delivering.load(Ordering::Relaxed) {
+                    return "the server did not answer keepalive pings".to_owned();
+                }
+                if let Err(e) = sink.send(Message::Ping(Bytes::new())).await {
+                    return e.to_string();
+                }
+            }
+        }
+    }
+}
+
+/// Writes `first` and whatever else is queued (up to [`MAX_BATCH`]), then
+/// flushes once.
+async fn write_batch(
+    sink: &mut SplitSink<Socket, Message>,
+    first: Outgoing,
+    queue: &mut UnboundedReceiver<Outgoing>,
+) -> Result<(), tungstenite::Error> {
+    let mut next = Some(first);
+    let mut written = 0;
+    while let Some(outgoing) = next.take() {
+        sink.feed(Message::Binary(outgoing.frame.encode().into()))
+            .await?;
+        written += 1;
+        if written < MAX_BATCH {
+            next = queue.try_recv().ok();
+        }
+    }
+    sink.flush().await
+}
+
+/// Waits for the next keepalive tick, or forever without keepalive.
+async fn tick(ticker: &mut Option<(tokio::time::Interval, Duration)>) -> Duration {
+    match ticker {
+        Some((ticker, every)) => {
+            ticker.tick().await;
+            *every
+        }
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,212 @@
+//! The `swill` binary end to end: run it against the demo server, check
+//! what it prints and its exit status.
+
+mod common;
+
+use common::{Server, swill};
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    run_with_input(args, "")
+}
+
+fn run_with_input(args: &[&str], stdin: &str) -> Run {
+    let output = swill(args, stdin);
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn call_prints_the_answer() {
+    let server = Server::demo();
+    let out = run(&["call", &server.url(), "add", "[1, 2]"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "3\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn call_prints_structs_as_json_objects() {
+    let server = Server::demo();
+    let out = run(&["call", &server.url(), "users.get", r#"{"id": 1}"#]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let user: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(user["email"], "ada@example.com");
+}
+
+#[test]
+fn a_url_without_scheme_or_path_means_ws_and_slash_ws() {
+    let server = Server::demo();
+    let out = run(&["call", &server.addr.to_string(), "add", "[2, 2]"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "4\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_remote_error_exits_1_with_its_code_and_message() {
+    let server = Server::demo();
+    let failure = r#"{"code": 401, "message": "nope"}"#;
+    let out = run(&["call", &server.url(), "fail", failure]);
+    assert_eq!(out.code, Some(1));
+    assert_eq!(out.stderr.trim(), "error 401: nope");
+    assert!(out.stdout.is_empty());
+
+    let out = run(&["call", &server.url(), "nope", "null"]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.starts_with("error 404: "), "{}", out.stderr);
+}
+
+#[test]
+fn metadata_goes_out_and_verbose_shows_what_comes_back() {
+    let server = Server::demo();
+    let args = ["call", &server.url(), "echo_meta", r#""hi""#];
+    let out = run(&[&args[..], &["-m", "tenant=acme", "-m", "n:=2", "-v"]].concat());
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "\"hi\"\n"),
+        "{}",
+        out.stderr
+    );
+    let expected = r#"leading metadata: {"tenant":"acme","n":2}"#;
+    assert!(out.stderr.contains(expected), "{}", out.stderr);
+    assert!(out.stderr.contains("trailing metadata: "), "{}", out.stderr);
+}
+
+#[test]
+fn a_timeout_exits_1_with_408() {
+    let server = Server::demo();
+    let out = run(&["call", &server.url(), "sleep", "5000", "--timeout", "100"]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.starts_with("error 408: "), "{}", out.stderr);
+}
+
+#[test]
+fn the_legacy_flag_offers_swill_1() {
+    let server = Server::demo();
+    let out = run(&["call", &server.url(), "add", "[1, 2]", "--legacy"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "3\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn stream_prints_one_line_per_item() {
+    let server = Server::demo();
+    let out = run(&["stream", &server.url(), "count", "3"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "0\n1\n2\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn stream_reads_a_client_stream_from_standard_input() {
+    let server = Server::demo();
+    let out = run_with_input(&["stream", &server.url(), "total"], "1\n2\n\n3\n");
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "6\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn stream_runs_a_bidirectional_call_from_standard_input() {
+    let server = Server::demo();
+    let out = run_with_input(&["stream", &server.url(), "upper"], "\"a\"\n\"b\"\n");
+    let expected = "\"A\"\n\"B\"\n";
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), expected),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_bad_line_of_input_is_a_usage_error() {
+    let server = Server::demo();
+    let out = run_with_input(&["stream", &server.url(), "total"], "1\nnot json\n");
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+}
+
+#[test]
+fn introspect_prints_a_table() {
+    let server = Server::demo();
+    let out = run(&["introspect", &server.url()]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 9, "a header and 8 rpcs:\n{}", out.stdout);
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["NAME", "SHAPE", "REQUEST", "RESPONSE", "DESCRIPTION"]
+    );
+    let add: Vec<&str> = lines[1].split("  ").filter(|c| !c.is_empty()).collect();
+    let add: Vec<&str> = add.iter().map(|c| c.trim()).collect();
+    assert_eq!(
+        add,
+        [
+            "add",
+            "unary",
+            "tuple[int, int]",
+            "int",
+            "Adds two numbers."
+        ]
+    );
+    assert!(lines[2].starts_with("count") && lines[2].contains("server stream"));
+}
+
+#[test]
+fn introspect_json_is_machine_readable() {
+    let server = Server::demo();
+    let out = run(&["introspect", &server.url(), "--json"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let rpcs: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(rpcs[0]["name"], "add");
+    assert_eq!(rpcs[0]["request"]["type"]["type"], "tuple");
+    assert_eq!(rpcs[2]["request"]["streams"], true);
+}
+
+#[test]
+fn an_unreachable_server_exits_3() {
+    let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/ws", unused.local_addr().unwrap());
+    drop(unused);
+    let out = run(&["call", &url, "add", "[1, 2]"]);
+    assert_eq!(out.code, Some(3));
+    assert!(out.stderr.starts_with("error 503: "), "{}", out.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let server = Server::demo();
+    assert_eq!(run(&["call", &server.url(), "add", "[1,"]).code, Some(2));
+    assert_eq!(run(&["call", &server.url()]).code, Some(2));
+    assert_eq!(
+        run(&["call", &server.url(), "add", "1", "-m", "novalue"]).code,
+        Some(2)
+    );
+    assert_eq!(run(&["frobnicate"]).code, Some(2));
+}
