@@ -210,11 +210,12 @@ async fn drive(ctx: &Context, handler: BoxedHandler, inbound: Inbound) -> Outcom
             item = guard(ctx, items.next()) => item.unwrap_or_else(|e| Some(Err(e))),
         };
         match item {
-            Some(Ok(payload)) => {
-                if let Err(error) = send_item(ctx, payload).await {
-                    return fail(ctx, error).await;
-                }
-            }
+            Some(Ok(payload)) => match send_item(ctx, payload).await {
+                Ok(true) => {}
+                // The connection is gone: producing more would be wasted work.
+                Ok(false) => return Outcome::Disconnected,
+                Err(error) => return fail(ctx, error).await,
+            },
             Some(Err(error)) => return fail(ctx, error).await,
             None => return end_of_stream(ctx).await,
         }
@@ -254,13 +255,13 @@ async fn outgoing(ctx: &Context, payload: Payload) -> Result<Payload, Error> {
     hooks::chain2(&ctx.hooks().before_response_message, ctx, payload).await
 }
 
-/// Sends one item of a stream; a hook's error ends the call.
-async fn send_item(ctx: &Context, payload: Payload) -> Result<(), Error> {
+/// Sends one item of a stream: false once the connection is gone; a hook's
+/// error ends the call.
+async fn send_item(ctx: &Context, payload: Payload) -> Result<bool, Error> {
     let leading = leading(ctx).await?;
     let data = outgoing(ctx, payload).await?;
     let frame = ResponseFrame::message(ctx.seq(), data).with_leading(leading);
-    ctx.outbox().send(frame).await;
-    Ok(())
+    Ok(ctx.outbox().send(frame).await)
 }
 
 /// Sends the unary answer, the call's terminal frame.

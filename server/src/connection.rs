@@ -214,7 +214,7 @@ impl Demux {
             frame.kind == RequestType::Message && frame.data.len() > router.config.max_message_size;
         match self.open.get_mut(&key) {
             // A finished call's (rpc, seq) may be reused before its task is reaped.
-            Some(call) if !call.finished.load(Ordering::Acquire) => match frame.kind {
+            Some(call) if !call.finished() => match frame.kind {
                 RequestType::Message if too_large => {
                     let error = self.message_too_large(frame.data.len());
                     self.stop(key, Stop::Fail(error));
@@ -224,6 +224,22 @@ impl Demux {
                 RequestType::Cancel => self.stop(key, Stop::Cancel),
                 RequestType::Metadata => {
                     tracing::debug!(rpc = %frame.rpc, seq = %frame.seq, "metadata for an open request ignored");
+                }
+            },
+            // The request ended (an ERROR, say) while its client was still
+            // streaming: messages already on their way must not open a new
+            // request and earn a second answer. END_OF_STREAM or CANCEL
+            // closes it; a METADATA frame opens a new one explicitly.
+            Some(call) if call.client_streaming() => match frame.kind {
+                RequestType::Message => {
+                    tracing::debug!(rpc = %frame.rpc, seq = %frame.seq, "message for an ended request dropped");
+                }
+                RequestType::EndOfStream | RequestType::Cancel => {
+                    self.open.remove(&key);
+                }
+                RequestType::Metadata => {
+                    self.open.remove(&key);
+                    self.start(key, route, frame).await;
                 }
             },
             _ => match frame.kind {
@@ -347,7 +363,13 @@ impl Demux {
     fn on_call_done(&mut self, done: Result<(Id, Key), tokio::task::JoinError>) {
         match done {
             Ok((id, key)) => {
-                if self.open.get(&key).is_some_and(|c| c.task == id) {
+                // A request whose client is still streaming lingers until
+                // that stream ends (see `dispatch`).
+                if self
+                    .open
+                    .get(&key)
+                    .is_some_and(|c| c.task == id && !c.client_streaming())
+                {
                     self.open.remove(&key);
                 }
             }
@@ -376,14 +398,22 @@ impl Demux {
 }
 
 impl OpenCall {
+    fn finished(&self) -> bool {
+        self.finished.load(Ordering::Acquire)
+    }
+
+    /// Whether the client may still send messages for this request.
+    fn client_streaming(&self) -> bool {
+        self.streams_request && self.inbound.is_some()
+    }
+
     /// Hands a message to the handler. A unary request takes one message;
     /// later ones are ignored.
     async fn feed(&mut self, data: Payload) {
-        if let Some(tx) = &self.inbound
-            && tx.send(data).await.is_err()
-        {
-            // The handler no longer reads: it finished or stopped listening.
-            self.inbound = None;
+        if let Some(tx) = &self.inbound {
+            // A failed send means the handler stopped reading (it is ending):
+            // the message is dropped, but the client is still streaming.
+            let _ = tx.send(data).await;
         }
         if !self.streams_request {
             self.inbound = None;

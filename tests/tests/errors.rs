@@ -4,7 +4,7 @@
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use swill::{App, Code, Error, JsonSchema, Request, StreamingRequest, Value};
-use swill_proto::{ErrorBody, RequestFrame, RequestType};
+use swill_proto::{ErrorBody, RequestFrame, RequestType, ResponseType, Seq};
 use swill_tests::{Gate, Raw, has_word, message, probe, start, start_demo, wire};
 
 const NOT_FOUND: &str = "No func was found to process this request";
@@ -294,4 +294,35 @@ async fn a_unary_request_opened_by_metadata_takes_its_message_from_the_next_fram
         .await;
     client.send_frame(&message(1, "add", (2, 3))).await;
     assert_eq!(client.recv_message::<i64>(1).await, 5);
+}
+
+#[tokio::test]
+async fn messages_racing_an_early_error_earn_no_second_answer() {
+    // The client streams to `total` in one burst; its first item is bad, so
+    // the request ends with 400 while the rest are already on the wire.
+    // They must not open a new request and earn a second answer.
+    let addr = start_demo().await;
+    let mut client = Raw::connect(addr).await;
+    client
+        .send_frame(&message(1, "total", "not a number"))
+        .await;
+    for n in 0..20 {
+        client.send_frame(&message(1, "total", n)).await;
+    }
+    client
+        .send_frame(&RequestFrame::control(1, "total", RequestType::EndOfStream))
+        .await;
+    let first = client.recv().await;
+    assert_eq!(first.seq, Seq::from(1u8));
+    assert_eq!(first.kind, ResponseType::Error);
+    // The next frame is the answer to a later request: nothing more for seq 1.
+    client.send_frame(&message(2, "add", (1, 2))).await;
+    let next = client.recv().await;
+    assert_eq!(next.seq, Seq::from(2u8), "{next:?}");
+    // After its END_OF_STREAM, the seq opens a new request again.
+    client.send_frame(&message(1, "total", 5)).await;
+    client
+        .send_frame(&RequestFrame::control(1, "total", RequestType::EndOfStream))
+        .await;
+    assert_eq!(client.recv().await.data.decode::<i64>().unwrap(), 5);
 }
