@@ -1,6 +1,7 @@
 //! The queue of frames waiting to be written to one connection, and the task
 //! that writes them in batches.
 
+use bytes::Bytes;
 use futures::{Sink, SinkExt};
 use swill_proto::ResponseFrame;
 use tokio::sync::mpsc;
@@ -12,27 +13,79 @@ use tokio_tungstenite::tungstenite::Message;
 /// waits, and the handler with it. That is the backpressure that keeps a
 /// connection's memory bounded.
 #[derive(Clone, Debug)]
-pub(crate) struct Outbox(mpsc::Sender<Message>);
+pub(crate) struct Outbox(mpsc::Sender<Outgoing>);
+
+/// Work the read loop must await before reading on: a full queue.
+pub(crate) type Wait = futures::future::BoxFuture<'static, ()>;
+
+/// What the queue holds: 32 bytes, where a `Message` is 56. The channel
+/// allocates its slots up front, so this is per-connection memory.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    /// An encoded Swill frame.
+    Frame(Bytes),
+    /// Anything else (close, ping), rare enough to box.
+    Control(Box<Message>),
+}
+
+impl Outgoing {
+    fn into_message(self) -> Message {
+        match self {
+            Outgoing::Frame(bytes) => Message::Binary(bytes),
+            Outgoing::Control(message) => *message,
+        }
+    }
+}
 
 /// How many queued frames are written before one flush.
 const BATCH: usize = 64;
 
 impl Outbox {
     /// A queue holding at most `capacity` frames.
-    pub(crate) fn channel(capacity: usize) -> (Outbox, mpsc::Receiver<Message>) {
+    pub(crate) fn channel(capacity: usize) -> (Outbox, mpsc::Receiver<Outgoing>) {
         let (tx, rx) = mpsc::channel(capacity);
         (Outbox(tx), rx)
     }
 
     /// Encodes and queues a frame; false if the connection is gone.
     pub(crate) async fn send(&self, frame: ResponseFrame) -> bool {
-        self.send_message(Message::Binary(frame.encode().into()))
-            .await
+        self.push(Outgoing::Frame(frame.encode().into())).await
     }
 
-    /// Queues any WebSocket message (a close frame, say).
+    /// Queues any other WebSocket message (a close frame, a ping); false if
+    /// the connection is gone.
     pub(crate) async fn send_message(&self, message: Message) -> bool {
-        self.0.send(message).await.is_ok()
+        self.push(Outgoing::Control(Box::new(message))).await
+    }
+
+    /// Queues a frame if there is room; otherwise returns the wait for room,
+    /// boxed, for the caller to await (backpressure). The connection's read
+    /// loop uses this: its hot path then is plain code, not a state machine
+    /// that every idle connection would carry.
+    pub(crate) fn send_or_wait(&self, frame: ResponseFrame) -> Option<Wait> {
+        match self.0.try_send(Outgoing::Frame(frame.encode().into())) {
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
+            Err(mpsc::error::TrySendError::Full(message)) => {
+                let queue = self.0.clone();
+                Some(Box::pin(async move {
+                    let _ = queue.send(message).await;
+                }))
+            }
+        }
+    }
+
+    /// Tries without waiting first, and boxes the wait for room only when
+    /// the queue is full: every future that awaits this one then holds a
+    /// pointer instead of a channel's send future, which keeps an idle
+    /// connection's task small.
+    async fn push(&self, message: Outgoing) -> bool {
+        match self.0.try_send(message) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Full(message)) => {
+                Box::pin(self.0.send(message)).await.is_ok()
+            }
+        }
     }
 }
 
@@ -40,17 +93,25 @@ impl Outbox {
 ///
 /// Every message already queued is fed before one flush, so a burst of
 /// replies costs one write system call, not one per frame.
-pub(crate) async fn write_loop<S>(mut sink: S, mut queue: mpsc::Receiver<Message>)
+pub(crate) async fn write_loop<S>(mut sink: S, mut queue: mpsc::Receiver<Outgoing>)
 where
     S: Sink<Message> + Unpin,
     S::Error: std::fmt::Display,
 {
-    let mut batch = Vec::with_capacity(BATCH);
-    while queue.recv_many(&mut batch, BATCH).await > 0 {
-        let mut closing = false;
-        for message in batch.drain(..) {
-            closing |= message.is_close();
-            if let Err(e) = sink.feed(message).await {
+    // Fed straight from the queue: a batch vector would cost every
+    // connection kilobytes of capacity for the one burst it ever had.
+    while let Some(first) = queue.recv().await {
+        let first = first.into_message();
+        let mut closing = first.is_close();
+        if let Err(e) = sink.feed(first).await {
+            tracing::debug!(error = %e, "write failed; closing the connection");
+            return;
+        }
+        for _ in 1..BATCH {
+            let Ok(next) = queue.try_recv() else { break };
+            let next = next.into_message();
+            closing |= next.is_close();
+            if let Err(e) = sink.feed(next).await {
                 tracing::debug!(error = %e, "write failed; closing the connection");
                 return;
             }

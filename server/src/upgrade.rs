@@ -34,7 +34,7 @@ static NEXT_CONNECTION_ID: AtomicU64 = AtomicU64::new(1);
 /// 128 KiB, is zero-filled before every read, even one that finds nothing:
 /// with small frames that memset was most of the server's time. Larger
 /// frames still arrive whole; they just take more reads.
-pub const READ_BUFFER_SIZE: usize = 8 * 1024;
+pub const READ_BUFFER_SIZE: usize = 2 * 1024;
 
 /// Answers an HTTP request: 101 and a new connection for a valid WebSocket
 /// upgrade on the app's path, a plain error status for anything else.
@@ -59,8 +59,8 @@ pub(crate) async fn respond<B>(
         );
     };
     let handshake = Handshake {
-        uri: req.uri().clone(),
-        headers: req.headers().clone(),
+        uri: detach_uri(req.uri()),
+        headers: detach_headers(req.headers()),
         remote_addr,
         extensions: Extensions::new(),
     };
@@ -219,6 +219,25 @@ fn negotiate(headers: &HeaderMap) -> Option<Option<&'static str>> {
     offered
         .find_map(|t| SUBPROTOCOLS.iter().find(|ours| **ours == t))
         .map(|t| Some(*t))
+}
+
+/// A copy of the headers that owns its bytes. hyper parses headers without
+/// copying, as slices of its 8 KiB read buffer: a plain clone kept in the
+/// connection's info would keep that whole buffer alive as long as the
+/// connection, which was most of an idle connection's memory.
+fn detach_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut owned = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let mut copy = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        copy.set_sensitive(value.is_sensitive());
+        owned.append(name.clone(), copy);
+    }
+    owned
+}
+
+/// A copy of the URI that owns its bytes, for the same reason.
+fn detach_uri(uri: &http::Uri) -> http::Uri {
+    uri.to_string().parse().unwrap_or_else(|_| uri.clone())
 }
 
 fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
