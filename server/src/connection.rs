@@ -1,6 +1,7 @@
 //! One WebSocket connection: read frames, route them to calls, write answers.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -330,7 +331,18 @@ impl Demux {
         // Boxed: the call's future is kilobytes, and spawning moves a future
         // several times; moving a pointer instead was worth a tenth of the
         // server's time in profiles.
-        let run = Box::pin(call.run());
+        let mut run = Box::pin(call.run());
+        // Most unary handlers finish at their first poll: answered here, such
+        // a call never costs a task, nor a place among the open requests.
+        // (Streaming answers always get a task: one could keep this loop
+        // busy for as long as the client reads.) If it is still pending,
+        // the task polls it again at once, registering real wakers.
+        if !route.response.streams {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            if run.as_mut().poll(&mut cx).is_ready() {
+                return None;
+            }
+        }
         let task = self.calls.spawn(async move {
             run.await;
             key
