@@ -52,8 +52,10 @@ impl Payload {
 
     /// Encodes a value (structs as maps keyed by field name).
     pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Self, EncodeError> {
-        rmp_serde::to_vec_named(value)
-            .map(|v| Payload(v.into()))
+        // Most messages are small: one allocation, no regrowth.
+        let mut out = Vec::with_capacity(64);
+        rmp_serde::encode::write_named(&mut out, value)
+            .map(|()| Payload(out.into()))
             .map_err(|e| EncodeError(e.to_string()))
     }
 

@@ -53,6 +53,9 @@ struct Demux {
     calls: JoinSet<Key>,
     /// Set once the server shuts down: new requests are refused with 503.
     draining: bool,
+    /// When the latest frame (of any kind) arrived: for the idle timeout,
+    /// and as the receive time of a request (its deadline counts from it).
+    last_frame: Instant,
 }
 
 /// Why the read loop ended.
@@ -102,7 +105,6 @@ where
         tick
     });
     let idle_timeout = router.config.idle_timeout;
-    let mut last_seen = Instant::now();
     let mut grace_ends = None;
     let mut demux = Demux {
         router,
@@ -111,11 +113,12 @@ where
         open: HashMap::new(),
         calls: JoinSet::new(),
         draining: false,
+        last_frame: Instant::now(),
     };
     let leave = loop {
         tokio::select! {
             incoming = source.next() => {
-                last_seen = Instant::now();
+                demux.last_frame = Instant::now();
                 match incoming {
                     Some(Ok(Message::Binary(bytes))) => {
                         if let Some(wait) = demux.on_frame(bytes) {
@@ -144,7 +147,7 @@ where
                 }
             }
             () = tick(&mut keepalive) => {
-                if idle_timeout.is_some_and(|idle| last_seen.elapsed() >= idle) {
+                if idle_timeout.is_some_and(|idle| demux.last_frame.elapsed() >= idle) {
                     break Leave::Close(CloseCode::Away, "idle timeout".to_owned());
                 }
                 demux.outbox.send_message(Message::Ping(Default::default())).await;
@@ -326,7 +329,7 @@ impl Demux {
             finished: finished.clone(),
             outbox: self.outbox.clone(),
             hooks: self.router.hooks.clone(),
-            received: Instant::now(),
+            received: self.last_frame,
         };
         // Boxed: the call's future is kilobytes, and spawning moves a future
         // several times; moving a pointer instead was worth a tenth of the

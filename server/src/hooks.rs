@@ -21,8 +21,10 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::future::Ready;
+
 use futures::FutureExt;
-use futures::future::BoxFuture;
+use futures::future::{BoxFuture, Either};
 use http::{Extensions, HeaderMap, StatusCode, Uri};
 use swill_proto::{Metadata, Payload, Seq};
 
@@ -120,6 +122,9 @@ pub(crate) struct Hooks {
     pub(crate) after_connection: Vec<Hook<Arc<ConnectionInfo>, ()>>,
 }
 
+/// A hook chain's result: ready at once when there are no hooks.
+pub(crate) type Chained<'a, T, E> = Either<Ready<Result<T, E>>, BoxFuture<'a, Result<T, E>>>;
+
 type MetadataHook = Hook2<Context, Option<Metadata>, Result<Option<Metadata>, Error>>;
 
 fn hook<In, Out, F, Fut>(f: F) -> Hook<In, Out>
@@ -139,23 +144,41 @@ where
 }
 
 /// Runs hooks that each pass a value on, stopping at the first error.
-pub(crate) async fn chain<T, E>(hooks: &[Hook<T, Result<T, E>>], mut value: T) -> Result<T, E> {
-    for h in hooks {
-        value = h(value).await?;
+///
+/// With no hooks (the common case) it is a ready value, not a state
+/// machine: every call runs several chains, and their futures would
+/// otherwise make every call's future larger.
+pub(crate) fn chain<'a, T: Send + 'a, E: Send + 'a>(
+    hooks: &'a [Hook<T, Result<T, E>>],
+    mut value: T,
+) -> Chained<'a, T, E> {
+    if hooks.is_empty() {
+        return Either::Left(std::future::ready(Ok(value)));
     }
-    Ok(value)
+    Either::Right(Box::pin(async move {
+        for h in hooks {
+            value = h(value).await?;
+        }
+        Ok(value)
+    }))
 }
 
-/// Runs per-call hooks that each pass a value on, stopping at the first error.
-pub(crate) async fn chain2<T>(
-    hooks: &[Hook2<Context, T, Result<T, Error>>],
-    ctx: &Context,
+/// Runs per-call hooks that each pass a value on, stopping at the first
+/// error; a ready value when there are none, as [`chain`].
+pub(crate) fn chain2<'a, T: Send + 'a>(
+    hooks: &'a [Hook2<Context, T, Result<T, Error>>],
+    ctx: &'a Context,
     mut value: T,
-) -> Result<T, Error> {
-    for h in hooks {
-        value = h(ctx.clone(), value).await?;
+) -> Chained<'a, T, Error> {
+    if hooks.is_empty() {
+        return Either::Left(std::future::ready(Ok(value)));
     }
-    Ok(value)
+    Either::Right(Box::pin(async move {
+        for h in hooks {
+            value = h(ctx.clone(), value).await?;
+        }
+        Ok(value)
+    }))
 }
 
 /// Runs observing hooks.
