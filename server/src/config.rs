@@ -16,6 +16,7 @@ pub(crate) struct Config {
     pub(crate) keepalive: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) allowed_origins: Option<Vec<String>>,
+    pub(crate) read_buffer_size: usize,
 }
 
 impl Default for Config {
@@ -30,6 +31,7 @@ impl Default for Config {
             keepalive: Some(Duration::from_secs(20)),
             idle_timeout: Some(Duration::from_secs(60)),
             allowed_origins: None,
+            read_buffer_size: crate::upgrade::READ_BUFFER_SIZE,
         }
     }
 }
@@ -103,6 +105,14 @@ impl App {
     /// each keepalive tick.
     pub fn idle_timeout(mut self, after: Option<Duration>) -> Self {
         self.config.idle_timeout = after;
+        self
+    }
+
+    /// How much to read from the socket at a time (default 1 KiB). Each
+    /// connection holds a buffer this large; a server that mostly receives
+    /// large messages reads them in fewer system calls with a larger one.
+    pub fn read_buffer_size(mut self, bytes: usize) -> Self {
+        self.config.read_buffer_size = bytes.max(64);
         self
     }
 

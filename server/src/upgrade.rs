@@ -30,11 +30,15 @@ pub(crate) type Body = Full<Bytes>;
 
 static NEXT_CONNECTION_ID: AtomicU64 = AtomicU64::new(1);
 
-/// How much tungstenite reads from the socket at a time. Its default,
-/// 128 KiB, is zero-filled before every read, even one that finds nothing:
-/// with small frames that memset was most of the server's time. Larger
-/// frames still arrive whole; they just take more reads.
-pub const READ_BUFFER_SIZE: usize = 2 * 1024;
+/// The default of [`App::read_buffer_size`](crate::App::read_buffer_size):
+/// how much is read from the socket at a time.
+///
+/// tungstenite's own default, 128 KiB, is zero-filled before every read,
+/// even one that finds nothing: with small frames that memset was most of
+/// the server's time, and the buffer is resident memory of every
+/// connection. 1 KiB keeps an idle connection under 8 KiB; larger frames
+/// still arrive whole, in more reads.
+pub const READ_BUFFER_SIZE: usize = 1024;
 
 /// Answers an HTTP request: 101 and a new connection for a valid WebSocket
 /// upgrade on the app's path, a plain error status for anything else.
@@ -87,7 +91,7 @@ pub(crate) async fn respond<B>(
         match on_upgrade.await {
             Ok(upgraded) => {
                 let config = WebSocketConfig::default()
-                    .read_buffer_size(READ_BUFFER_SIZE)
+                    .read_buffer_size(router.config.read_buffer_size)
                     .max_message_size(Some(router.config.max_frame_size))
                     .max_frame_size(Some(router.config.max_frame_size));
                 let ws = WebSocketStream::from_raw_socket(

@@ -226,3 +226,16 @@ async fn a_client_that_stops_reading_holds_the_handler_not_the_memory() {
     slow.send_message(Message::Close(None)).await;
     other.close().await;
 }
+
+#[tokio::test]
+async fn a_large_message_arrives_whole_through_the_small_read_buffer() {
+    // The server reads 1 KiB at a time by default; a 1 MiB message is
+    // reassembled from a thousand reads and echoed intact.
+    let addr = start(swill_examples::demo::app()).await;
+    let mut client = Raw::connect(addr).await;
+    let big: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let data = swill::Value::Binary(big.clone());
+    client.send_frame(&msg(1, "echo_meta", &data)).await;
+    let answer = client.recv().await;
+    assert_eq!(answer.data.to_value().unwrap(), swill::Value::Binary(big));
+}
