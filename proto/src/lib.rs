@@ -34,6 +34,8 @@ mod introspect;
 mod metadata;
 mod payload;
 mod read;
+#[cfg(feature = "test-util")]
+pub mod testing;
 mod write;
 
 pub use codec::Limits;

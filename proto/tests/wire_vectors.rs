@@ -5,20 +5,7 @@ use swill_proto::{
     Code, ErrorBody, Metadata, Payload, RequestFrame, RequestType, ResponseFrame, ResponseType,
 };
 
-/// Turns the wire file's notation (hex bytes and "quoted" ASCII) into bytes.
-fn wire(text: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, part) in text.split('"').enumerate() {
-        if i % 2 == 1 {
-            out.extend_from_slice(part.as_bytes());
-        } else {
-            for hex in part.split_whitespace() {
-                out.push(u8::from_str_radix(hex, 16).expect("test vector is hex"));
-            }
-        }
-    }
-    out
-}
+use swill_proto::testing::wire;
 
 fn req(text: &str) -> RequestFrame {
     RequestFrame::decode(wire(text).into()).expect("vector decodes")

@@ -431,17 +431,5 @@ pub const UPGRADE_HEADERS: [&str; 4] = [
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
 ];
 
-/// Turns the wire file's notation (hex bytes and "quoted" ASCII) into bytes.
-pub fn wire(text: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, part) in text.split('"').enumerate() {
-        if i % 2 == 1 {
-            out.extend_from_slice(part.as_bytes());
-        } else {
-            for hex in part.split_whitespace() {
-                out.push(u8::from_str_radix(hex, 16).expect("test vector is hex"));
-            }
-        }
-    }
-    out
-}
+/// Byte vectors in the wire file's notation.
+pub use swill_proto::testing::wire;

@@ -8,19 +8,7 @@ use swill_proto::{CallShape, Code, Metadata, Payload, Seq, Value};
 use super::{Event, Session};
 use crate::{CallOptions, Error};
 
-fn wire(text: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (i, part) in text.split('"').enumerate() {
-        if i % 2 == 1 {
-            out.extend_from_slice(part.as_bytes());
-        } else {
-            for hex in part.split_whitespace() {
-                out.push(u8::from_str_radix(hex, 16).expect("test vector is hex"));
-            }
-        }
-    }
-    out
-}
+use swill_proto::testing::wire;
 
 fn payload<T: serde::Serialize>(value: &T) -> Payload {
     Payload::encode(value).expect("encodes")
