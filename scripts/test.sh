@@ -14,6 +14,7 @@ fi
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p swill-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "the wire crate and the client's session build for wasm32 (no tokio, no sockets)"
 cargo build -p swill-proto --target wasm32-unknown-unknown --locked
@@ -21,3 +22,37 @@ cargo build -p swill-client --no-default-features --target wasm32-unknown-unknow
 
 step "rust tests"
 cargo test --workspace --locked
+
+# The TypeScript client (client-wasm/): build the npm package as a release
+# would, install the tarball in a test project as a user would, and run its
+# tests against the demo server, in Node and in headless Chromium.
+
+step "TypeScript client: wasm-bindgen CLI pinned by Cargo.lock"
+wasm_bindgen="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen" ]; then
+  # Not --locked: the CLI's own lockfile pins crates this registry lacks.
+  cargo install wasm-bindgen-cli --version "$wasm_bindgen"
+fi
+
+step "TypeScript client: Debian's Chromium for the browser test"
+if [ ! -x /usr/bin/chromium ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  $sudo apt-get install -y chromium
+fi
+
+step "TypeScript client: build and pack swill-client"
+./client-wasm/build.sh
+
+step "TypeScript client: a test project installs the tarball, tsc --strict"
+cargo build -p swill-examples --bin demo --locked
+(
+  cd client-wasm/tests
+  npm ci --no-audit --no-fund
+  npm install --no-save --no-audit --no-fund ../dist/swill-client-*.tgz
+  rm -rf dist
+  ./node_modules/.bin/tsc -p .
+)
+
+step "TypeScript client: tests in Node and in headless Chromium"
+(cd client-wasm/tests && node --test dist/test/*.test.js)

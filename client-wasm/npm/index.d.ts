@@ -1,0 +1,1 @@
+export * from "./web/swill_wasm.js";

@@ -1,0 +1,147 @@
+//! Keeping a client connected: the first connection, and the reconnects
+//! after a loss, per the shared [`ReconnectPolicy`].
+//!
+//! As in the Rust client, reconnecting is lazy: a lost connection stays
+//! lost until a call needs one. That call starts a round of attempts with
+//! the policy's backoff; calls that come meanwhile wait for the same round
+//! and share its outcome.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::Function;
+use swill_client::{ConnectionState, Error, ReconnectPolicy};
+
+use crate::latch::Latch;
+use crate::transport::{Connection, Report};
+
+/// One round of reconnecting, awaited by every call that needs it.
+type Round = Latch<Result<Rc<Connection>, Error>>;
+
+/// Holds the current connection and makes new ones.
+pub(crate) struct Connector {
+    url: String,
+    class: Function,
+    connect_timeout_ms: f64,
+    policy: ReconnectPolicy,
+    report: Report,
+    current: RefCell<Option<Rc<Connection>>>,
+    round: RefCell<Option<Rc<Round>>>,
+    closed: Cell<bool>,
+}
+
+/// The settings a [`Connector`] is made from.
+pub(crate) struct Settings {
+    pub(crate) url: String,
+    pub(crate) class: Function,
+    pub(crate) connect_timeout_ms: f64,
+    pub(crate) policy: ReconnectPolicy,
+    pub(crate) report: Report,
+}
+
+impl Connector {
+    /// Connects for the first time: one attempt, no retries.
+    pub(crate) async fn connect(settings: Settings) -> Result<Rc<Connector>, Error> {
+        let connector = Rc::new(Connector {
+            url: settings.url,
+            class: settings.class,
+            connect_timeout_ms: settings.connect_timeout_ms,
+            policy: settings.policy,
+            report: settings.report,
+            current: RefCell::new(None),
+            round: RefCell::new(None),
+            closed: Cell::new(false),
+        });
+        let connection = connector.attempt(1).await?;
+        *connector.current.borrow_mut() = Some(connection);
+        Ok(connector)
+    }
+
+    /// The open connection, or a new one made per the reconnect policy.
+    pub(crate) async fn connection(self: &Rc<Self>) -> Result<Rc<Connection>, Error> {
+        if self.closed.get() {
+            return Err(closed());
+        }
+        if let Some(connection) = self.current.borrow().as_ref().filter(|c| c.is_open()) {
+            return Ok(connection.clone());
+        }
+        let round = self.round.borrow().clone();
+        let round = round.unwrap_or_else(|| self.start_round());
+        round.get().await
+    }
+
+    /// Closes the connection; calls in flight fail, later calls too.
+    pub(crate) fn close(&self) {
+        self.closed.set(true);
+        if let Some(connection) = self.current.borrow_mut().take() {
+            connection.close("the client was closed");
+        }
+    }
+
+    /// Starts a round of attempts in the background, so that it finishes
+    /// even if the call that started it gives up.
+    fn start_round(self: &Rc<Self>) -> Rc<Round> {
+        let round = Rc::new(Round::default());
+        *self.current.borrow_mut() = None;
+        *self.round.borrow_mut() = Some(round.clone());
+        let (connector, finished) = (self.clone(), round.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = connector.reconnect().await;
+            if let Ok(connection) = &outcome {
+                if connector.closed.get() {
+                    connection.close("the client was closed");
+                } else {
+                    *connector.current.borrow_mut() = Some(connection.clone());
+                }
+            }
+            *connector.round.borrow_mut() = None;
+            finished.set(outcome);
+        });
+        round
+    }
+
+    async fn reconnect(&self) -> Result<Rc<Connection>, Error> {
+        let mut attempts = 0;
+        let mut last_error = None;
+        while self.policy.allows(attempts) && !self.closed.get() {
+            attempts += 1;
+            match self.attempt(attempts).await {
+                Ok(connection) => return Ok(connection),
+                Err(error) if self.policy.allows(attempts) => {
+                    last_error = Some(error);
+                    let pause = self.policy.backoff(attempts, js_sys::Math::random());
+                    crate::timer::sleep(pause.as_secs_f64() * 1000.0).await;
+                }
+                Err(error) => last_error = Some(error),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::Connect {
+            status: None,
+            reason: "the connection was lost and reconnecting is off".to_owned(),
+        }))
+    }
+
+    async fn attempt(&self, attempt: u32) -> Result<Rc<Connection>, Error> {
+        (self.report)(ConnectionState::Connecting { attempt });
+        let opened = Connection::open(
+            &self.url,
+            &self.class,
+            self.connect_timeout_ms,
+            self.report.clone(),
+        )
+        .await;
+        match &opened {
+            Ok(_) => (self.report)(ConnectionState::Connected),
+            Err(error) => (self.report)(ConnectionState::Disconnected {
+                reason: error.message().into_owned(),
+            }),
+        }
+        opened
+    }
+}
+
+fn closed() -> Error {
+    Error::Disconnected {
+        reason: "the client was closed".to_owned(),
+    }
+}

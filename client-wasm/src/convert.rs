@@ -1,0 +1,263 @@
+//! JavaScript values to MessagePack and back.
+//!
+//! A hand-written walk over the JS value rather than serde-wasm-bindgen:
+//! serde's data model has no place for a `Uint8Array` or a `Map` in
+//! `deserialize_any`, and a dynamic value is all this client ever has. The
+//! walk yields an [`rmpv::Value`], and the shared codec in `swill-proto`
+//! writes the bytes, so there is still one MessagePack encoder.
+//!
+//! | JavaScript | MessagePack | back to JavaScript |
+//! |---|---|---|
+//! | `null`, `undefined` | nil | `null` |
+//! | `boolean` | bool | `boolean` |
+//! | an integral `number` within ±(2^53 - 1) | int (smallest form) | `number` |
+//! | any other `number` | float64 | `number` |
+//! | `bigint` in the 64-bit range | int | `number` when safe, else `bigint` |
+//! | `string` | str | `string` |
+//! | `Uint8Array` (and `Buffer`), `ArrayBuffer`, other typed arrays | bin | `Uint8Array` |
+//! | `Array` | array | `Array` |
+//! | a plain object (`undefined` properties left out) | map, string keys | a plain object |
+//! | `Map` | map, any keys | an object when every key is a string, else a `Map` |
+//! | an object with `toJSON()` (`Date`) | what `toJSON()` returns | |
+//! | | ext | `{ type, data: Uint8Array }` |
+//!
+//! Functions and symbols cannot be sent; nesting is bounded (64 levels),
+//! which also stops cyclic objects.
+
+use js_sys::{Array, ArrayBuffer, BigInt, Function, Map, Object, Reflect, Uint8Array};
+use rmpv::Value;
+use swill_proto::{Metadata, Payload};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// How deep a value may nest, as in the wire decoder.
+const MAX_DEPTH: usize = 64;
+
+/// The largest integer a JS `number` holds exactly: 2^53 - 1.
+const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+/// Encodes a JS value as a message.
+pub(crate) fn to_payload(value: &JsValue) -> Result<Payload, String> {
+    to_value(value, 0).map(Payload::from)
+}
+
+/// Decodes a message into a JS value.
+pub(crate) fn from_payload(payload: &Payload) -> Result<JsValue, String> {
+    let value = payload.to_value().map_err(|e| e.to_string())?;
+    Ok(from_value(&value))
+}
+
+/// Reads request metadata: a plain object (or a `Map` with string keys).
+pub(crate) fn to_metadata(value: &JsValue) -> Result<Metadata, String> {
+    match to_value(value, 0)? {
+        Value::Nil => Ok(Metadata::new()),
+        Value::Map(entries) => entries
+            .into_iter()
+            .map(|(key, value)| match key {
+                Value::String(key) if key.is_str() => {
+                    Ok((key.into_str().unwrap_or_default(), value))
+                }
+                _ => Err("metadata keys must be strings".to_owned()),
+            })
+            .collect(),
+        _ => Err("metadata must be an object".to_owned()),
+    }
+}
+
+/// Metadata as a plain object.
+pub(crate) fn from_metadata(metadata: &Metadata) -> JsValue {
+    let object = Object::new();
+    for (key, value) in metadata.iter() {
+        set(&object, key, &from_value(value));
+    }
+    object.into()
+}
+
+fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
+    if depth > MAX_DEPTH {
+        return Err(format!(
+            "the value nests deeper than {MAX_DEPTH} levels (or is cyclic)"
+        ));
+    }
+    if value.is_null() || value.is_undefined() {
+        return Ok(Value::Nil);
+    }
+    if let Some(b) = value.as_bool() {
+        return Ok(Value::Boolean(b));
+    }
+    if let Some(n) = value.as_f64() {
+        return Ok(number(n));
+    }
+    if let Some(s) = value.as_string() {
+        return Ok(Value::from(s));
+    }
+    if value.is_bigint() {
+        return bigint(value);
+    }
+    if value.is_function() || value.is_symbol() {
+        return Err(format!(
+            "a {} cannot be sent",
+            value.js_typeof().as_string().unwrap_or_default()
+        ));
+    }
+    if let Some(bytes) = bytes(value) {
+        return Ok(Value::Binary(bytes));
+    }
+    if Array::is_array(value) {
+        let array: &Array = value.unchecked_ref();
+        return array
+            .iter()
+            .map(|item| to_value(&item, depth + 1))
+            .collect::<Result<_, _>>()
+            .map(Value::Array);
+    }
+    if let Some(map) = value.dyn_ref::<Map>() {
+        return map_entries(map, depth);
+    }
+    if let Some(to_json) = Reflect::get(value, &"toJSON".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    {
+        let json = to_json
+            .call0(value)
+            .map_err(|e| format!("toJSON() threw: {e:?}"))?;
+        return to_value(&json, depth + 1);
+    }
+    object_entries(value.unchecked_ref(), depth)
+}
+
+fn number(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() <= MAX_SAFE {
+        // Exact: the value is integral and within ±(2^53 - 1).
+        Value::from(n as i64)
+    } else {
+        Value::F64(n)
+    }
+}
+
+fn bigint(value: &JsValue) -> Result<Value, String> {
+    if let Ok(n) = i64::try_from(value.clone()) {
+        return Ok(Value::from(n));
+    }
+    if let Ok(n) = u64::try_from(value.clone()) {
+        return Ok(Value::from(n));
+    }
+    let text = value
+        .unchecked_ref::<BigInt>()
+        .to_string(10)
+        .map(String::from)
+        .unwrap_or_default();
+    Err(format!("the bigint {text} does not fit in 64 bits"))
+}
+
+/// The bytes of a `Uint8Array` (a `Buffer`), another typed array or
+/// `DataView`, or an `ArrayBuffer`.
+fn bytes(value: &JsValue) -> Option<Vec<u8>> {
+    if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        return Some(array.to_vec());
+    }
+    if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        return Some(Uint8Array::new(buffer).to_vec());
+    }
+    if ArrayBuffer::is_view(value) {
+        let get = |key: &str| Reflect::get(value, &key.into()).ok();
+        let buffer = get("buffer")?.dyn_into::<ArrayBuffer>().ok()?;
+        let offset = get("byteOffset")?.as_f64()? as u32;
+        let length = get("byteLength")?.as_f64()? as u32;
+        return Some(Uint8Array::new_with_byte_offset_and_length(&buffer, offset, length).to_vec());
+    }
+    None
+}
+
+fn map_entries(map: &Map, depth: usize) -> Result<Value, String> {
+    let mut entries = Vec::with_capacity(map.size() as usize);
+    for entry in map.entries() {
+        let entry: Array = entry.map_err(|e| format!("{e:?}"))?.unchecked_into();
+        let key = to_value(&entry.get(0), depth + 1)?;
+        entries.push((key, to_value(&entry.get(1), depth + 1)?));
+    }
+    Ok(Value::Map(entries))
+}
+
+fn object_entries(object: &Object, depth: usize) -> Result<Value, String> {
+    let mut entries = Vec::new();
+    for entry in Object::entries(object).iter() {
+        let entry: Array = entry.unchecked_into();
+        let value = entry.get(1);
+        if value.is_undefined() {
+            continue; // as JSON.stringify does: an optional field left out
+        }
+        let key = entry.get(0).as_string().unwrap_or_default();
+        entries.push((Value::from(key), to_value(&value, depth + 1)?));
+    }
+    Ok(Value::Map(entries))
+}
+
+pub(crate) fn from_value(value: &Value) -> JsValue {
+    match value {
+        Value::Nil => JsValue::NULL,
+        Value::Boolean(b) => JsValue::from_bool(*b),
+        Value::Integer(n) => integer(n),
+        Value::F32(f) => JsValue::from_f64(f64::from(*f)),
+        Value::F64(f) => JsValue::from_f64(*f),
+        Value::String(s) => match s.as_str() {
+            Some(text) => JsValue::from_str(text),
+            None => JsValue::from_str(&String::from_utf8_lossy(s.as_bytes())),
+        },
+        Value::Binary(b) => Uint8Array::from(&b[..]).into(),
+        Value::Array(items) => items.iter().map(from_value).collect::<Array>().into(),
+        Value::Map(entries) => from_map(entries),
+        Value::Ext(kind, data) => {
+            let object = Object::new();
+            set(&object, "type", &JsValue::from_f64(f64::from(*kind)));
+            set(&object, "data", &Uint8Array::from(&data[..]));
+            object.into()
+        }
+    }
+}
+
+fn integer(n: &rmpv::Integer) -> JsValue {
+    match (n.as_i64(), n.as_u64()) {
+        (Some(i), _) if (i as f64).abs() <= MAX_SAFE => JsValue::from_f64(i as f64),
+        (Some(i), _) => BigInt::from(i).into(),
+        (None, Some(u)) => BigInt::from(u).into(),
+        (None, None) => JsValue::NULL, // rmpv integers are always i64 or u64
+    }
+}
+
+fn from_map(entries: &[(Value, Value)]) -> JsValue {
+    if entries.iter().all(|(key, _)| key.is_str()) {
+        let object = Object::new();
+        for (key, value) in entries {
+            set(
+                &object,
+                key.as_str().unwrap_or_default(),
+                &from_value(value),
+            );
+        }
+        return object.into();
+    }
+    let map = Map::new();
+    for (key, value) in entries {
+        map.set(&from_value(key), &from_value(value));
+    }
+    map.into()
+}
+
+/// Sets an own, enumerable property, even one named `__proto__` (which a
+/// plain assignment would take as the prototype).
+fn set(object: &Object, key: &str, value: &JsValue) {
+    if key != "__proto__" {
+        let _ = Reflect::set(object, &key.into(), value);
+        return;
+    }
+    let descriptor = Object::new();
+    for (name, v) in [
+        ("value", value),
+        ("writable", &JsValue::TRUE),
+        ("enumerable", &JsValue::TRUE),
+        ("configurable", &JsValue::TRUE),
+    ] {
+        let _ = Reflect::set(&descriptor, &name.into(), v);
+    }
+    Object::define_property(object, &key.into(), &descriptor);
+}

@@ -1,0 +1,48 @@
+//! A value that is set once and awaited by any number of tasks: the
+//! outcome of a reconnect round, the opening of a stream.
+
+use std::cell::RefCell;
+use std::future::poll_fn;
+use std::task::{Poll, Waker};
+
+/// Set once with [`set`](Latch::set); [`get`](Latch::get) waits for it.
+pub(crate) struct Latch<T> {
+    value: RefCell<Option<T>>,
+    waiting: RefCell<Vec<Waker>>,
+}
+
+impl<T> Default for Latch<T> {
+    fn default() -> Self {
+        Latch {
+            value: RefCell::new(None),
+            waiting: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl<T: Clone> Latch<T> {
+    /// Sets the value and wakes every waiting task, in the order they came.
+    pub(crate) fn set(&self, value: T) {
+        *self.value.borrow_mut() = Some(value);
+        for waker in self.waiting.take() {
+            waker.wake();
+        }
+    }
+
+    /// The value, if it is set.
+    pub(crate) fn peek(&self) -> Option<T> {
+        self.value.borrow().clone()
+    }
+
+    /// The value, once it is set.
+    pub(crate) async fn get(&self) -> T {
+        poll_fn(|cx| match self.peek() {
+            Some(value) => Poll::Ready(value),
+            None => {
+                self.waiting.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}

@@ -1,0 +1,398 @@
+//! The TypeScript client of swill (npm `swill-client`), built from Rust
+//! with wasm-bindgen and tsify.
+//!
+//! ```ts
+//! import { Client, SwillError } from "swill-client";
+//!
+//! const client = await Client.connect("ws://127.0.0.1:8000/ws");
+//! const sum = await client.call<number>("add", [1, 2]);               // 3
+//! for await (const n of client.stream<number>("count", 3)) console.log(n);
+//! client.close();
+//! ```
+//!
+//! This crate is a thin facade. The protocol (frames, sequence numbers,
+//! demultiplexing, cancel, what ends a call) is the Rust client's sans-I/O
+//! [`Session`](swill_client::session::Session), and the reconnect backoff
+//! its [`ReconnectPolicy`](swill_client::ReconnectPolicy): one state
+//! machine for both clients.
+//!
+//! # A map of the crate
+//!
+//! - `lib.rs`: the `Client` class, and the TypeScript declarations that
+//!   are generic (which wasm-bindgen cannot derive).
+//! - `transport.rs`: a `WebSocket` (the host's, or one passed in) driving
+//!   the session; `connector.rs`: connecting and reconnecting.
+//! - `open.rs`: opening a call (options, deadline, `AbortSignal`);
+//!   `call.rs`: a call's events and cancel; `stream.rs`: the stream
+//!   objects and their async iterators.
+//! - `convert.rs`: JavaScript values to MessagePack and back;
+//!   `error.rs`: `SwillError`; `options.rs` and `introspect.rs`: the
+//!   tsify types; `timer.rs`, `latch.rs`: small async helpers.
+//!
+//! The package is built by `client-wasm/build.sh` and documented in
+//! `docs/guide-typescript.md`.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise, Reflect};
+use swill_client::Error;
+use swill_proto::{CallShape, INTROSPECT_RPC, Payload, RpcDescription as WireRpc};
+use tsify::{Ts, Tsify};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+mod call;
+mod connector;
+mod convert;
+mod error;
+mod introspect;
+mod latch;
+mod open;
+mod options;
+mod stream;
+mod timer;
+mod transport;
+
+pub use error::SwillError;
+pub use introspect::{
+    CallShape as RpcShape, FieldDescription, MessageDescription, RpcDescription, TypeDescription,
+};
+pub use options::{CallOptions, ConnectOptions, ConnectionState, ReconnectOptions};
+pub use stream::{BidiStream, ClientStream, ServerStream, StreamIterator};
+
+use call::Next;
+use connector::{Connector, Settings};
+use open::{Opening, Settings as CallSettings};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/**
+ * A MessagePack value as the client hands it out: nil is `null`, integers
+ * beyond 2^53 are `bigint`, `bin` is a `Uint8Array`, a map is a plain
+ * object when all its keys are strings and a `Map` otherwise.
+ */
+export type Value =
+    | null | boolean | number | bigint | string | Uint8Array
+    | Value[] | { [key: string]: Value } | Map<Value, Value>;
+
+/** Metadata: string keys, any values. Keys starting with `swill-` are reserved. */
+export type Metadata = { [key: string]: Value };
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A JSON object, such as a JSON Schema. */
+export type JsonObject = { [key: string]: Json };
+
+/** A WebSocket class: the global `WebSocket`, or the `ws` package's on Node 20. */
+export type WebSocketClass = new (url: string, protocols?: string | string[]) => unknown;
+
+/** An answer with the metadata that came with it (empty objects when none). */
+export interface CallResult<T = Value> {
+    data: T;
+    leadingMetadata: Metadata;
+    trailingMetadata: Metadata;
+}
+
+/**
+ * Every failure: `code` is the server's for its errors; 408 a deadline,
+ * 499 a cancel (`cause` is the `AbortSignal`'s reason), 503 a lost or
+ * impossible connection, 400 a message that would not encode or decode.
+ */
+export class SwillError extends Error {
+    private constructor();
+    readonly name: "SwillError";
+    /** The Swill error code. */
+    readonly code: number;
+    /** Structured details the server attached, such as a 422's field problems. */
+    readonly data?: Value;
+}
+
+export interface Client {
+    /** A unary call: one request, one answer. */
+    call<T = Value>(rpc: string, request?: unknown, options?: CallOptions): Promise<T>;
+    /** A unary call; the answer comes with the leading and trailing metadata. */
+    callWithMetadata<T = Value>(rpc: string, request?: unknown, options?: CallOptions): Promise<CallResult<T>>;
+    /** A server-streaming call: one request, an async iterable of answers. */
+    stream<T = Value>(rpc: string, request?: unknown, options?: CallOptions): ServerStream<T>;
+    /** A bidirectional call: send requests, iterate answers, at the same time. */
+    bidi<Req = unknown, Resp = Value>(rpc: string, options?: CallOptions): BidiStream<Req, Resp>;
+    /** A client-streaming call: send requests, then `finish()` for the answer. */
+    clientStream<Req = unknown, Resp = Value>(rpc: string, options?: CallOptions): ClientStream<Req, Resp>;
+}
+
+/** The answers of a server-streaming call. `break` in a `for await` cancels the call. */
+export class ServerStream<T = Value> implements AsyncIterable<T> {
+    private constructor();
+    [Symbol.asyncIterator](): AsyncIterator<T, undefined>;
+    /** The server's leading metadata, once it has arrived. */
+    readonly leadingMetadata: Metadata | undefined;
+    /** The server's trailing metadata, once the stream has ended. */
+    readonly trailingMetadata: Metadata | undefined;
+    /** Cancels the call: CANCEL goes to the server, the stream ends. */
+    cancel(): Promise<void>;
+    free(): void;
+}
+
+/** A bidirectional call. `break` in a `for await` cancels it. */
+export class BidiStream<Req = unknown, Resp = Value> implements AsyncIterable<Resp> {
+    private constructor();
+    /** Sends one request message. */
+    send(message: Req): Promise<void>;
+    /** Ends the request stream (END_OF_STREAM); the answers go on. */
+    end(): Promise<void>;
+    [Symbol.asyncIterator](): AsyncIterator<Resp, undefined>;
+    /** The server's leading metadata, once it has arrived. */
+    readonly leadingMetadata: Metadata | undefined;
+    /** The server's trailing metadata, once the stream has ended. */
+    readonly trailingMetadata: Metadata | undefined;
+    /** Cancels the call: CANCEL goes to the server, both streams end. */
+    cancel(): Promise<void>;
+    free(): void;
+}
+
+/** A client-streaming call. */
+export class ClientStream<Req = unknown, Resp = Value> {
+    private constructor();
+    /** Sends one request message. */
+    send(message: Req): Promise<void>;
+    /** Ends the request stream and resolves to the answer. */
+    finish(): Promise<Resp>;
+    /** The server's leading metadata, once it has arrived. */
+    readonly leadingMetadata: Metadata | undefined;
+    /** The server's trailing metadata, once the answer has arrived. */
+    readonly trailingMetadata: Metadata | undefined;
+    /** Cancels the call: CANCEL goes to the server. */
+    cancel(): Promise<void>;
+    free(): void;
+}
+"#;
+
+/// A connection to a swill server, and the calls made over it.
+///
+/// Any number of calls can be in flight at once. When the connection is
+/// lost, calls in flight fail with 503; the next call connects again per
+/// the reconnect options. `close()` closes it for good.
+#[wasm_bindgen]
+pub struct Client {
+    connector: Rc<Connector>,
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// Connects to `url` (e.g. `ws://127.0.0.1:8000/ws`), offering the
+    /// subprotocol `swill.v1`. One attempt; it fails with a `SwillError`
+    /// 503 when the server cannot be reached.
+    pub async fn connect(
+        url: String,
+        options: Option<Ts<ConnectOptions>>,
+    ) -> Result<Client, JsValue> {
+        let options = match options {
+            Some(options) => options
+                .to_rust()
+                .map_err(|e| invalid(format!("bad connect options: {e}")))?,
+            None => ConnectOptions::default(),
+        };
+        let settings = settings(url, options).map_err(|e| error::to_js(&e))?;
+        let connector = Connector::connect(settings)
+            .await
+            .map_err(|e| error::to_js(&e))?;
+        Ok(Client { connector })
+    }
+
+    /// A unary call (typed in the `Client` interface above).
+    #[wasm_bindgen(skip_typescript)]
+    pub fn call(&self, rpc: String, request: JsValue, options: JsValue) -> Promise {
+        let answer = self.unary(rpc, &request, options);
+        future_to_promise(async move { Ok(answer.await?.0) })
+    }
+
+    /// A unary call answering `{ data, leadingMetadata, trailingMetadata }`.
+    #[wasm_bindgen(skip_typescript, js_name = callWithMetadata)]
+    pub fn call_with_metadata(&self, rpc: String, request: JsValue, options: JsValue) -> Promise {
+        let answer = self.unary(rpc, &request, options);
+        future_to_promise(async move {
+            let (data, call) = answer.await?;
+            let result = js_sys::Object::new();
+            let inbox = call.inbox();
+            let metadata =
+                |m: Option<swill_proto::Metadata>| convert::from_metadata(&m.unwrap_or_default());
+            for (key, value) in [
+                ("data", data),
+                ("leadingMetadata", metadata(inbox.leading())),
+                ("trailingMetadata", metadata(inbox.trailing())),
+            ] {
+                let _ = Reflect::set(&result, &key.into(), &value);
+            }
+            Ok(result.into())
+        })
+    }
+
+    /// A server-streaming call.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn stream(&self, rpc: String, request: JsValue, options: JsValue) -> ServerStream {
+        let data = open::encode(&request).map(Some);
+        let shape = CallShape::ServerStreaming;
+        ServerStream::new(Opening::start(
+            &self.connector,
+            rpc,
+            shape,
+            data,
+            CallSettings::from_js(options),
+        ))
+    }
+
+    /// A bidirectional call.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn bidi(&self, rpc: String, options: JsValue) -> BidiStream {
+        let shape = CallShape::Bidirectional;
+        BidiStream::new(Opening::start(
+            &self.connector,
+            rpc,
+            shape,
+            Ok(None),
+            CallSettings::from_js(options),
+        ))
+    }
+
+    /// A client-streaming call.
+    #[wasm_bindgen(skip_typescript, js_name = clientStream)]
+    pub fn client_stream(&self, rpc: String, options: JsValue) -> ClientStream {
+        let shape = CallShape::ClientStreaming;
+        ClientStream::new(Opening::start(
+            &self.connector,
+            rpc,
+            shape,
+            Ok(None),
+            CallSettings::from_js(options),
+        ))
+    }
+
+    /// Describes the server's rpcs (`swill.introspect`), in registration
+    /// order.
+    #[wasm_bindgen(unchecked_return_type = "Promise<RpcDescription[]>")]
+    pub fn introspect(&self) -> Promise {
+        let connector = self.connector.clone();
+        future_to_promise(async move {
+            let shape = CallShape::ServerStreaming;
+            let settings =
+                CallSettings::from_js(JsValue::UNDEFINED).map_err(|e| error::to_js(&e))?;
+            let call = open::open(
+                &connector,
+                INTROSPECT_RPC,
+                shape,
+                Some(Payload::nil()),
+                settings,
+            )
+            .await?;
+            let _cancel_if_dropped = call::Handle(call.clone());
+            let items = Array::new();
+            loop {
+                let data = match call.next().await {
+                    Ok(Next::Item(data) | Next::Answer(data)) => data,
+                    Ok(Next::End) => return Ok(items.into()),
+                    Err(e) => return Err(error::to_js(&e)),
+                };
+                let rpc = describe(&data).map_err(|e| error::to_js(&call.fail(e)))?;
+                let item = RpcDescription::from(rpc)
+                    .into_js()
+                    .map_err(|e| invalid(e.to_string()))?;
+                items.push(&item.into());
+            }
+        })
+    }
+
+    /// Closes the connection: calls in flight fail with 503, and so do
+    /// calls made later.
+    pub fn close(&self) {
+        self.connector.close();
+    }
+}
+
+impl Client {
+    /// Opens a unary call and waits for its answer; the call comes back
+    /// too, for its metadata.
+    fn unary(
+        &self,
+        rpc: String,
+        request: &JsValue,
+        options: JsValue,
+    ) -> impl std::future::Future<Output = Result<(JsValue, call::Call), JsValue>> + 'static {
+        let connector = self.connector.clone();
+        let data = open::encode(request);
+        let settings = CallSettings::from_js(options);
+        async move {
+            let (data, settings) = (
+                data.map_err(|e| error::to_js(&e))?,
+                settings.map_err(|e| error::to_js(&e))?,
+            );
+            let call = open::open(&connector, &rpc, CallShape::Unary, Some(data), settings).await?;
+            match call.next().await {
+                Ok(Next::Answer(data)) => match open::decode(&data) {
+                    Ok(value) => Ok((value, call)),
+                    Err(e) => Err(open::reject(&call, call.fail(e))),
+                },
+                Ok(_) => Err(open::reject(&call, call.fail(stream::unexpected_stream()))),
+                Err(e) => Err(open::reject(&call, e)),
+            }
+        }
+    }
+}
+
+/// The connector's settings from the connect options.
+fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
+    let class = match options.web_socket {
+        class if class.is_function() => class.unchecked_into(),
+        _ => Reflect::get(&js_sys::global(), &"WebSocket".into())
+            .ok()
+            .and_then(|class| class.dyn_into::<Function>().ok())
+            .ok_or_else(|| {
+                Error::Invalid(
+                    "this runtime has no global WebSocket (Node 20): pass one, \
+                     e.g. `Client.connect(url, { WebSocket })` with `import { WebSocket } from \"ws\"`"
+                        .to_owned(),
+                )
+            })?,
+    };
+    let policy = match options.reconnect {
+        reconnect if reconnect.is_falsy() && !reconnect.is_undefined() => {
+            swill_client::ReconnectPolicy::none()
+        }
+        reconnect if reconnect.is_object() => ReconnectOptions::from_js(reconnect)
+            .map_err(|e| Error::Invalid(format!("bad reconnect options: {e}")))?
+            .policy(),
+        _ => swill_client::ReconnectPolicy::default(),
+    };
+    let on_state = options.on_state_change.dyn_into::<Function>().ok();
+    let report: transport::Report = Rc::new(move |state| {
+        if let Some(callback) = &on_state
+            && let Ok(state) = ConnectionState::from(state).into_js()
+        {
+            let _ = callback.call1(&JsValue::NULL, &state.into());
+        }
+    });
+    Ok(Settings {
+        url,
+        class,
+        connect_timeout_ms: options.connect_timeout_ms.unwrap_or(10_000.0),
+        policy,
+        report,
+    })
+}
+
+/// Decodes an introspection item through a dynamic value (rmpv's serde
+/// deserializer): smaller than rmp-serde's, which nothing else here needs.
+fn describe(data: &Payload) -> Result<WireRpc, Error> {
+    let decode = |message: String| {
+        Error::Decode(swill_proto::DataError {
+            path: String::new(),
+            message,
+        })
+    };
+    let value = data.to_value().map_err(|e| decode(e.to_string()))?;
+    rmpv::ext::from_value(value).map_err(|e| decode(e.to_string()))
+}
+
+fn invalid(message: String) -> JsValue {
+    error::to_js(&Error::Invalid(message))
+}

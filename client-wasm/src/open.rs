@@ -1,0 +1,173 @@
+//! Opening a call: reading its options, waiting for a connection (within
+//! the deadline), sending the opening frame, arming the deadline and the
+//! `AbortSignal`.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use swill_client::{CallOptions as Options, Error};
+use swill_proto::{CallShape, DataError, Payload};
+use tsify::Tsify;
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+use crate::call::{Call, Handle, Inbox};
+use crate::connector::Connector;
+use crate::latch::Latch;
+use crate::options::CallOptions;
+use crate::{convert, error};
+
+/// A call's options, read from JavaScript.
+pub(crate) struct Settings {
+    options: Options,
+    timeout_ms: Option<f64>,
+    signal: Option<AbortSignal>,
+}
+
+impl Settings {
+    /// Reads `{ metadata, timeoutMs, signal }` (all optional).
+    pub(crate) fn from_js(options: JsValue) -> Result<Settings, Error> {
+        if options.is_undefined() || options.is_null() {
+            return Ok(Settings {
+                options: Options::new(),
+                timeout_ms: None,
+                signal: None,
+            });
+        }
+        let invalid = |e: String| Error::Invalid(format!("bad call options: {e}"));
+        let read = CallOptions::from_js(options).map_err(|e| invalid(e.to_string()))?;
+        let mut options =
+            Options::new().metadata(convert::to_metadata(&read.metadata).map_err(invalid)?);
+        let timeout_ms = read.timeout_ms.map(|ms| ms.max(0.0));
+        if let Some(ms) = timeout_ms {
+            options = options.timeout(Duration::from_secs_f64(ms / 1000.0));
+        }
+        let signal = match read.signal {
+            signal if signal.is_undefined() || signal.is_null() => None,
+            signal => Some(signal.unchecked_into()),
+        };
+        Ok(Settings {
+            options,
+            timeout_ms,
+            signal,
+        })
+    }
+}
+
+/// Encodes a request message.
+pub(crate) fn encode(value: &JsValue) -> Result<Payload, Error> {
+    convert::to_payload(value).map_err(Error::Encode)
+}
+
+/// Decodes an answer.
+pub(crate) fn decode(payload: &Payload) -> Result<JsValue, Error> {
+    convert::from_payload(payload).map_err(|message| {
+        Error::Decode(DataError {
+            path: String::new(),
+            message,
+        })
+    })
+}
+
+/// Opens a call; the error is the `SwillError` to throw.
+pub(crate) async fn open(
+    connector: &Rc<Connector>,
+    rpc: &str,
+    shape: CallShape,
+    data: Option<Payload>,
+    settings: Settings,
+) -> Result<Call, JsValue> {
+    let aborted = |signal: &Option<AbortSignal>| {
+        signal
+            .as_ref()
+            .filter(|s| s.aborted())
+            .map(|s| error::aborted(&s.reason()))
+    };
+    if let Some(error) = aborted(&settings.signal) {
+        return Err(error);
+    }
+    let started = js_sys::Date::now();
+    let connection = crate::timer::within(settings.timeout_ms, connector.connection()).await;
+    let timeout = |ms: f64| Error::Timeout(Duration::from_secs_f64(ms / 1000.0));
+    let connection = match connection {
+        Ok(connection) => connection.map_err(|e| error::to_js(&e))?,
+        Err(()) => {
+            return Err(error::to_js(&timeout(
+                settings.timeout_ms.unwrap_or_default(),
+            )));
+        }
+    };
+    if let Some(error) = aborted(&settings.signal) {
+        return Err(error);
+    }
+    let inbox = Rc::new(Inbox::default());
+    let seq = connection
+        .start_call(rpc, shape, data, &settings.options, inbox.clone())
+        .map_err(|e| error::to_js(&e))?;
+    let call = Call::new(connection, seq, inbox);
+    if let Some(ms) = settings.timeout_ms {
+        call.expire_after((ms - (js_sys::Date::now() - started)).max(0.0));
+    }
+    if let Some(signal) = settings.signal {
+        call.abort_on(signal);
+    }
+    Ok(call)
+}
+
+/// The `SwillError` for a call's failure (a cancel by a signal carries the
+/// signal's reason as its `cause`).
+pub(crate) fn reject(call: &Call, error: Error) -> JsValue {
+    match (&error, call.inbox().abort_reason()) {
+        (Error::Cancelled, Some(reason)) => error::aborted(&reason),
+        _ => error::to_js(&error),
+    }
+}
+
+/// A call being opened in the background, for the objects that JavaScript
+/// gets at once (streams): each of their methods waits for it.
+pub(crate) struct Opening {
+    latch: Rc<Latch<Result<Rc<Handle>, JsValue>>>,
+    /// Whether a failure to open was already reported by the iterator.
+    reported: std::cell::Cell<bool>,
+}
+
+impl Opening {
+    /// Starts opening the call.
+    pub(crate) fn start(
+        connector: &Rc<Connector>,
+        rpc: String,
+        shape: CallShape,
+        data: Result<Option<Payload>, Error>,
+        settings: Result<Settings, Error>,
+    ) -> Opening {
+        let latch = Rc::new(Latch::default());
+        let (connector, opened) = (connector.clone(), latch.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = match (data, settings) {
+                (Ok(data), Ok(settings)) => open(&connector, &rpc, shape, data, settings).await,
+                (Err(e), _) | (_, Err(e)) => Err(error::to_js(&e)),
+            };
+            opened.set(outcome.map(|call| Rc::new(Handle(call))));
+        });
+        Opening {
+            latch,
+            reported: std::cell::Cell::new(false),
+        }
+    }
+
+    /// The call, once open.
+    pub(crate) async fn call(&self) -> Result<Rc<Handle>, JsValue> {
+        self.latch.get().await
+    }
+
+    /// The call, if it is open already.
+    pub(crate) fn ready(&self) -> Option<Rc<Handle>> {
+        self.latch.peek().and_then(Result::ok)
+    }
+
+    /// True the first time it is asked after opening failed: the iterator
+    /// throws that failure once, then reports the end.
+    pub(crate) fn report_failure(&self) -> bool {
+        !self.reported.replace(true)
+    }
+}

@@ -1,0 +1,268 @@
+//! The wasm transport: one WebSocket (the browser's, Node 22's, or one
+//! passed in such as the `ws` package's) driving the shared [`Session`].
+//!
+//! The session holds the protocol state; this module only moves bytes.
+//! JavaScript is single-threaded, so a frame is sent the moment the
+//! session makes it and frames leave in the session's order. Incoming
+//! frames are routed to each call's [`Inbox`] from the `message` handler.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use bytes::Bytes;
+use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
+use swill_client::session::Session;
+use swill_client::{CallOptions, ConnectionState, Error};
+use swill_proto::{CallShape, Payload, RequestFrame, Seq};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+use crate::call::Inbox;
+
+/// The subprotocol token offered: `swill.v1` (browsers and Node's
+/// `WebSocket` refuse the legacy `swill/1`).
+pub(crate) const SUBPROTOCOL: &str = "swill.v1";
+
+/// Called with each state change of a connection.
+pub(crate) type Report = Rc<dyn Fn(ConnectionState)>;
+
+/// One open WebSocket and the calls in flight over it.
+pub(crate) struct Connection {
+    socket: WebSocket,
+    session: RefCell<Session<Rc<Inbox>>>,
+    report: Report,
+    handlers: RefCell<Option<Handlers>>,
+}
+
+/// The socket's event handlers, kept alive as long as the connection.
+struct Handlers {
+    _message: Closure<dyn FnMut(MessageEvent)>,
+    _close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl Connection {
+    /// Opens a WebSocket to `url` with the constructor `class` (the global
+    /// `WebSocket` or one passed in), within `timeout_ms`.
+    pub(crate) async fn open(
+        url: &str,
+        class: &Function,
+        timeout_ms: f64,
+        report: Report,
+    ) -> Result<Rc<Connection>, Error> {
+        let args = Array::of2(&url.into(), &SUBPROTOCOL.into());
+        let socket: WebSocket = Reflect::construct(class, &args)
+            .map_err(|e| {
+                Error::Invalid(format!(
+                    "cannot open a WebSocket to `{url}`: {}",
+                    describe(&e)
+                ))
+            })?
+            .unchecked_into();
+        socket.set_binary_type(BinaryType::Arraybuffer);
+        let opened = Promise::new(&mut |resolve, reject| {
+            socket.set_onopen(Some(&resolve));
+            socket.set_onerror(Some(&reject));
+            socket.set_onclose(Some(&reject));
+        });
+        let outcome = crate::timer::within(Some(timeout_ms), JsFuture::from(opened)).await;
+        socket.set_onopen(None);
+        socket.set_onerror(None);
+        socket.set_onclose(None);
+        let failure = match outcome {
+            Ok(Ok(_)) => None,
+            Ok(Err(event)) => Some(format!("{url}: {}", describe(&event))),
+            Err(()) => Some(format!(
+                "no connection to {url} within {} ms",
+                timeout_ms as u64
+            )),
+        };
+        if let Some(reason) = failure {
+            let _ = socket.close();
+            return Err(Error::Connect {
+                status: None,
+                reason,
+            });
+        }
+        Ok(Connection::start(socket, report))
+    }
+
+    fn start(socket: WebSocket, report: Report) -> Rc<Connection> {
+        let connection = Rc::new(Connection {
+            socket,
+            session: RefCell::new(Session::new()),
+            report,
+            handlers: RefCell::new(None),
+        });
+        let weak = Rc::downgrade(&connection);
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
+            let weak = weak.clone();
+            move |event: MessageEvent| with(&weak, |c| c.receive(event.data()))
+        });
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+            let reason = match event.reason() {
+                reason if reason.is_empty() => {
+                    format!("the server closed the connection ({})", event.code())
+                }
+                reason => format!(
+                    "the server closed the connection ({} {reason})",
+                    event.code()
+                ),
+            };
+            with(&weak, |c| c.lost(&reason));
+        });
+        connection
+            .socket
+            .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        connection
+            .socket
+            .set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        *connection.handlers.borrow_mut() = Some(Handlers {
+            _message: on_message,
+            _close: on_close,
+        });
+        connection
+    }
+
+    /// Whether calls can still be made on this connection.
+    pub(crate) fn is_open(&self) -> bool {
+        !self.session.borrow().is_closed() && self.socket.ready_state() == WebSocket::OPEN
+    }
+
+    /// Opens a call; its events go to `inbox`.
+    pub(crate) fn start_call(
+        &self,
+        rpc: &str,
+        shape: CallShape,
+        data: Option<Payload>,
+        options: &CallOptions,
+        inbox: Rc<Inbox>,
+    ) -> Result<Seq, Error> {
+        let (seq, frame) = self
+            .session
+            .borrow_mut()
+            .start(rpc, shape, data, options, inbox)?;
+        self.send(seq, frame)?;
+        Ok(seq)
+    }
+
+    /// Sends one message of a call's request stream.
+    pub(crate) fn message(&self, seq: Seq, data: Payload) -> Result<(), Error> {
+        let frame = self.session.borrow_mut().message(seq, data)?;
+        self.send(seq, frame)
+    }
+
+    /// Ends a call's request stream (END_OF_STREAM).
+    pub(crate) fn end(&self, seq: Seq) -> Result<(), Error> {
+        let frame = self.session.borrow_mut().end(seq)?;
+        self.send(seq, frame)
+    }
+
+    /// Cancels a call (CANCEL), if it is still on.
+    pub(crate) fn cancel(&self, seq: Seq) {
+        let frame = self.session.borrow_mut().cancel(seq);
+        if let Some(frame) = frame {
+            let _ = self.write(&frame);
+        }
+    }
+
+    /// Closes the socket (1000) and fails the calls in flight.
+    pub(crate) fn close(&self, reason: &str) {
+        let _ = self.socket.close_with_code_and_reason(1000, "");
+        self.lost(reason);
+    }
+
+    fn send(&self, seq: Seq, frame: RequestFrame) -> Result<(), Error> {
+        self.write(&frame).inspect_err(|_| {
+            self.session.borrow_mut().cancel(seq);
+        })
+    }
+
+    fn write(&self, frame: &RequestFrame) -> Result<(), Error> {
+        // A copy owned by JavaScript: the `ws` package may keep a view of
+        // the buffer it is given after `send` returns.
+        let bytes = Uint8Array::from(&frame.encode()[..]);
+        self.socket
+            .send_with_js_u8_array(&bytes)
+            .map_err(|e| Error::Disconnected {
+                reason: describe(&e),
+            })
+    }
+
+    fn receive(&self, data: JsValue) {
+        let Some(buffer) = data.dyn_ref::<ArrayBuffer>() else {
+            return warn("ignored a text frame: Swill frames are binary");
+        };
+        let bytes = Bytes::from(Uint8Array::new(buffer).to_vec());
+        let received = self.session.borrow_mut().receive(bytes);
+        let incoming = match received {
+            Ok(Some(incoming)) => incoming,
+            Ok(None) => return,
+            Err(e) => return warn(&format!("dropped a malformed frame from the server: {e}")),
+        };
+        if let Some(reply) = &incoming.reply {
+            let _ = self.write(reply);
+        }
+        for event in incoming.events {
+            incoming.sink.push(event);
+        }
+    }
+
+    /// The connection is gone: every call in flight fails (503).
+    fn lost(&self, reason: &str) {
+        if self.session.borrow().is_closed() {
+            return;
+        }
+        let failed = self.session.borrow_mut().close(reason);
+        self.socket.set_onmessage(None);
+        self.socket.set_onclose(None);
+        for (inbox, event) in failed {
+            inbox.push(event);
+        }
+        (self.report)(ConnectionState::Disconnected {
+            reason: reason.to_owned(),
+        });
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // Handlers first, so that no event reaches a dropped closure.
+        self.socket.set_onmessage(None);
+        self.socket.set_onclose(None);
+        if self.socket.ready_state() <= WebSocket::OPEN {
+            let _ = self.socket.close();
+        }
+    }
+}
+
+fn with(weak: &Weak<Connection>, f: impl FnOnce(&Connection)) {
+    if let Some(connection) = weak.upgrade() {
+        f(&connection);
+    }
+}
+
+/// A readable line for a JS error or event: its `message`, a close event's
+/// code and reason, or its type.
+pub(crate) fn describe(value: &JsValue) -> String {
+    // Reflection only: `instanceof CloseEvent` would throw on Node 20,
+    // which has no such global.
+    let get = |key: &str| Reflect::get(value, &key.into()).unwrap_or_default();
+    let text = |key: &str| get(key).as_string().filter(|s| !s.is_empty());
+    if text("type").as_deref() == Some("close") {
+        let code = get("code").as_f64().unwrap_or_default() as u16;
+        return match text("reason") {
+            Some(reason) => format!("the connection closed ({code} {reason})"),
+            None => format!("the connection closed ({code})"),
+        };
+    }
+    match (text("message"), text("type")) {
+        (Some(message), _) => message,
+        (None, Some(kind)) => format!("a WebSocket {kind} event"),
+        (None, None) => value.as_string().unwrap_or_else(|| format!("{value:?}")),
+    }
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&format!("swill-client: {message}").into());
+}

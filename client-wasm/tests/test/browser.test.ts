@@ -1,0 +1,124 @@
+// The core scenario in headless Chromium (Debian's, driven by
+// playwright-core), from a page served on 127.0.0.1 that loads the
+// package's browser build.
+
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { extname, join, normalize } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser } from "playwright-core";
+import type { Outcome } from "../browser/page.js";
+import { hangGuard, startDemo, type Demo } from "./helpers.js";
+
+const chromiumPath = process.env["SWILL_CHROMIUM"] ?? "/usr/bin/chromium";
+const root = fileURLToPath(new URL("../..", import.meta.url)); // client-wasm/tests
+const routes: Record<string, string> = {
+  "/pkg/": join(root, "node_modules", "swill-client"),
+  "/browser/": join(root, "dist", "browser"),
+};
+const types: Record<string, string> = {
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+  ".html": "text/html; charset=utf-8",
+};
+const page = `<!doctype html>
+<meta charset="utf-8">
+<title>swill-client in a browser</title>
+<script type="importmap">{ "imports": { "swill-client": "/pkg/index.js" } }</script>
+<script type="module" src="/browser/page.js"></script>
+`;
+
+/** Serves the page, the package (`/pkg/`) and the compiled page script. */
+function serveStatic(): Promise<{ server: Server; origin: string }> {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path === "/") {
+      res.writeHead(200, { "content-type": types[".html"]! }).end(page);
+      return;
+    }
+    if (path === "/favicon.ico") {
+      res.writeHead(204).end();
+      return;
+    }
+    const prefix = Object.keys(routes).find((p) => path.startsWith(p));
+    const file = prefix && normalize(join(routes[prefix]!, path.slice(prefix.length)));
+    if (!prefix || !file || !file.startsWith(routes[prefix]!)) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      resolve({ server, origin: `http://127.0.0.1:${port}` });
+    });
+  });
+}
+
+let demo: Demo;
+let site: { server: Server; origin: string };
+let browser: Browser;
+
+before(async () => {
+  demo = await startDemo();
+  site = await serveStatic();
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  site?.server.close();
+  await demo?.stop();
+});
+
+test("call, stream, bidi, metadata, client stream, an error, abort and break in Chromium", async () => {
+  const tab = await browser.newPage();
+  const problems: string[] = [];
+  tab.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  tab.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console: ${m.text()}`);
+  });
+  await tab.goto(site.origin + "/");
+  await tab.waitForFunction(() => typeof window.scenario === "function", null, { timeout: 15_000 });
+  const outcome: Outcome = await hangGuard(
+    tab.evaluate((url) => window.scenario!(url), demo.url),
+    20_000,
+    "the browser scenario",
+  );
+  assert.deepEqual(problems, []);
+  assert.equal(outcome.sum, 3);
+  assert.deepEqual(outcome.counted, [0, 1, 2]);
+  assert.deepEqual(outcome.upper, ["A"]);
+  assert.deepEqual(outcome.metadata, { data: "hi", leading: { x: "1" }, trailing: { x: "1" } });
+  assert.equal(outcome.total, 3);
+  assert.deepEqual(outcome.error, {
+    isSwillError: true,
+    isError: true,
+    name: "SwillError",
+    code: 404,
+    message: "No func was found to process this request",
+  });
+  assert.deepEqual(outcome.aborted, { code: 499, cause: "stop" });
+  assert.deepEqual(outcome.afterBreak, [0, 1]);
+  assert.equal(outcome.afterAbort, 42);
+});

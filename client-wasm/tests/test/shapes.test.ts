@@ -1,0 +1,236 @@
+// The four call shapes, metadata and values, against the demo server.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { WebSocket } from "ws";
+import { Client, type CallResult, type Metadata, type Value } from "swill-client";
+import { hangGuard, startDemo, type Demo } from "./helpers.js";
+
+let demo: Demo;
+let client: Client;
+
+before(async () => {
+  demo = await startDemo();
+  client = await Client.connect(demo.url, { WebSocket });
+});
+
+after(async () => {
+  client.close();
+  await demo.stop();
+});
+
+describe("call shapes", () => {
+  test("a unary call answers", async () => {
+    const sum = await client.call<number>("add", [1, 2]);
+    assert.equal(sum, 3);
+  });
+
+  test("a server stream yields every item, then ends", async () => {
+    const numbers: number[] = [];
+    for await (const n of client.stream<number>("count", 3)) numbers.push(n);
+    assert.deepEqual(numbers, [0, 1, 2]);
+  });
+
+  test("an empty server stream ends at once", async () => {
+    const numbers: number[] = [];
+    for await (const n of client.stream<number>("count", 0)) numbers.push(n);
+    assert.deepEqual(numbers, []);
+  });
+
+  test("a bidirectional call answers while its requests still flow", async () => {
+    const up = client.bidi<string, string>("upper");
+    const answers = up[Symbol.asyncIterator]();
+    await up.send("a");
+    assert.deepEqual(await hangGuard(answers.next()), { value: "A", done: false });
+    await up.send("b");
+    await up.end();
+    assert.deepEqual(await answers.next(), { value: "B", done: false });
+    assert.deepEqual(await answers.next(), { value: undefined, done: true });
+  });
+
+  test("a bidirectional call as in the README", async () => {
+    const up = client.bidi<string, string>("upper");
+    await up.send("a");
+    await up.end();
+    const seen: string[] = [];
+    for await (const s of up) seen.push(s);
+    assert.deepEqual(seen, ["A"]);
+  });
+
+  test("a client stream sends its requests and finishes with the answer", async () => {
+    const tot = client.clientStream<number, number>("total");
+    await tot.send(1);
+    await tot.send(2);
+    assert.equal(await tot.finish(), 3);
+  });
+
+  test("finish() twice gives the same answer", async () => {
+    const tot = client.clientStream<number, number>("total");
+    await tot.send(4);
+    const [first, second] = await Promise.all([tot.finish(), tot.finish()]);
+    assert.equal(first, 4);
+    assert.equal(second, 4);
+    assert.equal(await tot.finish(), 4);
+  });
+
+  test("after end(), a bidirectional call takes no more requests", async () => {
+    const up = client.bidi<string, string>("upper");
+    await up.send("a");
+    await up.end();
+    await up.end(); // once is enough; again is harmless
+    await assert.rejects(up.send("b"), { name: "SwillError", code: 499 });
+    const seen: string[] = [];
+    for await (const s of up) seen.push(s);
+    assert.deepEqual(seen, ["A"]);
+  });
+
+  test("a client stream with no request answers too", async () => {
+    const tot = client.clientStream<number, number>("total");
+    assert.equal(await tot.finish(), 0);
+  });
+
+  test("many calls are in flight at once on one connection", async () => {
+    const sums = await Promise.all(Array.from({ length: 200 }, (_, i) => client.call<number>("add", [i, i])));
+    assert.deepEqual(sums, Array.from({ length: 200 }, (_, i) => 2 * i));
+  });
+
+  test("requests sent before the call is open keep their order", async () => {
+    const up = client.bidi<string, string>("upper");
+    const sends = ["a", "b", "c", "d"].map((s) => up.send(s));
+    await Promise.all(sends);
+    await up.end();
+    const seen: string[] = [];
+    for await (const s of up) seen.push(s);
+    assert.deepEqual(seen, ["A", "B", "C", "D"]);
+  });
+});
+
+describe("metadata", () => {
+  test("request metadata comes back as leading and trailing metadata", async () => {
+    const metadata = { x: "1", attempt: 2, tags: ["a", "b"] };
+    const r: CallResult<string> = await client.callWithMetadata<string>("echo_meta", "hi", { metadata });
+    assert.equal(r.data, "hi");
+    assert.deepEqual(r.leadingMetadata, metadata);
+    assert.deepEqual(r.trailingMetadata, metadata);
+  });
+
+  test("the issue's example: metadata, a timeout and a signal together", async () => {
+    const ctl = new AbortController();
+    const r = await client.callWithMetadata("echo_meta", "hi", {
+      metadata: { x: "1" },
+      timeoutMs: 500,
+      signal: ctl.signal,
+    });
+    assert.equal(r.data, "hi");
+    assert.equal(r.leadingMetadata["x"], "1");
+    assert.equal(r.trailingMetadata["x"], "1");
+    // The deadline travels as the reserved key `swill-timeout`, in milliseconds.
+    assert.equal(r.leadingMetadata["swill-timeout"], 500);
+  });
+
+  test("no metadata comes back as empty objects", async () => {
+    const r = await client.callWithMetadata<number>("add", [2, 3]);
+    assert.deepEqual(r, { data: 5, leadingMetadata: {}, trailingMetadata: {} });
+  });
+
+  test("streams expose their metadata once they have ended", async () => {
+    const numbers = client.stream<number>("count", 2, { metadata: { tenant: "acme" } });
+    assert.equal(numbers.trailingMetadata, undefined);
+    const seen: number[] = [];
+    for await (const n of numbers) seen.push(n);
+    assert.deepEqual(seen, [0, 1]);
+    assert.deepEqual(numbers.leadingMetadata, {});
+    assert.deepEqual(numbers.trailingMetadata, {});
+  });
+
+  test("a client stream exposes the metadata of its answer", async () => {
+    const tot = client.clientStream<number, number>("total", { metadata: { k: "v" } });
+    await tot.send(5);
+    assert.equal(await tot.finish(), 5);
+    const empty: Metadata = {};
+    assert.deepEqual(tot.leadingMetadata, empty);
+    assert.deepEqual(tot.trailingMetadata, empty);
+  });
+
+  test("metadata must be an object with string keys", async () => {
+    await assert.rejects(client.call("add", [1, 2], { metadata: new Map([[1, "x"]]) as never }), {
+      name: "SwillError",
+      code: 400,
+    });
+  });
+});
+
+describe("values", () => {
+  const echo = (value: unknown) => client.call("echo_meta", value);
+
+  test("JSON-like values make the round trip unchanged", async () => {
+    const value = {
+      int: 42,
+      negative: -7,
+      float: 1.5,
+      text: "héllo ✓",
+      yes: true,
+      nothing: null,
+      list: [1, "two", [3], { four: 4 }],
+      nested: { a: { b: { c: [] } } },
+    };
+    assert.deepEqual(await echo(value), value);
+  });
+
+  test("Uint8Array travels as bin and comes back as Uint8Array", async () => {
+    const bytes = new Uint8Array([0, 1, 2, 254, 255]);
+    const back = await echo({ bytes, buffer: Buffer.from("hi") });
+    assert.deepEqual(back, { bytes, buffer: new Uint8Array([104, 105]) });
+  });
+
+  test("integers beyond 2^53 come back as bigint, within it as number", async () => {
+    const back = await echo([2n ** 60n, -(2n ** 62n), 2n ** 64n - 1n, 12n, Number.MAX_SAFE_INTEGER]);
+    assert.deepEqual(back, [2n ** 60n, -(2n ** 62n), 2n ** 64n - 1n, 12, Number.MAX_SAFE_INTEGER]);
+  });
+
+  test("a bigint beyond 64 bits cannot be sent", async () => {
+    await assert.rejects(echo(2n ** 64n), { name: "SwillError", code: 400 });
+  });
+
+  test("undefined properties are left out, as JSON does; undefined alone is nil", async () => {
+    assert.deepEqual(await echo({ a: 1, b: undefined }), { a: 1 });
+    assert.equal(await echo(undefined), null);
+  });
+
+  test("a map with non-string keys comes back as a Map", async () => {
+    const map = new Map<Value, Value>([
+      [1, "one"],
+      [2, "two"],
+    ]);
+    assert.deepEqual(await echo(map), map);
+    assert.deepEqual(await echo(new Map([["k", 1]])), { k: 1 });
+  });
+
+  test("dates go as their ISO string, like JSON", async () => {
+    const when = new Date(Date.UTC(2024, 0, 2, 3, 4, 5));
+    assert.equal(await echo(when), "2024-01-02T03:04:05.000Z");
+  });
+
+  test("a key named __proto__ stays an ordinary key", async () => {
+    const back = (await echo(JSON.parse('{"__proto__": {"polluted": true}}'))) as Record<string, Value>;
+    assert.deepEqual(Object.keys(back), ["__proto__"]);
+    assert.equal(({} as Record<string, unknown>)["polluted"], undefined);
+  });
+
+  test("functions and cyclic values cannot be sent", async () => {
+    await assert.rejects(echo({ f: () => 1 }), { code: 400 });
+    const cyclic: Record<string, unknown> = {};
+    cyclic["self"] = cyclic;
+    await assert.rejects(echo(cyclic), { code: 400 });
+  });
+
+  test("structs arrive as objects keyed by field name", async () => {
+    interface User {
+      id: number;
+      name: string;
+      email: string;
+    }
+    const user = await client.call<User>("users.get", { id: 1 });
+    assert.deepEqual(user, { id: 1, name: "Ada Lovelace", email: "ada@example.com" });
+  });
+});
