@@ -23,6 +23,9 @@ cargo build -p swill-client --no-default-features --target wasm32-unknown-unknow
 step "rust tests"
 cargo test --workspace --locked
 
+step "benchmark harness, quick mode (a smoke test: it fails on errors, never on figures)"
+cargo run -p swill-bench --bin bench --locked -- run --quick > /dev/null
+
 # The TypeScript client (client-wasm/): build the npm package as a release
 # would, install the tarball in a test project as a user would, and run its
 # tests against the demo server, in Node and in headless Chromium.
