@@ -23,7 +23,8 @@ fi
 # it would silently lose LTO.
 cargo rustc -p swill-wasm --lib --crate-type cdylib --profile wasm-release \
   --target wasm32-unknown-unknown --locked
-wasm="target/wasm32-unknown-unknown/wasm-release/swill_wasm.wasm"
+# Where cargo put it: CARGO_TARGET_DIR when set, else the workspace target/.
+wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/swill_wasm.wasm"
 
 pkg="$here/pkg"
 rm -rf "$pkg"

@@ -58,4 +58,5 @@ cargo build -p swill-examples --bin demo --locked
 )
 
 step "TypeScript client: tests in Node and in headless Chromium"
-(cd client-wasm/tests && node --test dist/test/*.test.js)
+demo_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/demo"
+(cd client-wasm/tests && SWILL_DEMO_BIN="$demo_bin" node --test dist/test/*.test.js)
