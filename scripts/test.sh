@@ -60,3 +60,27 @@ cargo build -p swill-examples --bin demo --locked
 step "TypeScript client: tests in Node and in headless Chromium"
 demo_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/demo"
 (cd client-wasm/tests && SWILL_DEMO_BIN="$demo_bin" node --test dist/test/*.test.js)
+
+# ---- Self-documentation (issue 8): the AsyncAPI document, the TypeScript
+# code generator and the playground, tested from Node (tests/js/) against the
+# demo server. Needs the swill-client tarball built above.
+
+step "self-documentation: the playground embeds the current build of the TypeScript client"
+./scripts/vendor-playground.sh --check
+
+step "self-documentation: Debian's Chromium for the playground test"
+if [ ! -x /usr/bin/chromium ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  $sudo apt-get install -y chromium
+fi
+
+step "self-documentation: AsyncAPI (@asyncapi/parser), codegen (tsc --strict), playground (Chromium)"
+cargo build -p swill-client --bin swill -p swill-examples --bin demo --locked
+(
+  cd tests/js
+  npm ci --no-audit --no-fund
+  npm install --no-save --no-audit --no-fund ../../client-wasm/dist/swill-client-*.tgz
+  rm -rf dist generated
+  node --test asyncapi.test.mjs codegen.test.mjs playground.test.mjs
+)

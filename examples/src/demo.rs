@@ -111,9 +111,13 @@ pub async fn get_user(req: Request<Valid<UserId>>) -> Result<User, Error> {
         .ok_or_else(|| Error::new(Code::NOT_FOUND, format!("no user with id {id}")))
 }
 
-/// The demo app, with every handler above.
+/// The demo app, with every handler above, the playground at `/` and its
+/// AsyncAPI document at `/asyncapi.json`.
 pub fn app() -> App {
     App::new()
+        .title("swill demo")
+        .playground("/")
+        .asyncapi("/asyncapi.json")
         .handle(add)
         .handle(count)
         .handle(total)

@@ -27,6 +27,7 @@
 //! The protocol itself is described in `docs/protocol.md` at the root of the
 //! repository.
 
+mod asyncapi;
 mod codec;
 mod error;
 mod frame;
@@ -34,10 +35,12 @@ mod introspect;
 mod metadata;
 mod payload;
 mod read;
+mod schemas;
 #[cfg(feature = "test-util")]
 pub mod testing;
 mod write;
 
+pub use asyncapi::{ASYNCAPI_VERSION, AsyncApi};
 pub use codec::Limits;
 pub use error::{Code, DataError, DecodeError, DecodeErrorKind, EncodeError, ErrorBody};
 pub use frame::{RequestFrame, RequestType, ResponseFrame, ResponseType, Seq};
@@ -46,5 +49,6 @@ pub use metadata::Metadata;
 pub use payload::Payload;
 /// Re-exported: metadata values and error data are dynamic MessagePack values.
 pub use rmpv::Value;
+pub use schemas::SchemaSet;
 /// Re-exported so that users can mark byte buffers as MessagePack `bin`.
 pub use serde_bytes;

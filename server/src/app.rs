@@ -12,6 +12,7 @@ use crate::handler::{self, BoxedHandler, Handler};
 use crate::hooks::Hooks;
 use crate::introspect;
 use crate::schema::Side;
+use crate::site::{Pages, Site};
 
 /// A swill application: a set of handlers, each under an rpc name.
 ///
@@ -39,6 +40,8 @@ pub struct App {
     introspection: bool,
     pub(crate) config: Config,
     pub(crate) hooks: Hooks,
+    /// What it serves over plain HTTP: files, AsyncAPI, the playground.
+    pub(crate) site: Site,
 }
 
 /// One registered rpc.
@@ -72,6 +75,7 @@ impl App {
             introspection: true,
             config: Config::default(),
             hooks: Hooks::default(),
+            site: Site::default(),
         }
     }
 
@@ -151,9 +155,10 @@ impl App {
     /// Freezes the app into the form connections share.
     pub(crate) fn into_router(self) -> Arc<Router> {
         let mut routes = self.routes;
+        let descriptions: Vec<RpcDescription> = routes.iter().map(describe).collect();
+        let pages = self.site.freeze(&descriptions, &self.config.path);
         if self.introspection {
-            let items = routes.iter().map(describe).collect();
-            routes.push(introspect::route(items));
+            routes.push(introspect::route(descriptions));
         }
         let index = routes
             .iter()
@@ -166,6 +171,7 @@ impl App {
             connections: Arc::new(Semaphore::new(self.config.max_connections)),
             config: self.config,
             hooks: Arc::new(self.hooks),
+            pages,
         })
     }
 }
@@ -195,6 +201,8 @@ pub(crate) struct Router {
     pub(crate) hooks: Arc<Hooks>,
     /// One permit per open connection.
     pub(crate) connections: Arc<Semaphore>,
+    /// Answers plain HTTP requests off the WebSocket path.
+    pub(crate) pages: Pages,
 }
 
 impl Router {

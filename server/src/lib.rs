@@ -38,6 +38,9 @@
 //!   call alone.
 //! - [`Context`] carries the request metadata, the connection, and the
 //!   leading and trailing metadata of the answer.
+//! - Beside its WebSocket endpoint, an app serves [`StaticFiles`]
+//!   ([`App::serve_static`]), its AsyncAPI document ([`App::asyncapi`]) and
+//!   a playground page ([`App::playground`]).
 //!
 //! The guide (`docs/guide.md`) walks through each call shape.
 
@@ -55,12 +58,15 @@ mod info;
 mod introspect;
 mod message;
 mod outbox;
+mod playground;
 mod reply;
 mod request;
 mod schema;
 mod serve;
 mod service;
 mod shutdown;
+mod site;
+mod static_files;
 mod upgrade;
 #[cfg(feature = "validate")]
 mod validate;
@@ -79,6 +85,7 @@ pub use reply::IntoReply;
 pub use request::{FromCall, Request, StreamingRequest};
 pub use serve::{Serve, serve};
 pub use service::{HandlerService, SwillService};
+pub use static_files::StaticFiles;
 pub use swill_macros::rpc;
 pub use swill_proto::{Code, Metadata, Payload, Value};
 pub use upgrade::{READ_BUFFER_SIZE, SUBPROTOCOLS};

@@ -49,7 +49,7 @@ pub(crate) async fn respond<B>(
     shutdown: Shutdown,
 ) -> Response<Body> {
     if req.uri().path() != router.config.path {
-        return plain(StatusCode::NOT_FOUND, "not found".into());
+        return router.pages.respond(&req);
     }
     let protocol = match check(&req, &router) {
         Ok(protocol) => protocol,
@@ -253,7 +253,7 @@ fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool
         .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
-fn plain(status: StatusCode, text: String) -> Response<Body> {
+pub(crate) fn plain(status: StatusCode, text: String) -> Response<Body> {
     let mut response = Response::new(Body::new(Bytes::from(text)));
     *response.status_mut() = status;
     response.headers_mut().insert(

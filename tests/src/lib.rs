@@ -375,7 +375,18 @@ pub const WS_ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 /// hand on a fresh TCP connection, so that any header the test wants goes
 /// out unvalidated. Reads the response head and its body.
 pub async fn http_get(addr: SocketAddr, path: &str, headers: &[&str]) -> HttpReply {
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n");
+    http_request(addr, "GET", path, headers).await
+}
+
+/// Like [`http_get`], with any method. The answer to a HEAD, a 204 or a 304
+/// has no body, whatever its Content-Length says.
+pub async fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+) -> HttpReply {
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\n");
     for h in headers {
         request.push_str(h);
         request.push_str("\r\n");
@@ -405,9 +416,10 @@ pub async fn http_get(addr: SocketAddr, path: &str, headers: &[&str]) -> HttpRep
                 (n.trim().to_ascii_lowercase(), v.trim().to_owned())
             })
             .collect();
+        let bodiless = method == "HEAD" || status == 204 || status == 304;
         let len = headers
             .iter()
-            .find(|(n, _)| n == "content-length")
+            .find(|(n, _)| n == "content-length" && !bodiless)
             .map_or(0, |(_, v)| v.parse().expect("a numeric Content-Length"));
         let mut body = vec![0; len];
         tcp.read_exact(&mut body).await.expect("the body");

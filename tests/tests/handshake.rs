@@ -121,7 +121,8 @@ async fn a_plain_get_on_the_endpoint_gets_426() {
 #[tokio::test]
 async fn a_get_on_another_path_gets_404() {
     let addr = start_demo().await;
-    assert_eq!(http_get(addr, "/", &[]).await.status, 404);
+    // (`/` is the demo's playground, see self_documentation.rs.)
+    assert_eq!(http_get(addr, "/nothing-here", &[]).await.status, 404);
     assert_eq!(http_get(addr, "/wss", &[]).await.status, 404);
     // Even a valid upgrade, on the wrong path.
     assert_eq!(http_get(addr, "/other", &UPGRADE_HEADERS).await.status, 404);

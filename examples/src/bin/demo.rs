@@ -37,6 +37,7 @@ async fn main() -> ExitCode {
         .map(|a| a.to_string())
         .unwrap_or(listen);
     println!("swill demo listening on ws://{addr}/ws");
+    println!("playground: http://{addr}/  AsyncAPI: http://{addr}/asyncapi.json");
     let served = swill::serve(listener, swill_examples::demo::app())
         .with_graceful_shutdown(stop_signal())
         .await;

@@ -67,6 +67,49 @@ pub(crate) enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
+    /// Prints the AsyncAPI 3.0 document of the server's API, from its introspection.
+    ///
+    /// Example: swill asyncapi ws://127.0.0.1:8000/ws > asyncapi.json
+    Asyncapi {
+        /// The server: ws://HOST:PORT/PATH (`ws://` and `/ws` are assumed when left out).
+        url: String,
+        /// The API's title (`info.title`).
+        #[arg(long, default_value = "swill API")]
+        title: String,
+        /// The API's version (`info.version`).
+        #[arg(long, value_name = "VERSION", default_value = "0.1.0")]
+        api_version: String,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Writes typed client code for the server's API, from its introspection.
+    ///
+    /// `ts`: a TypeScript module with the request and response types of every
+    /// rpc and `api(client)`, a typed wrapper over the npm package `swill-client`.
+    ///
+    /// Example: swill codegen ts ws://127.0.0.1:8000/ws -o src/api.ts
+    Codegen {
+        /// The language to write.
+        #[arg(value_enum)]
+        language: Language,
+        /// The server: ws://HOST:PORT/PATH (`ws://` and `/ws` are assumed when left out).
+        url: String,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+        /// The module the generated code imports the client from.
+        #[arg(long, value_name = "NAME", default_value = "swill-client")]
+        client_module: String,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+}
+
+/// A language `swill codegen` writes.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum Language {
+    /// A TypeScript module over the npm package `swill-client`.
+    Ts,
 }
 
 /// A call shape, as named on the command line.

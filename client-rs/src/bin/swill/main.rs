@@ -6,6 +6,8 @@
 //! swill stream ws://127.0.0.1:8000/ws count 3             # prints 0, 1, 2, one per line
 //! printf '1\n2\n3\n' | swill stream 127.0.0.1:8000 total  # prints 6
 //! swill introspect 127.0.0.1:8000                         # a table of the rpcs
+//! swill asyncapi 127.0.0.1:8000 > asyncapi.json           # the AsyncAPI 3.0 document
+//! swill codegen ts 127.0.0.1:8000 -o api.ts               # a typed TypeScript API
 //! ```
 //!
 //! Exit status: 0 ok, 1 the server answered an error (printed to standard
@@ -18,11 +20,13 @@ use clap::Parser;
 use swill_client::{Client, Error, Metadata, ReconnectPolicy, Response, Value};
 
 mod args;
+mod asyncapi;
+mod codegen;
 mod json;
 mod stream;
 mod table;
 
-use args::{Cli, Command, ConnectionArgs};
+use args::{Cli, Command, ConnectionArgs, Language};
 
 /// Why the tool stops early, which decides its exit status.
 #[derive(Debug)]
@@ -124,6 +128,37 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 print!("{}", table::render(&rpcs));
             }
             Ok(())
+        }
+        Command::Asyncapi {
+            url,
+            title,
+            api_version,
+            connection,
+        } => {
+            let client = connect(&url, &connection).await?;
+            let rpcs = client.introspect().await?;
+            let doc = asyncapi::document(&rpcs, &url, &title, &api_version);
+            print_line(&serde_json::to_string_pretty(&doc));
+            Ok(())
+        }
+        Command::Codegen {
+            language: Language::Ts,
+            url,
+            out,
+            client_module,
+            connection,
+        } => {
+            let client = connect(&url, &connection).await?;
+            let rpcs = client.introspect().await?;
+            let module = codegen::typescript(&rpcs, &client_module);
+            match out {
+                Some(path) => std::fs::write(&path, module)
+                    .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display()))),
+                None => {
+                    print!("{module}");
+                    Ok(())
+                }
+            }
         }
     }
 }

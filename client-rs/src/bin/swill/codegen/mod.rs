@@ -1,0 +1,317 @@
+//! `swill codegen ts`: a TypeScript module with the request and response
+//! types of every rpc and a typed wrapper over the `swill-client` package.
+//!
+//! ```text
+//! import { api } from "./demo-api.js";
+//! const demo = api(await Client.connect(url));
+//! await demo.add([1, 2]);                     // Promise<number>
+//! for await (const n of demo.count(3)) {}     // ServerStream<number>: AsyncIterable<number>
+//! await demo.users.get({ id: 1 });            // Promise<User>
+//! ```
+//!
+//! - Named Rust types (structs, enums: the schemas' `$defs` and titled
+//!   roots) become `export interface`s and `export type`s, with their doc
+//!   comments; each rpc gets `{Name}Request` and `{Name}Response` aliases.
+//! - Dotted rpc names nest: `users.get` is `api.users.get`. A name that is
+//!   also the prefix of another (`users` and `users.get`) keeps the longer
+//!   one flat: `api["users.get"]`.
+//! - Unary and server-streaming rpcs take the request; client-streaming
+//!   and bidirectional ones return the client's stream handles, typed.
+
+mod api;
+mod types;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value as Json};
+use swill_client::RpcDescription;
+use swill_client::proto::SchemaSet;
+
+use api::{implementations, signatures, tree};
+use types::{Namer, is_identifier};
+
+/// Where reference targets point while generating; never written out.
+const PREFIX: &str = "#/$defs/";
+
+/// Names the module imports from `swill-client`, never used for types.
+const IMPORTED: [&str; 7] = [
+    "BidiStream",
+    "CallOptions",
+    "Client",
+    "ClientStream",
+    "ServerStream",
+    "Value",
+    "Api",
+];
+
+/// One rpc, as the module types it.
+struct Typed<'a> {
+    rpc: &'a RpcDescription,
+    /// The TypeScript type of one request message.
+    request: String,
+    /// The TypeScript type of one response message.
+    response: String,
+    request_alias: String,
+    response_alias: String,
+}
+
+/// The TypeScript module of `rpcs`, importing the client from `module`
+/// (normally `swill-client`).
+pub(crate) fn typescript(rpcs: &[RpcDescription], module: &str) -> String {
+    let mut set = SchemaSet::new(PREFIX);
+    let roots: Vec<(Json, Json)> = rpcs
+        .iter()
+        .map(|rpc| {
+            let mut root =
+                |schema: &Option<Json>| set.add(schema.as_ref().unwrap_or(&Json::Bool(true)));
+            (root(&rpc.request_schema), root(&rpc.response_schema))
+        })
+        .collect();
+    let mut taken: HashSet<String> = IMPORTED.iter().map(|s| (*s).to_owned()).collect();
+    let names: HashMap<String, String> = set
+        .names()
+        .map(|name| (name.to_owned(), claim(&mut taken, &identifier(name))))
+        .collect();
+    let mut namer = Namer {
+        names: &names,
+        prefix: PREFIX,
+        uses_value: false,
+    };
+    let mut body = String::new();
+    for (name, schema) in set.schemas() {
+        declare(&mut body, &mut namer, &names[name], schema);
+    }
+    let typed: Vec<Typed> = rpcs
+        .iter()
+        .zip(&roots)
+        .map(|(rpc, (request, response))| {
+            let base = pascal(&rpc.name);
+            Typed {
+                rpc,
+                request: namer.ts(request),
+                response: namer.ts(response),
+                request_alias: claim(&mut taken, &format!("{base}Request")),
+                response_alias: claim(&mut taken, &format!("{base}Response")),
+            }
+        })
+        .collect();
+    for t in &typed {
+        aliases(&mut body, t);
+    }
+    let tree = tree(&typed);
+    body.push_str("/** The server's rpcs, typed. */\nexport interface Api {\n");
+    signatures(&mut body, &tree, &typed, 1);
+    body.push_str("}\n\n");
+    body.push_str(
+        "/**\n * The typed API over a connected client:\n \
+         * `api(await Client.connect(url)).add([1, 2])`.\n */\n\
+         export function api(client: Client): Api {\n  return {\n",
+    );
+    implementations(&mut body, &tree, &typed, 2);
+    body.push_str("  };\n}\n");
+    header(&typed, namer.uses_value, module) + &body
+}
+
+fn header(typed: &[Typed], uses_value: bool, module: &str) -> String {
+    let mut imports = vec!["CallOptions", "Client"];
+    for (needed, name) in [
+        (
+            typed
+                .iter()
+                .any(|t| t.rpc.request.streams && t.rpc.response.streams),
+            "BidiStream",
+        ),
+        (
+            typed
+                .iter()
+                .any(|t| t.rpc.request.streams && !t.rpc.response.streams),
+            "ClientStream",
+        ),
+        (
+            typed
+                .iter()
+                .any(|t| !t.rpc.request.streams && t.rpc.response.streams),
+            "ServerStream",
+        ),
+        (uses_value, "Value"),
+    ] {
+        if needed {
+            imports.push(name);
+        }
+    }
+    imports.sort_unstable();
+    format!(
+        "// The typed API of a swill server, generated by `swill codegen ts` from its\n\
+         // introspection. Do not edit: generate it again when the server changes.\n\n\
+         import type {{ {} }} from {};\n\n",
+        imports.join(", "),
+        serde_json::Value::String(module.to_owned())
+    )
+}
+
+/// `export interface` for a named object schema, `export type` otherwise.
+fn declare(out: &mut String, namer: &mut Namer, name: &str, schema: &Json) {
+    doc(out, schema.get("description").and_then(Json::as_str), 0);
+    match schema.as_object().filter(|s| is_plain_object(s)) {
+        Some(obj) => {
+            let _ = writeln!(out, "export interface {name} {{");
+            for member in namer.members(obj) {
+                doc(out, member.doc.as_deref(), 1);
+                let _ = writeln!(out, "  {};", member.text);
+            }
+            out.push_str("}\n\n");
+        }
+        None => {
+            let _ = writeln!(out, "export type {name} = {};\n", namer.ts(schema));
+        }
+    }
+}
+
+fn is_plain_object(schema: &Map<String, Json>) -> bool {
+    schema.get("type").and_then(Json::as_str) == Some("object")
+        && schema.contains_key("properties")
+        && !["anyOf", "oneOf", "allOf", "$ref"]
+            .iter()
+            .any(|k| schema.contains_key(*k))
+}
+
+fn aliases(out: &mut String, t: &Typed) {
+    let name = &t.rpc.name;
+    let side = |streams: bool, one: &str, many: &str| match streams {
+        false => format!("The {one} of `{name}`."),
+        true => format!("One message of the {many} stream of `{name}`."),
+    };
+    let request = side(t.rpc.request.streams, "request", "request");
+    let response = side(t.rpc.response.streams, "answer", "answer");
+    let _ = writeln!(
+        out,
+        "/** {request} */\nexport type {} = {};",
+        t.request_alias, t.request
+    );
+    let _ = writeln!(
+        out,
+        "/** {response} */\nexport type {} = {};\n",
+        t.response_alias, t.response
+    );
+}
+
+/// A JSDoc comment, one line when the text is.
+pub(super) fn doc(out: &mut String, text: Option<&str>, depth: usize) {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return;
+    };
+    let pad = "  ".repeat(depth);
+    let text = text.replace("*/", "*\\/");
+    if !text.contains('\n') {
+        let _ = writeln!(out, "{pad}/** {text} */");
+        return;
+    }
+    let _ = writeln!(out, "{pad}/**");
+    for line in text.lines() {
+        let _ = writeln!(
+            out,
+            "{pad} *{}{}",
+            if line.is_empty() { "" } else { " " },
+            line
+        );
+    }
+    let _ = writeln!(out, "{pad} */");
+}
+
+/// `users.get` -> `UsersGet`, `echo_meta` -> `EchoMeta`.
+fn pascal(name: &str) -> String {
+    let mut out = String::new();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    identifier(&out)
+}
+
+/// A schema name as a TypeScript identifier.
+fn identifier(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '$' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !is_identifier(&out) {
+        out.insert_str(0, "T_");
+    }
+    out
+}
+
+/// `wanted`, or `wanted2`, `wanted3`, ... when taken; marked taken.
+fn claim(taken: &mut HashSet<String>, wanted: &str) -> String {
+    let mut name = wanted.to_owned();
+    let mut n = 1;
+    while taken.contains(&name) {
+        n += 1;
+        name = format!("{wanted}{n}");
+    }
+    taken.insert(name.clone());
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The module for the demo server, as committed in
+    /// `client-rs/tests/snapshots/demo-api.ts`. Run with `SWILL_BLESS=1` to
+    /// write the new text after an intended change.
+    #[test]
+    fn the_demo_module_matches_its_snapshot() {
+        let rpcs = swill_examples::demo::app().descriptions();
+        let generated = typescript(&rpcs, "swill-client");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/demo-api.ts");
+        if std::env::var_os("SWILL_BLESS").is_some() {
+            std::fs::write(path, &generated).expect("write the snapshot");
+        }
+        let expected = std::fs::read_to_string(path).expect("the snapshot exists");
+        assert_eq!(
+            generated, expected,
+            "run with SWILL_BLESS=1 to update the snapshot"
+        );
+    }
+
+    #[test]
+    fn dotted_names_nest_unless_a_prefix_is_an_rpc_too() {
+        let rpc = |name: &str| RpcDescription {
+            name: name.into(),
+            request: swill_client::proto::MessageDesc {
+                streams: false,
+                ty: swill_client::TypeDesc::named("NoneType"),
+            },
+            response: swill_client::proto::MessageDesc {
+                streams: false,
+                ty: swill_client::TypeDesc::named("NoneType"),
+            },
+            description: None,
+            request_schema: Some(serde_json::json!({"type": "null"})),
+            response_schema: Some(serde_json::json!({"type": "integer"})),
+        };
+        let rpcs = [
+            rpc("users.get"),
+            rpc("users.list"),
+            rpc("teams"),
+            rpc("teams.get"),
+            rpc("a-b"),
+        ];
+        let module = typescript(&rpcs, "swill-client");
+        assert!(module.contains("  users: {\n    get(request?: UsersGetRequest, options?: CallOptions): Promise<UsersGetResponse>;\n    list("));
+        assert!(module.contains("  \"teams.get\"(request?: TeamsGetRequest"));
+        assert!(module.contains(
+            "  \"a-b\": (request, options) => client.call<ABResponse>(\"a-b\", request, options),"
+        ));
+    }
+}

@@ -1,0 +1,285 @@
+//! The app's plain-HTTP side, beside its WebSocket endpoint: static files,
+//! the AsyncAPI document of its API, and the playground page.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
+use serde_json::json;
+use swill_proto::{AsyncApi, RpcDescription};
+
+use crate::app::App;
+use crate::playground;
+use crate::static_files::{StaticFiles, status};
+use crate::upgrade::{Body, SUBPROTOCOLS, plain};
+
+/// What the app serves over plain HTTP, as registered.
+#[derive(Debug)]
+pub(crate) struct Site {
+    mounts: Vec<Mount>,
+    asyncapi: Option<String>,
+    playground: Option<String>,
+    title: String,
+    version: String,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site {
+            mounts: Vec::new(),
+            asyncapi: None,
+            playground: None,
+            title: "swill API".to_owned(),
+            version: "0.1.0".to_owned(),
+        }
+    }
+}
+
+/// Files served under a path prefix, or a document at an exact path.
+#[derive(Debug)]
+struct Mount {
+    prefix: String,
+    content: Content,
+}
+
+#[derive(Debug)]
+enum Content {
+    Files(StaticFiles),
+    /// The AsyncAPI document; its server is the `Host` the request names.
+    AsyncApi(Arc<Document>),
+}
+
+#[derive(Debug)]
+struct Document {
+    rpcs: Vec<RpcDescription>,
+    title: String,
+    version: String,
+    ws_path: String,
+}
+
+/// The plain-HTTP side, frozen with the app: mounts by longest prefix.
+#[derive(Debug)]
+pub(crate) struct Pages {
+    mounts: Vec<Mount>,
+}
+
+/// Serving pages beside the WebSocket endpoint.
+impl App {
+    /// Serves `files` under `prefix` over plain HTTP: with the prefix
+    /// `/static`, `GET /static/app.js` answers the file `app.js`, and
+    /// `/static/` its `index.html`. The WebSocket path stays the WebSocket
+    /// endpoint; when several mounts match, the longest prefix is tried
+    /// first, and a file it lacks falls through to the next.
+    ///
+    /// ```
+    /// use swill::{App, StaticFiles};
+    ///
+    /// let app = App::new().serve_static(
+    ///     "/docs",
+    ///     StaticFiles::new().file("index.html", &b"<h1>Docs</h1>"[..]),
+    /// );
+    /// ```
+    pub fn serve_static(mut self, prefix: &str, files: StaticFiles) -> Self {
+        self.site.mounts.push(Mount {
+            prefix: normalize(prefix),
+            content: Content::Files(files),
+        });
+        self
+    }
+
+    /// Serves the AsyncAPI 3.0 document of the app's rpcs at `path` (e.g.
+    /// `/asyncapi.json`), built from the same descriptions as
+    /// `swill.introspect` (see [`swill_proto::AsyncApi`] for the mapping).
+    /// Its server is the host the request was sent to.
+    pub fn asyncapi(mut self, path: &str) -> Self {
+        self.site.asyncapi = Some(normalize(path));
+        self
+    }
+
+    /// Serves the playground under `prefix` (e.g. `/` or `/playground`): a
+    /// page that lists every rpc with its description and schemas, calls
+    /// them with JSON it fills with an example, and shows answers, streamed
+    /// items, metadata and errors as they arrive. Everything it needs is
+    /// embedded in the binary, the TypeScript client included; it needs
+    /// `swill.introspect` (on by default).
+    pub fn playground(mut self, prefix: &str) -> Self {
+        self.site.playground = Some(normalize(prefix));
+        self
+    }
+
+    /// The API's title, shown by the playground and in the AsyncAPI
+    /// document (default "swill API").
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.site.title = title.into();
+        self
+    }
+
+    /// The API's version in the AsyncAPI document (default "0.1.0").
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.site.version = version.into();
+        self
+    }
+}
+
+impl Site {
+    /// The frozen pages, once the rpcs and the WebSocket path are known.
+    pub(crate) fn freeze(self, rpcs: &[RpcDescription], ws_path: &str) -> Pages {
+        let mut mounts = self.mounts;
+        if let Some(prefix) = self.playground {
+            let config = json!({
+                "title": self.title,
+                "ws": ws_path,
+                "asyncapi": self.asyncapi,
+            });
+            let files = playground::files().file("config.json", Bytes::from(config.to_string()));
+            mounts.push(Mount {
+                prefix,
+                content: Content::Files(files),
+            });
+        }
+        if let Some(path) = self.asyncapi {
+            let document = Document {
+                rpcs: rpcs.to_vec(),
+                title: self.title,
+                version: self.version,
+                ws_path: ws_path.to_owned(),
+            };
+            mounts.push(Mount {
+                prefix: path,
+                content: Content::AsyncApi(Arc::new(document)),
+            });
+        }
+        // Stable: among equal prefixes, the first registered wins.
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.prefix.len()));
+        Pages { mounts }
+    }
+}
+
+impl Pages {
+    /// The answer to a plain HTTP request: a file, the AsyncAPI document,
+    /// a redirect from `/prefix` to `/prefix/`, or 404.
+    pub(crate) fn respond<B>(&self, req: &Request<B>) -> Response<Body> {
+        let path = req.uri().path();
+        for mount in &self.mounts {
+            let answer = match &mount.content {
+                Content::AsyncApi(doc) if path == mount.prefix => Some(doc.respond(req)),
+                Content::AsyncApi(_) => None,
+                Content::Files(files) => mount.files(files, req),
+            };
+            if let Some(answer) = answer {
+                return answer;
+            }
+        }
+        plain(StatusCode::NOT_FOUND, "not found".into())
+    }
+}
+
+impl Mount {
+    fn files<B>(&self, files: &StaticFiles, req: &Request<B>) -> Option<Response<Body>> {
+        let path = req.uri().path();
+        if path == self.prefix && self.prefix != "/" && files.contains("index.html") {
+            return Some(redirect(&format!("{path}/"), req.uri().query()));
+        }
+        let rest = if self.prefix == "/" {
+            path.strip_prefix('/')
+        } else {
+            path.strip_prefix(self.prefix.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+        }?;
+        files.respond(&percent_decode(rest)?, req.method(), req.headers())
+    }
+}
+
+impl Document {
+    fn respond<B>(&self, req: &Request<B>) -> Response<Body> {
+        let mut doc = AsyncApi::new(&self.rpcs)
+            .title(&self.title)
+            .version(&self.version)
+            .path(&self.ws_path)
+            .subprotocols(SUBPROTOCOLS);
+        if let Some(host) = host(req.headers()) {
+            doc = doc.host(host).secure(forwarded_https(req.headers()));
+        }
+        let body = serde_json::to_vec_pretty(&doc.document()).unwrap_or_default();
+        let file = StaticFiles::new().file_with_type("doc", body, "application/json");
+        file.respond("doc", req.method(), req.headers())
+            .unwrap_or_else(|| status(StatusCode::NOT_FOUND))
+    }
+}
+
+/// The request's `Host`, when it is a valid `host[:port]`.
+fn host(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let authority: http::uri::Authority = host.parse().ok()?;
+    (!authority.as_str().contains('@')).then(|| authority.as_str().to_owned())
+}
+
+/// Whether a proxy in front says the client came over TLS.
+fn forwarded_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+fn redirect(location: &str, query: Option<&str>) -> Response<Body> {
+    let location = match query {
+        Some(q) => format!("{location}?{q}"),
+        None => location.to_owned(),
+    };
+    let mut response = status(StatusCode::PERMANENT_REDIRECT);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// `/x/` -> `/x`, `x` -> `/x`, `` -> `/`.
+fn normalize(prefix: &str) -> String {
+    let trimmed = prefix.trim_matches('/');
+    format!("/{trimmed}")
+}
+
+/// Decodes `%XX` escapes; `None` for a malformed escape or bytes that are
+/// not UTF-8 (no file has such a name).
+fn percent_decode(path: &str) -> Option<String> {
+    if !path.contains('%') {
+        return Some(path.to_owned());
+    }
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_normalized() {
+        assert_eq!(normalize("/"), "/");
+        assert_eq!(normalize(""), "/");
+        assert_eq!(normalize("play/"), "/play");
+        assert_eq!(normalize("/a/b/"), "/a/b");
+    }
+
+    #[test]
+    fn paths_are_percent_decoded() {
+        assert_eq!(percent_decode("a%20b.txt").as_deref(), Some("a b.txt"));
+        assert_eq!(percent_decode("plain").as_deref(), Some("plain"));
+        assert_eq!(percent_decode("bad%2"), None);
+        assert_eq!(percent_decode("bad%zz"), None);
+        assert_eq!(percent_decode("%ff"), None);
+    }
+}
