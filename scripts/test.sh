@@ -82,5 +82,6 @@ cargo build -p swill-client --bin swill -p swill-examples --bin demo --locked
   npm ci --no-audit --no-fund
   npm install --no-save --no-audit --no-fund ../../client-wasm/dist/swill-client-*.tgz
   rm -rf dist generated
-  node --test asyncapi.test.mjs codegen.test.mjs playground.test.mjs
+  SWILL_DEMO_BIN="$demo_bin" SWILL_BIN="$(dirname "$demo_bin")/swill" \
+    node --test asyncapi.test.mjs codegen.test.mjs playground.test.mjs
 )
