@@ -101,6 +101,32 @@ fn machine() -> String {
     )
 }
 
+/// The versions of the crates that decide the figures, from Cargo.lock.
+fn versions() -> String {
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
+    let version = |name: &str| {
+        let header = format!("name = \"{name}\"\nversion = \"");
+        lock.split("[[package]]\n")
+            .find_map(|p| {
+                p.strip_prefix(&header)?
+                    .split('"')
+                    .next()
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| "?".to_owned())
+    };
+    [
+        "swill",
+        "tokio",
+        "tokio-tungstenite",
+        "hyper",
+        "rmp-serde",
+        "jsonrpsee",
+    ]
+    .map(|name| format!("{name} {}", version(name)))
+    .join(", ")
+}
+
 pub fn render(f: &Figures, mode: Mode) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Benchmarks\n");
@@ -111,6 +137,7 @@ pub fn render(f: &Figures, mode: Mode) -> String {
         if mode == Mode::Full { "full" } else { "quick" }
     );
     let _ = writeln!(s, "- Machine: {}", machine());
+    let _ = writeln!(s, "- Versions: {}", versions());
     let _ = writeln!(
         s,
         "- Mode: {} ({}).",
@@ -197,7 +224,7 @@ pub fn render(f: &Figures, mode: Mode) -> String {
     let added = ours.latency[1] - b2.latency[1];
     let _ = writeln!(
         s,
-        "| p99 at 50% load | +{added:.0} µs over B2 | | | <= +50 µs over B2 | {} |",
+        "| p99 at 50% load | {added:+.0} µs over B2 | | | <= +50 µs over B2 | {} (see below) |",
         met(added <= 50.0)
     );
     if let Some(mem) = ours.per_conn {
