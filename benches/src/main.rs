@@ -15,7 +15,6 @@ mod servers;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::time::Duration;
 
 use report::{Figures, Mode};
 use servers::Kind;
@@ -202,8 +201,6 @@ async fn run(mode: Mode, out: Option<String>, only: Option<Kind>) -> std::io::Re
             },
         );
         drop(server);
-        // Let the kernel release the closed sockets' ports before the next server.
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let text = report::render(&figures, mode);
     println!("{text}");
