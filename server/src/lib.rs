@@ -38,6 +38,13 @@
 //!   call alone.
 //! - [`Context`] carries the request metadata, the connection, and the
 //!   leading and trailing metadata of the answer.
+//! - For production: eleven lifecycle hooks ([`App::before_connection`],
+//!   [`App::before_request`], [`App::after_request`]...), limits and
+//!   backpressure ([`App::max_message_size`] and the other setters),
+//!   `swill-timeout` deadlines, graceful shutdown
+//!   ([`Serve::with_graceful_shutdown`]), and tower: [`App::into_service`]
+//!   mounts the app in axum, [`App::handle_layered`] wraps one handler in any
+//!   layer.
 //! - Beside its WebSocket endpoint, an app serves [`StaticFiles`]
 //!   ([`App::serve_static`]), its AsyncAPI document ([`App::asyncapi`]) and
 //!   a playground page ([`App::playground`]).
