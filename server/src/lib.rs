@@ -32,7 +32,7 @@
 //!   `Result<T, Error>`) is one message, a `Stream` of `Result<T, Error>` is
 //!   many. See [`IntoReply`].
 //! - Message types are `serde` types that also derive
-//!   [`JsonSchema`](schemars::JsonSchema), which `swill.introspect` uses to
+//!   [`JsonSchema`], which `swill.introspect` uses to
 //!   describe them.
 //! - Errors are [`Error`]s with a [`Code`]; a panic becomes a 500 for that
 //!   call alone.

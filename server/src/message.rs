@@ -10,7 +10,7 @@ use crate::schema::Side;
 /// A type a request message can be decoded into.
 ///
 /// Implemented for every `serde` type that also derives `JsonSchema`, and,
-/// with the `validate` feature, for [`Valid<T>`](crate::Valid).
+/// with the `validate` feature, for `Valid<T>` (constraint validation, 422).
 pub trait Message: Sized + Send + 'static {
     /// Decodes (and checks) one message of `rpc`.
     #[doc(hidden)]

@@ -43,7 +43,7 @@ impl Event {
 pub struct Incoming<S> {
     /// The call's seq.
     pub seq: Seq,
-    /// The call's sink, as given to [`Session::start`].
+    /// The call's sink, as given to [`Session::start`](super::Session::start).
     pub sink: S,
     /// One or two events (leading metadata comes first when the frame
     /// carries it). If the last is [terminal](Event::is_terminal), the
