@@ -50,79 +50,78 @@ fn insert(level: &mut Vec<(String, Node)>, segments: &[&str], i: usize) {
     }
 }
 
+/// Writes the tree of rpcs: a group as `key: { ... }` followed by `close`,
+/// an rpc by `leaf(out, pad, key, typed rpc)`. The interface and the
+/// object literal differ only in those two.
+fn walk(
+    out: &mut String,
+    level: &[(String, Node)],
+    typed: &[Typed],
+    depth: usize,
+    close: &str,
+    leaf: &dyn Fn(&mut String, &str, &str, &Typed, usize),
+) {
+    let pad = "  ".repeat(depth);
+    for (key, node) in level {
+        let key = property_name(key);
+        match node {
+            Node::Group(children) => {
+                let _ = writeln!(out, "{pad}{key}: {{");
+                walk(out, children, typed, depth + 1, close, leaf);
+                let _ = writeln!(out, "{pad}}}{close}");
+            }
+            Node::Rpc(i) => leaf(out, &pad, &key, &typed[*i], depth),
+        }
+    }
+}
+
+/// The interface of the api object: one typed signature per rpc.
 pub(super) fn signatures(
     out: &mut String,
     level: &[(String, Node)],
     typed: &[Typed],
     depth: usize,
 ) {
-    let pad = "  ".repeat(depth);
-    for (key, node) in level {
-        let key = property_name(key);
-        match node {
-            Node::Group(children) => {
-                let _ = writeln!(out, "{pad}{key}: {{");
-                signatures(out, children, typed, depth + 1);
-                let _ = writeln!(out, "{pad}}};");
+    walk(out, level, typed, depth, ";", &|out, pad, key, t, depth| {
+        doc(out, t.rpc.description.as_deref(), depth);
+        let (req, resp) = (&t.request_alias, &t.response_alias);
+        let optional = if t.request == "null" { "?" } else { "" };
+        let signature = match (t.rpc.request.streams, t.rpc.response.streams) {
+            (false, false) => {
+                format!("(request{optional}: {req}, options?: CallOptions): Promise<{resp}>")
             }
-            Node::Rpc(i) => {
-                let t = &typed[*i];
-                doc(out, t.rpc.description.as_deref(), depth);
-                let (req, resp) = (&t.request_alias, &t.response_alias);
-                let optional = if t.request == "null" { "?" } else { "" };
-                let signature = match (t.rpc.request.streams, t.rpc.response.streams) {
-                    (false, false) => format!(
-                        "(request{optional}: {req}, options?: CallOptions): Promise<{resp}>"
-                    ),
-                    (false, true) => format!(
-                        "(request{optional}: {req}, options?: CallOptions): ServerStream<{resp}>"
-                    ),
-                    (true, false) => {
-                        format!("(options?: CallOptions): ClientStream<{req}, {resp}>")
-                    }
-                    (true, true) => format!("(options?: CallOptions): BidiStream<{req}, {resp}>"),
-                };
-                let _ = writeln!(out, "{pad}{key}{signature};");
+            (false, true) => {
+                format!("(request{optional}: {req}, options?: CallOptions): ServerStream<{resp}>")
             }
-        }
-    }
+            (true, false) => format!("(options?: CallOptions): ClientStream<{req}, {resp}>"),
+            (true, true) => format!("(options?: CallOptions): BidiStream<{req}, {resp}>"),
+        };
+        let _ = writeln!(out, "{pad}{key}{signature};");
+    });
 }
 
+/// The object literal implementing it over the client.
 pub(super) fn implementations(
     out: &mut String,
     level: &[(String, Node)],
     typed: &[Typed],
     depth: usize,
 ) {
-    let pad = "  ".repeat(depth);
-    for (key, node) in level {
-        let key = property_name(key);
-        match node {
-            Node::Group(children) => {
-                let _ = writeln!(out, "{pad}{key}: {{");
-                implementations(out, children, typed, depth + 1);
-                let _ = writeln!(out, "{pad}}},");
+    walk(out, level, typed, depth, ",", &|out, pad, key, t, _| {
+        let rpc = serde_json::Value::String(t.rpc.name.clone());
+        let (req, resp) = (&t.request_alias, &t.response_alias);
+        let body = match (t.rpc.request.streams, t.rpc.response.streams) {
+            (false, false) => {
+                format!("(request, options) => client.call<{resp}>({rpc}, request, options)")
             }
-            Node::Rpc(i) => {
-                let t = &typed[*i];
-                let rpc = serde_json::Value::String(t.rpc.name.clone());
-                let (req, resp) = (&t.request_alias, &t.response_alias);
-                let body = match (t.rpc.request.streams, t.rpc.response.streams) {
-                    (false, false) => format!(
-                        "(request, options) => client.call<{resp}>({rpc}, request, options)"
-                    ),
-                    (false, true) => format!(
-                        "(request, options) => client.stream<{resp}>({rpc}, request, options)"
-                    ),
-                    (true, false) => {
-                        format!("(options) => client.clientStream<{req}, {resp}>({rpc}, options)")
-                    }
-                    (true, true) => {
-                        format!("(options) => client.bidi<{req}, {resp}>({rpc}, options)")
-                    }
-                };
-                let _ = writeln!(out, "{pad}{key}: {body},");
+            (false, true) => {
+                format!("(request, options) => client.stream<{resp}>({rpc}, request, options)")
             }
-        }
-    }
+            (true, false) => {
+                format!("(options) => client.clientStream<{req}, {resp}>({rpc}, options)")
+            }
+            (true, true) => format!("(options) => client.bidi<{req}, {resp}>({rpc}, options)"),
+        };
+        let _ = writeln!(out, "{pad}{key}: {body},");
+    });
 }
