@@ -443,5 +443,17 @@ pub const UPGRADE_HEADERS: [&str; 4] = [
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
 ];
 
+/// The demo's rpcs, in registration order (as `swill.introspect` lists them).
+pub const DEMO_RPCS: [&str; 8] = [
+    "add",
+    "count",
+    "total",
+    "upper",
+    "echo_meta",
+    "fail",
+    "sleep",
+    "users.get",
+];
+
 /// Byte vectors in the wire file's notation.
 pub use swill_proto::testing::wire;

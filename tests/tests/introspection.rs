@@ -3,19 +3,7 @@
 
 use swill::{App, Code, Error, Request, Value};
 use swill_proto::{ErrorBody, ResponseType};
-use swill_tests::{Raw, start, start_demo};
-
-/// The demo's handlers, in registration order.
-const DEMO: [&str; 8] = [
-    "add",
-    "count",
-    "total",
-    "upper",
-    "echo_meta",
-    "fail",
-    "sleep",
-    "users.get",
-];
+use swill_tests::{DEMO_RPCS as DEMO, Raw, start, start_demo};
 
 /// `map[key]` for a map with string keys.
 fn get<'a>(map: &'a Value, key: &str) -> &'a Value {

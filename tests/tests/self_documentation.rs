@@ -5,19 +5,7 @@
 
 use serde_json::Value;
 use swill::App;
-use swill_tests::{HttpReply, Raw, http_get, start, start_demo};
-
-/// The demo's rpcs, in registration order.
-const DEMO: [&str; 8] = [
-    "add",
-    "count",
-    "total",
-    "upper",
-    "echo_meta",
-    "fail",
-    "sleep",
-    "users.get",
-];
+use swill_tests::{DEMO_RPCS as DEMO, HttpReply, Raw, http_get, start, start_demo};
 
 fn json(reply: &HttpReply) -> Value {
     assert_eq!(reply.status, 200, "{reply:?}");
