@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use swill_proto::{CallShape, INTROSPECT_RPC, Payload, RpcDescription};
+use swill_proto::{
+    CallShape, INTROSPECT_RPC, PRESENCE_RPC, PUBLISH_RPC, Payload, Position, PresenceEntry,
+    PresenceRequest, PublishRequest, RpcDescription,
+};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
@@ -13,7 +16,9 @@ use crate::call::{Inbound, ResponseFuture};
 use crate::connector::Connector;
 use crate::error::Error;
 use crate::options::{CallOptions, Response};
+use crate::reconnect::ReconnectPolicy;
 use crate::stream::{RequestSender, ResponseStream};
+use crate::subscription::Subscription;
 use crate::transport::Connection;
 
 /// A connection to a swill server, and the calls made over it.
@@ -128,9 +133,27 @@ impl Client {
         Req: Serialize + ?Sized,
         Resp: DeserializeOwned,
     {
+        self.stream_of(rpc, request, &options).await
+    }
+
+    /// A server-streaming call whose items stay encoded.
+    pub(crate) async fn server_stream_raw<Req: Serialize + ?Sized>(
+        &self,
+        rpc: &str,
+        request: &Req,
+    ) -> Result<ResponseStream<Payload>, Error> {
+        self.stream_of(rpc, request, &CallOptions::new()).await
+    }
+
+    async fn stream_of<Req: Serialize + ?Sized, Resp>(
+        &self,
+        rpc: &str,
+        request: &Req,
+        options: &CallOptions,
+    ) -> Result<ResponseStream<Resp>, Error> {
         let data = encode(request)?;
         let shape = CallShape::ServerStreaming;
-        let inbound = self.open(rpc, shape, Some(data), &options).await?;
+        let inbound = self.open(rpc, shape, Some(data), options).await?;
         Ok(ResponseStream::new(inbound))
     }
 
@@ -198,6 +221,68 @@ impl Client {
         use futures::TryStreamExt;
         let items = self.server_stream(INTROSPECT_RPC, &()).await?;
         items.try_collect().await
+    }
+
+    /// Subscribes to a topic: its publications from now on, as a stream
+    /// that resubscribes by itself after a lost connection and recovers
+    /// what it missed from the topic's history (see [`Subscription`]).
+    ///
+    /// Fails with 404 for a topic the server does not have, 403 when its
+    /// access check refuses, 503 when its topic engine is unreachable.
+    pub async fn subscribe<T>(&self, topic: &str) -> Result<Subscription<T>, Error>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        Subscription::open(self.clone(), topic, None).await
+    }
+
+    /// Subscribes from a position saved earlier: the publications after
+    /// it come first, from the topic's history, or [`Error::Missed`] says
+    /// they cannot.
+    pub async fn subscribe_since<T>(
+        &self,
+        topic: &str,
+        since: Position,
+    ) -> Result<Subscription<T>, Error>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        Subscription::open(self.clone(), topic, Some(since)).await
+    }
+
+    /// Publishes `data` to a topic through the server, returning its
+    /// position.
+    pub async fn publish<T: Serialize + ?Sized>(
+        &self,
+        topic: &str,
+        data: &T,
+    ) -> Result<Position, Error> {
+        let request = PublishRequest {
+            topic: topic.to_owned(),
+            data: encode(data)?,
+        };
+        let response = ResponseFuture::new(
+            self.open(
+                PUBLISH_RPC,
+                CallShape::Unary,
+                Some(request.encode()),
+                &CallOptions::new(),
+            )
+            .await?,
+        );
+        Ok(response.await?.data)
+    }
+
+    /// Who is subscribed to a topic, on every node of the server.
+    pub async fn presence(&self, topic: &str) -> Result<Vec<PresenceEntry>, Error> {
+        let request = PresenceRequest {
+            topic: topic.to_owned(),
+        };
+        self.call(PRESENCE_RPC, &request).await
+    }
+
+    pub(crate) fn reconnect_policy(&self) -> &ReconnectPolicy {
+        self.inner.connector.policy()
     }
 
     /// Opens a call: waits for an in-flight slot and a connection (within

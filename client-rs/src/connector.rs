@@ -52,6 +52,11 @@ impl Connector {
         Ok(connector)
     }
 
+    /// How this client reconnects.
+    pub(crate) fn policy(&self) -> &crate::reconnect::ReconnectPolicy {
+        &self.config.reconnect
+    }
+
     /// The open connection, or a new one made per the reconnect policy.
     pub(crate) async fn connection(&self) -> Result<Arc<Connection>, Error> {
         let rounds_seen = self.rounds.load(Ordering::Acquire);

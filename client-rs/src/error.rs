@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use swill_proto::{Code, DataError, ErrorBody, Value};
+use swill_proto::{Code, DataError, ErrorBody, Position, Value};
 
 /// Why a call (or connecting) failed.
 ///
@@ -21,6 +21,7 @@ use swill_proto::{Code, DataError, ErrorBody, Value};
 /// | [`Cancelled`](Error::Cancelled), [`Closed`](Error::Closed) | 499 `CANCELLED` |
 /// | [`Disconnected`](Error::Disconnected), [`Connect`](Error::Connect) | 503 `UNAVAILABLE` |
 /// | [`Encode`](Error::Encode), [`Decode`](Error::Decode), [`Invalid`](Error::Invalid) | 400 `BAD_REQUEST` |
+/// | [`Missed`](Error::Missed) | 409 `LAGGED` |
 ///
 /// ```
 /// use swill_client::Error;
@@ -70,6 +71,16 @@ pub enum Error {
     /// The client was given something unusable: a URL or header that is
     /// not valid HTTP.
     Invalid(String),
+    /// A topic's publications were lost and cannot be recovered (the
+    /// topic's history was too short, or its engine lost it). A
+    /// [`Subscription`](crate::Subscription) yields this and goes on after
+    /// `now`; the application should reload what it derives from the topic.
+    Missed {
+        /// The last position delivered before the loss, if any.
+        last: Option<Position>,
+        /// Where the subscription goes on.
+        now: Position,
+    },
 }
 
 impl Error {
@@ -82,6 +93,7 @@ impl Error {
             Error::Cancelled | Error::Closed => Code::CANCELLED,
             Error::Disconnected { .. } | Error::Connect { .. } => Code::UNAVAILABLE,
             Error::Encode(_) | Error::Decode(_) | Error::Invalid(_) => Code::BAD_REQUEST,
+            Error::Missed { .. } => Code::LAGGED,
         }
     }
 
@@ -104,6 +116,15 @@ impl Error {
             Error::Encode(why) => Cow::Owned(format!("the request could not be encoded: {why}")),
             Error::Decode(why) => Cow::Owned(format!("the answer could not be decoded: {why}")),
             Error::Invalid(why) => Cow::Borrowed(why),
+            Error::Missed {
+                last: Some(last),
+                now,
+            } => Cow::Owned(format!(
+                "publications after {last} were lost; the subscription goes on after {now}"
+            )),
+            Error::Missed { last: None, now } => Cow::Owned(format!(
+                "publications were lost; the subscription goes on after {now}"
+            )),
         }
     }
 

@@ -92,6 +92,7 @@ mod error;
 mod options;
 mod reconnect;
 pub mod session;
+pub mod topic;
 
 #[cfg(feature = "native")]
 mod builder;
@@ -103,6 +104,8 @@ mod client;
 mod connector;
 #[cfg(feature = "native")]
 mod stream;
+#[cfg(feature = "native")]
+mod subscription;
 #[cfg(feature = "native")]
 mod transport;
 
@@ -118,7 +121,11 @@ pub use call::ResponseFuture;
 pub use client::Client;
 #[cfg(feature = "native")]
 pub use stream::{RequestSender, ResponseStream};
+#[cfg(feature = "native")]
+pub use subscription::{Publication, Subscription};
 
 /// The wire crate: frames, payloads, metadata, error bodies.
 pub use swill_proto as proto;
-pub use swill_proto::{CallShape, Code, ErrorBody, Metadata, RpcDescription, TypeDesc, Value};
+pub use swill_proto::{
+    CallShape, Code, ErrorBody, Metadata, Position, PresenceEntry, RpcDescription, TypeDesc, Value,
+};

@@ -70,19 +70,31 @@ impl<T> ResponseStream<T> {
     }
 }
 
+impl<T> ResponseStream<T> {
+    /// The next item, still encoded.
+    pub(crate) fn poll_payload(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Payload, Error>>> {
+        Poll::Ready(match std::task::ready!(self.inbound.poll_next(cx)) {
+            Ok(Next::Item(data) | Next::Answer(data)) => Some(Ok(data)),
+            Ok(Next::End) => None,
+            Err(error) => Some(Err(error)),
+        })
+    }
+}
+
 impl<T: DeserializeOwned> Stream for ResponseStream<T> {
     type Item = Result<T, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let inbound = &mut self.get_mut().inbound;
-        let data = match std::task::ready!(inbound.poll_next(cx)) {
-            Ok(Next::Item(data) | Next::Answer(data)) => data,
-            Ok(Next::End) => return Poll::Ready(None),
-            Err(error) => return Poll::Ready(Some(Err(error))),
-        };
-        Poll::Ready(Some(
-            data.decode().map_err(|e| inbound.fail(Error::Decode(e))),
-        ))
+        let this = self.get_mut();
+        let item = std::task::ready!(this.poll_payload(cx)).map(|data| {
+            data?
+                .decode()
+                .map_err(|e| this.inbound.fail(Error::Decode(e)))
+        });
+        Poll::Ready(item)
     }
 }
 

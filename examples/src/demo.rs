@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
+use swill::topics::{Topic, Topics, TopicsBuilder};
 use swill::{AnyValue, App, Code, Error, JsonSchema, Request, StreamingRequest, Valid};
 
 /// Adds two numbers.
@@ -111,10 +112,28 @@ pub async fn get_user(req: Request<Valid<UserId>>) -> Result<User, Error> {
         .ok_or_else(|| Error::new(Code::NOT_FOUND, format!("no user with id {id}")))
 }
 
-/// The demo app, with every handler above, the playground at `/` and its
-/// AsyncAPI document at `/asyncapi.json`.
+/// The demo's topics: `chat`, open to all, keeping its last 1000 messages
+/// for an hour. Build it as is for one process, or add
+/// [`TopicsBuilder::redis`] to share it between nodes.
+pub fn topics() -> TopicsBuilder {
+    Topics::builder().topic(
+        Topic::new("chat")
+            .history(1000, Some(Duration::from_secs(3600)))
+            .description("The demo's chat room: anyone may subscribe and publish any value."),
+    )
+}
+
+/// The demo app, with every handler above, the `chat` topic in this
+/// process, the playground at `/` and its AsyncAPI document at
+/// `/asyncapi.json`.
 pub fn app() -> App {
+    app_with(topics().build())
+}
+
+/// The demo app over the given topics (e.g. in Redis).
+pub fn app_with(topics: Topics) -> App {
     App::new()
+        .topics(topics)
         .title("swill demo")
         .playground("/")
         .asyncapi("/asyncapi.json")

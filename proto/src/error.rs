@@ -48,6 +48,9 @@ codes! {
     NOT_FOUND = 404;
     /// 408 (ours): the request's deadline (`swill-timeout`) expired before it finished.
     DEADLINE_EXCEEDED = 408;
+    /// 409 (ours): a topic subscriber fell too far behind and was ended;
+    /// `data` is its last position `{"epoch", "offset"}`, to resume from.
+    LAGGED = 409;
     /// 413 (ours): a message exceeds the server's configured size limit.
     MESSAGE_TOO_LARGE = 413;
     /// 422: the data decoded but broke a constraint; `data` maps each field path

@@ -38,6 +38,7 @@ mod read;
 mod schemas;
 #[cfg(feature = "test-util")]
 pub mod testing;
+mod topic;
 mod write;
 
 pub use asyncapi::{ASYNCAPI_VERSION, AsyncApi};
@@ -52,3 +53,7 @@ pub use rmpv::Value;
 pub use schemas::SchemaSet;
 /// Re-exported so that users can mark byte buffers as MessagePack `bin`.
 pub use serde_bytes;
+pub use topic::{
+    PRESENCE_RPC, PUBLISH_RPC, ParsePositionError, Position, PresenceEntry, PresenceRequest,
+    PublishRequest, SUBSCRIBE_RPC, SubscribeRequest, TOPICS_RPC, TopicDescription, TopicEvent,
+};

@@ -13,6 +13,7 @@ use crate::hooks::Hooks;
 use crate::introspect;
 use crate::schema::Side;
 use crate::site::{Pages, Site};
+use crate::topics::Topics;
 
 /// A swill application: a set of handlers, each under an rpc name.
 ///
@@ -42,6 +43,7 @@ pub struct App {
     pub(crate) hooks: Hooks,
     /// What it serves over plain HTTP: files, AsyncAPI, the playground.
     pub(crate) site: Site,
+    topics: Option<Topics>,
 }
 
 /// One registered rpc.
@@ -76,6 +78,7 @@ impl App {
             config: Config::default(),
             hooks: Hooks::default(),
             site: Site::default(),
+            topics: None,
         }
     }
 
@@ -147,6 +150,21 @@ impl App {
         self
     }
 
+    /// Serves topics to clients: `swill.subscribe`, `swill.publish`,
+    /// `swill.presence` and `swill.topics`, and lets handlers publish
+    /// through [`Context::publish`](crate::Context::publish). See
+    /// [`topics`](crate::topics).
+    pub fn topics(mut self, topics: Topics) -> Self {
+        self.topics = Some(topics);
+        self
+    }
+
+    /// A handle that publishes to the app's topics from anywhere in the
+    /// process (a clone of what [`App::topics`] was given).
+    pub fn publisher(&self) -> Option<Topics> {
+        self.topics.clone()
+    }
+
     /// The descriptions `swill.introspect` streams, in registration order.
     pub fn descriptions(&self) -> Vec<RpcDescription> {
         self.routes.iter().map(describe).collect()
@@ -160,6 +178,9 @@ impl App {
         if self.introspection {
             routes.push(introspect::route(descriptions));
         }
+        if let Some(topics) = &self.topics {
+            routes.extend(crate::topics::routes(topics));
+        }
         let index = routes
             .iter()
             .enumerate()
@@ -172,6 +193,7 @@ impl App {
             config: self.config,
             hooks: Arc::new(self.hooks),
             pages,
+            topics: self.topics,
         })
     }
 }
@@ -203,6 +225,7 @@ pub(crate) struct Router {
     pub(crate) connections: Arc<Semaphore>,
     /// Answers plain HTTP requests off the WebSocket path.
     pub(crate) pages: Pages,
+    pub(crate) topics: Option<Topics>,
 }
 
 impl Router {

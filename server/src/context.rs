@@ -104,6 +104,34 @@ impl Context {
         &self.0.extensions
     }
 
+    /// Publishes to one of the app's topics (see [`App::topics`](crate::App::topics)),
+    /// returning the publication's position.
+    ///
+    /// ```
+    /// use swill::{Error, Request};
+    /// use swill::topics::Position;
+    ///
+    /// /// Posts to the chat, and says where the message landed.
+    /// async fn post(req: Request<String>) -> Result<Position, Error> {
+    ///     req.ctx.publish("chat", &req.data).await
+    /// }
+    /// ```
+    ///
+    /// Fails with 404 when the app has no such topic, and 503 when the
+    /// topic engine is unreachable.
+    pub async fn publish<T: serde::Serialize + ?Sized>(
+        &self,
+        topic: &str,
+        value: &T,
+    ) -> Result<swill_proto::Position, Error> {
+        match &self.0.connection.topics {
+            Some(topics) => topics.publish(topic, value).await,
+            None => Err(Error::not_found(format!(
+                "no topic `{topic}`: this app serves no topics"
+            ))),
+        }
+    }
+
     /// Sets the leading metadata, carried on the first response frame.
     ///
     /// Returns false, and changes nothing, once leading metadata has gone

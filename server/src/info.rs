@@ -18,6 +18,8 @@ pub struct ConnectionInfo {
     headers: HeaderMap,
     subprotocol: Option<String>,
     extensions: Extensions,
+    /// The app's topics, for [`Context::publish`](crate::Context::publish).
+    pub(crate) topics: Option<crate::topics::Topics>,
 }
 
 impl ConnectionInfo {
@@ -25,6 +27,7 @@ impl ConnectionInfo {
         id: u64,
         handshake: crate::hooks::Handshake,
         subprotocol: Option<String>,
+        topics: Option<crate::topics::Topics>,
     ) -> Self {
         ConnectionInfo {
             id,
@@ -33,6 +36,7 @@ impl ConnectionInfo {
             headers: handshake.headers,
             subprotocol,
             extensions: handshake.extensions,
+            topics,
         }
     }
 

@@ -74,6 +74,7 @@ mod service;
 mod shutdown;
 mod site;
 mod static_files;
+pub mod topics;
 mod upgrade;
 #[cfg(feature = "validate")]
 mod validate;
@@ -94,7 +95,7 @@ pub use serve::{Serve, serve};
 pub use service::{HandlerService, SwillService};
 pub use static_files::StaticFiles;
 pub use swill_macros::rpc;
-pub use swill_proto::{Code, Metadata, Payload, Value};
+pub use swill_proto::{Code, Metadata, Payload, Position, Value};
 pub use upgrade::{READ_BUFFER_SIZE, SUBPROTOCOLS};
 #[cfg(feature = "validate")]
 pub use validate::Valid;

@@ -37,7 +37,7 @@ pub trait IntoReply<M>: Send + 'static {
 
 /// Encodes one outgoing message; a value serde cannot encode is the
 /// server's bug, reported as a 500 without details and logged in full.
-pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Payload, Error> {
+pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, Error> {
     Payload::encode(value).map_err(|e| {
         tracing::error!(error = %e, "a handler's answer could not be encoded");
         Error::internal()

@@ -122,6 +122,19 @@ pub struct CallInput {
     pub(crate) fail: oneshot::Sender<Error>,
 }
 
+impl CallInput {
+    /// The one message of a unary request, still encoded.
+    pub(crate) async fn message(&mut self) -> Result<Payload, Error> {
+        match self.inbound.next().await {
+            Some(payload) => payload,
+            None => Err(Error::bad_request(format!(
+                "`{}` takes one message, and the request ended without one",
+                self.ctx.rpc()
+            ))),
+        }
+    }
+}
+
 /// A handler argument: [`Request<T>`] or [`StreamingRequest<T>`].
 ///
 /// The argument's type decides whether the rpc's request side streams.
@@ -142,13 +155,8 @@ pub struct ManyMessages;
 
 impl<T: Message> FromCall<OneMessage> for Request<T> {
     async fn from_call(mut input: CallInput) -> Result<Self, Error> {
-        let Some(payload) = input.inbound.next().await else {
-            return Err(Error::bad_request(format!(
-                "`{}` takes one message, and the request ended without one",
-                input.ctx.rpc()
-            )));
-        };
-        let data = T::from_payload(input.ctx.rpc(), &payload?)?;
+        let payload = input.message().await?;
+        let data = T::from_payload(input.ctx.rpc(), &payload)?;
         Ok(Request {
             data,
             ctx: input.ctx,

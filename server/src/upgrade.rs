@@ -82,6 +82,7 @@ pub(crate) async fn respond<B>(
         id,
         handshake,
         protocol.map(str::to_owned),
+        router.topics.clone(),
     ));
 
     let on_upgrade = hyper::upgrade::on(&mut req);

@@ -2,10 +2,19 @@
 
 use std::process::ExitCode;
 
+use std::time::Duration;
+
+use swill::topics::RedisConfig;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: demo [--listen ADDR]   (default 127.0.0.1:8000)";
+const USAGE: &str = "usage: demo [--listen ADDR] [--redis URL] [--node NAME] [--presence-ttl-ms MS]
+
+  --listen ADDR        where to listen (default 127.0.0.1:8000)
+  --redis URL          keep topics in Redis, shared with every node using it
+                       (default: in this process)
+  --node NAME          this node's name in presence listings
+  --presence-ttl-ms MS how long a dead node's presence entries last (Redis)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -14,15 +23,39 @@ async fn main() -> ExitCode {
         .init();
 
     let mut listen = "127.0.0.1:8000".to_owned();
+    let mut topics = swill_examples::demo::topics();
+    let mut redis: Option<RedisConfig> = None;
+    let mut presence_ttl = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--listen", Some(addr)) => listen = addr,
+            ("--node", Some(name)) => topics = topics.node(name),
+            ("--redis", Some(url)) => match RedisConfig::new(&url) {
+                Ok(config) => redis = Some(config),
+                Err(e) => {
+                    eprintln!("--redis: not a Redis URL: {e}");
+                    return ExitCode::from(2);
+                }
+            },
+            ("--presence-ttl-ms", Some(ms)) => match ms.parse() {
+                Ok(ms) => presence_ttl = Some(Duration::from_millis(ms)),
+                Err(_) => {
+                    eprintln!("--presence-ttl-ms: not a number of milliseconds: {ms}");
+                    return ExitCode::from(2);
+                }
+            },
             _ => {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
             }
         }
+    }
+    if let Some(mut config) = redis {
+        if let Some(ttl) = presence_ttl {
+            config = config.presence_ttl(ttl);
+        }
+        topics = topics.redis(config);
     }
 
     let listener = match TcpListener::bind(&listen).await {
@@ -38,7 +71,7 @@ async fn main() -> ExitCode {
         .unwrap_or(listen);
     println!("swill demo listening on ws://{addr}/ws");
     println!("playground: http://{addr}/  AsyncAPI: http://{addr}/asyncapi.json");
-    let served = swill::serve(listener, swill_examples::demo::app())
+    let served = swill::serve(listener, swill_examples::demo::app_with(topics.build()))
         .with_graceful_shutdown(stop_signal())
         .await;
     match served {

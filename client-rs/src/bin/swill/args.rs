@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use swill_client::{CallOptions, CallShape, Metadata, Subprotocol, Value};
+use swill_client::{CallOptions, CallShape, Metadata, Position, Subprotocol, Value};
 
 /// Talks to swill servers from the command line: JSON in, JSON out.
 #[derive(Debug, Parser)]
@@ -54,6 +54,40 @@ pub(crate) enum Command {
         shape: Option<Shape>,
         #[command(flatten)]
         call: CallArgs,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Subscribes to a topic and prints one JSON line per publication:
+    /// {"epoch": "...", "offset": N, "data": ...}.
+    ///
+    /// Runs until interrupted. After a lost connection it subscribes again
+    /// and resumes after the last publication printed; publications that
+    /// could not be recovered are reported on standard error.
+    ///
+    /// Example: swill subscribe ws://127.0.0.1:8000/ws chat --since x8Kd2a:41
+    Subscribe {
+        /// The server: ws://HOST:PORT/PATH (`ws://` and `/ws` are assumed when left out).
+        url: String,
+        /// The topic's name.
+        topic: String,
+        /// Resume after this position (EPOCH:OFFSET, as printed): the
+        /// publications since come first, from the topic's history.
+        #[arg(long, value_name = "EPOCH:OFFSET")]
+        since: Option<Position>,
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
+    /// Publishes a JSON value to a topic through the server and prints its
+    /// position, {"epoch": "...", "offset": N}.
+    ///
+    /// Example: swill publish ws://127.0.0.1:8000/ws chat '{"text": "hi"}'
+    Publish {
+        /// The server: ws://HOST:PORT/PATH (`ws://` and `/ws` are assumed when left out).
+        url: String,
+        /// The topic's name.
+        topic: String,
+        /// The value to publish, as JSON.
+        json: String,
         #[command(flatten)]
         connection: ConnectionArgs,
     },

@@ -8,6 +8,8 @@
 //! swill introspect 127.0.0.1:8000                         # a table of the rpcs
 //! swill asyncapi 127.0.0.1:8000 > asyncapi.json           # the AsyncAPI 3.0 document
 //! swill codegen ts 127.0.0.1:8000 -o api.ts               # a typed TypeScript API
+//! swill subscribe 127.0.0.1:8000 chat                     # one JSON line per publication
+//! swill publish 127.0.0.1:8000 chat '"hi"'                # prints its position
 //! ```
 //!
 //! Exit status: 0 ok, 1 the server answered an error (printed to standard
@@ -25,6 +27,7 @@ mod codegen;
 mod json;
 mod stream;
 mod table;
+mod topic;
 
 use args::{Cli, Command, ConnectionArgs, Language};
 
@@ -115,6 +118,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let client = connect(&url, &connection).await?;
             stream::run(&client, &rpc, request, shape.map(Into::into), &call).await
         }
+        Command::Subscribe {
+            url,
+            topic,
+            since,
+            connection,
+        } => {
+            let client = connect_with(&url, &connection, ReconnectPolicy::default()).await?;
+            topic::subscribe(&client, &topic, since).await
+        }
+        Command::Publish {
+            url,
+            topic,
+            json,
+            connection,
+        } => {
+            let data = parse_json(&json, "the data")?;
+            let client = connect(&url, &connection).await?;
+            let position = client.publish(&topic, &json::to_msgpack(&data)).await?;
+            print_line(&serde_json::to_string(&position));
+            Ok(())
+        }
         Command::Introspect {
             url,
             json,
@@ -165,10 +189,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 
 /// Connects once, without reconnecting: a command line fails fast.
 async fn connect(url: &str, args: &ConnectionArgs) -> Result<Client, Failure> {
+    connect_with(url, args, ReconnectPolicy::none()).await
+}
+
+async fn connect_with(
+    url: &str,
+    args: &ConnectionArgs,
+    reconnect: ReconnectPolicy,
+) -> Result<Client, Failure> {
     let mut builder = Client::builder(url)
         .subprotocol(args.subprotocol())
         .connect_timeout(args.connect_timeout())
-        .reconnect(ReconnectPolicy::none());
+        .reconnect(reconnect);
     for (name, value) in args.headers().map_err(Failure::Usage)? {
         builder = builder.header(name, value);
     }

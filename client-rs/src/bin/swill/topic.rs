@@ -1,0 +1,31 @@
+//! `swill subscribe`: one JSON line per publication, resuming by itself.
+
+use futures::StreamExt;
+use serde_json::json;
+use swill_client::{Client, Error, Position, Value};
+
+use crate::{Failure, json, print_line};
+
+pub(crate) async fn subscribe(
+    client: &Client,
+    topic: &str,
+    since: Option<Position>,
+) -> Result<(), Failure> {
+    let mut publications = match since {
+        Some(since) => client.subscribe_since::<Value>(topic, since).await?,
+        None => client.subscribe::<Value>(topic).await?,
+    };
+    while let Some(publication) = publications.next().await {
+        match publication {
+            Ok(p) => print_line(&serde_json::to_string(&json!({
+                "epoch": p.position.epoch,
+                "offset": p.position.offset,
+                "data": json::to_json(&p.data),
+            }))),
+            Err(missed @ Error::Missed { .. }) => eprintln!("missed: {}", missed.message()),
+            Err(Error::Decode(e)) => eprintln!("skipped a publication: {e}"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! One `swill.subscribe` call: join the topic, catch up from the client's
+//! position, then stream publications until the client leaves or lags.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::Stream;
+use swill_proto::{Code, Payload, Position, SubscribeRequest, TopicEvent};
+use tokio::sync::mpsc;
+
+use super::handle::{Topics, unavailable};
+use super::hub::{Item, Joined, Membership, covers};
+use super::topic::Action;
+use crate::context::Context;
+use crate::error::Error;
+
+/// Subscribes `ctx`'s connection to a topic: the stream of its items (a
+/// position first, then publications), or why it cannot (404, 403, 503).
+pub(crate) async fn subscribe(
+    topics: &Topics,
+    ctx: &Context,
+    request: SubscribeRequest,
+) -> Result<impl Stream<Item = Result<Payload, Error>> + use<>, Error> {
+    let topic = request.topic;
+    let declared = topics.find(&topic)?;
+    declared.check(&topic, Action::Subscribe, ctx).await?;
+    let retention = declared.retention;
+    let Joined {
+        rx,
+        lagged,
+        start: (epoch, top),
+        membership,
+    } = topics
+        .hub()
+        .join(&topic, retention, declared.queue, ctx.connection().id())
+        .await
+        .map_err(unavailable)?;
+
+    // Everything after `top` arrives through `rx`; what the client missed
+    // before it comes from history, if the history still has all of it.
+    let (last, recovered, missed) = match request.since {
+        None => (top, true, Vec::new()),
+        Some(since) if *since.epoch == *epoch && since.offset >= top => {
+            (since.offset, true, Vec::new())
+        }
+        Some(since) if *since.epoch == *epoch => {
+            let snapshot = topics
+                .hub()
+                .snapshot(&topic, since.offset, retention)
+                .await
+                .map_err(unavailable)?;
+            if snapshot.epoch == epoch && covers(&snapshot.entries, since.offset, top) {
+                let missed = snapshot
+                    .entries
+                    .into_iter()
+                    .filter(|(o, _)| *o > since.offset && *o <= top)
+                    .collect();
+                (since.offset, true, missed)
+            } else {
+                (top, false, Vec::new())
+            }
+        }
+        Some(_) => (top, false, Vec::new()),
+    };
+    let mut ready = VecDeque::with_capacity(1 + missed.len());
+    ready.push_back(TopicEvent::encode_subscribed(
+        &Position::new(&*epoch, last),
+        recovered,
+    ));
+    let mut newest = last;
+    for (offset, data) in missed {
+        ready.push_back(TopicEvent::encode_publication(offset, &data));
+        newest = offset;
+    }
+    let feed = Feed {
+        epoch,
+        last: newest,
+        ready,
+        rx,
+        lagged,
+        _membership: membership,
+    };
+    Ok(futures::stream::unfold(Some(feed), |feed| async move {
+        let mut feed = feed?;
+        match feed.next().await {
+            Ok(item) => Some((Ok(item), Some(feed))),
+            Err(error) => Some((Err(error), None)),
+        }
+    }))
+}
+
+/// A subscriber's side: items ready to go, then its queue.
+struct Feed {
+    /// The epoch and offset of the last item sent.
+    epoch: Arc<str>,
+    last: u64,
+    ready: VecDeque<Payload>,
+    rx: mpsc::Receiver<Item>,
+    lagged: Arc<AtomicBool>,
+    /// Leaves the topic when the stream is dropped.
+    _membership: Membership,
+}
+
+impl Feed {
+    async fn next(&mut self) -> Result<Payload, Error> {
+        if let Some(item) = self.ready.pop_front() {
+            return Ok(item);
+        }
+        loop {
+            match self.rx.recv().await {
+                Some(Item::Publication {
+                    epoch,
+                    offset,
+                    item,
+                }) => {
+                    if epoch == self.epoch {
+                        if offset <= self.last {
+                            continue; // already sent from history
+                        }
+                        self.last = offset;
+                        return Ok(item);
+                    }
+                    // Relays announce a new epoch before using it; should
+                    // one not have, the client is still told.
+                    let lost = self.lost(epoch, offset.saturating_sub(1));
+                    self.last = offset;
+                    self.ready.push_back(item);
+                    return Ok(lost);
+                }
+                Some(Item::Lost { epoch, offset }) => return Ok(self.lost(epoch, offset)),
+                None if self.lagged.load(Ordering::Acquire) => {
+                    let position = Position::new(&*self.epoch, self.last);
+                    let message =
+                        format!("the subscriber fell too far behind; resume after {position}");
+                    return Err(Error::new(Code::LAGGED, message).with_data(position));
+                }
+                None => {
+                    return Err(Error::new(
+                        Code::UNAVAILABLE,
+                        "the topic is no longer served",
+                    ));
+                }
+            }
+        }
+    }
+
+    fn lost(&mut self, epoch: Arc<str>, offset: u64) -> Payload {
+        let position = Position::new(&*epoch, offset);
+        self.epoch = epoch;
+        self.last = offset;
+        TopicEvent::encode_subscribed(&position, false)
+    }
+}
