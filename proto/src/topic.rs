@@ -57,6 +57,7 @@ pub const TOPICS_RPC: &str = "swill.topics";
 ///
 /// Written `epoch:offset` on command lines and in logs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Position {
     /// Changes whenever the topic's history starts over.
     pub epoch: String,
@@ -211,6 +212,7 @@ impl PublishRequest {
 
 /// One subscriber of a topic, as `swill.presence` lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PresenceEntry {
     /// The node (server process) the subscriber is connected to.
     pub node: String,

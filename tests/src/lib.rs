@@ -24,6 +24,18 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub mod cluster;
+pub mod redis;
+
+/// A port of 127.0.0.1 that was free a moment ago, for servers that take
+/// a port number rather than a listener (redis-server, a restarted node).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
 /// How long a test waits for a frame before it fails instead of hanging.
 /// A guard against a stuck test, never a way to wait for something.
 pub const PATIENCE: Duration = Duration::from_secs(10);
