@@ -23,7 +23,16 @@ step "the wire crate and the client's session build for wasm32 (no tokio, no soc
 cargo build -p swill-proto --target wasm32-unknown-unknown --locked
 cargo build -p swill-client --no-default-features --target wasm32-unknown-unknown --locked
 
+step "Debian's redis-server, for the Redis engine's tests (each test starts its own)"
+if ! command -v redis-server >/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  $sudo apt-get install -y redis-server
+fi
+
 step "rust tests"
+# The cluster tests run the demo binary as real server processes.
+cargo build -p swill-examples --bin demo --locked
 cargo test --workspace --locked
 
 step "benchmark harness, quick mode (a smoke test: it fails on errors, never on figures)"
