@@ -174,7 +174,10 @@ impl App {
     pub(crate) fn into_router(self) -> Arc<Router> {
         let mut routes = self.routes;
         let descriptions: Vec<RpcDescription> = routes.iter().map(describe).collect();
-        let pages = self.site.freeze(&descriptions, &self.config.path);
+        let topics = self.topics.as_ref().map(Topics::descriptions);
+        let pages = self
+            .site
+            .freeze(&descriptions, topics.unwrap_or_default(), &self.config.path);
         if self.introspection {
             routes.push(introspect::route(descriptions));
         }

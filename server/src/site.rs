@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use serde_json::json;
-use swill_proto::{AsyncApi, RpcDescription};
+use swill_proto::{AsyncApi, RpcDescription, TopicDescription};
 
 use crate::app::App;
 use crate::playground;
@@ -52,6 +52,7 @@ enum Content {
 #[derive(Debug)]
 struct Document {
     rpcs: Vec<RpcDescription>,
+    topics: Vec<TopicDescription>,
     title: String,
     version: String,
     ws_path: String,
@@ -123,7 +124,12 @@ impl App {
 
 impl Site {
     /// The frozen pages, once the rpcs and the WebSocket path are known.
-    pub(crate) fn freeze(self, rpcs: &[RpcDescription], ws_path: &str) -> Pages {
+    pub(crate) fn freeze(
+        self,
+        rpcs: &[RpcDescription],
+        topics: Vec<TopicDescription>,
+        ws_path: &str,
+    ) -> Pages {
         let mut mounts = self.mounts;
         if let Some(prefix) = self.playground {
             let config = json!({
@@ -140,6 +146,7 @@ impl Site {
         if let Some(path) = self.asyncapi {
             let document = Document {
                 rpcs: rpcs.to_vec(),
+                topics,
                 title: self.title,
                 version: self.version,
                 ws_path: ws_path.to_owned(),
@@ -193,6 +200,7 @@ impl Mount {
 impl Document {
     fn respond<B>(&self, req: &Request<B>) -> Response<Body> {
         let mut doc = AsyncApi::new(&self.rpcs)
+            .topics(&self.topics)
             .title(&self.title)
             .version(&self.version)
             .path(&self.ws_path)

@@ -24,6 +24,7 @@ async fn the_asyncapi_document_describes_every_rpc() {
         .expect("operations")
         .keys()
         .map(String::as_str)
+        .filter(|op| !op.starts_with("topic."))
         .collect();
     assert_eq!(operations, DEMO);
     // The server is where the request went; the channel is the WebSocket path.
@@ -43,6 +44,26 @@ async fn the_asyncapi_document_describes_every_rpc() {
         doc["components"]["messages"]["users.get.response"]["payload"]["$ref"],
         "#/components/schemas/User"
     );
+}
+
+#[tokio::test]
+async fn the_asyncapi_document_describes_the_topics() {
+    let addr = start_demo().await;
+    let doc = json(&http_get(addr, "/asyncapi.json", &[]).await);
+    let chat = &doc["operations"]["topic.chat"];
+    assert_eq!(chat["action"], "send");
+    assert_eq!(chat["x-swill-topic"], "chat");
+    assert_eq!(chat["x-swill-history"]["size"], 1000);
+    assert_eq!(
+        chat["messages"][0]["$ref"],
+        "#/channels/swill/messages/topic.chat"
+    );
+    let message = &doc["components"]["messages"]["topic.chat"];
+    assert_eq!(
+        message["payload"]["required"],
+        serde_json::json!(["offset", "data"])
+    );
+    assert!(doc["channels"]["swill"]["messages"]["topic.chat"].is_object());
 }
 
 #[tokio::test]

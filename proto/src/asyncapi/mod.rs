@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::introspect::RpcDescription;
 use crate::schemas::SchemaSet;
+use crate::topic::TopicDescription;
 
 mod draft07;
 mod parts;
@@ -12,7 +13,10 @@ mod parts;
 mod tests;
 
 use draft07::draft07;
-use parts::{correlation_ids, envelope, operation, rpc_message, shared_messages, shared_schemas};
+use parts::{
+    correlation_ids, envelope, operation, rpc_message, shared_messages, shared_schemas,
+    topic_message, topic_operation,
+};
 
 /// The AsyncAPI version of the documents made here.
 pub const ASYNCAPI_VERSION: &str = "3.0.0";
@@ -42,6 +46,11 @@ const SCHEMAS: &str = "#/components/schemas/";
 /// - **Schemas**: AsyncAPI's default schema format is JSON Schema draft-07,
 ///   so the handlers' draft 2020-12 schemas are converted: `$defs` become
 ///   `components.schemas` (see [`SchemaSet`]), `prefixItems` an `items` array.
+/// - **Topics** (see [`AsyncApi::topics`]): one operation per declared topic,
+///   `action: send` (the server sends its publications to subscribers, who
+///   subscribe with the `swill.subscribe` rpc), keyed `topic.{name}` and
+///   marked `x-swill-topic`; its message `topic.{name}` is one publication
+///   item, `{"offset", "data"}`, with the topic's message type as `data`.
 ///
 /// ```
 /// use swill_proto::{AsyncApi, RpcDescription};
@@ -67,6 +76,7 @@ pub struct AsyncApi<'a> {
     host: Option<String>,
     secure: bool,
     subprotocols: Vec<String>,
+    topics: &'a [TopicDescription],
 }
 
 impl<'a> AsyncApi<'a> {
@@ -82,7 +92,14 @@ impl<'a> AsyncApi<'a> {
             host: None,
             secure: false,
             subprotocols: vec!["swill.v1".to_owned(), "swill/1".to_owned()],
+            topics: &[],
         }
+    }
+
+    /// The topics the server declares (from `swill.topics`).
+    pub fn topics(mut self, topics: &'a [TopicDescription]) -> Self {
+        self.topics = topics;
+        self
     }
 
     /// The API's title (`info.title`).
@@ -136,7 +153,8 @@ impl<'a> AsyncApi<'a> {
         let mut schemas = SchemaSet::new(SCHEMAS);
         let mut messages = Map::new();
         let mut operations = Map::new();
-        let keys = unique_keys(self.rpcs);
+        let names: Vec<String> = self.rpcs.iter().map(|r| r.name.clone()).collect();
+        let keys = unique_keys(&names);
         for (rpc, key) in self.rpcs.iter().zip(&keys) {
             for (side, streams, schema) in [
                 ("request", rpc.request.streams, &rpc.request_schema),
@@ -147,6 +165,13 @@ impl<'a> AsyncApi<'a> {
                 messages.insert(format!("{key}.{side}"), message);
             }
             operations.insert(key.clone(), operation(rpc, key));
+        }
+        let names: Vec<String> = self.topics.iter().map(|t| t.name.clone()).collect();
+        for (topic, key) in self.topics.iter().zip(unique_keys(&names)) {
+            let key = format!("topic.{key}");
+            let data = payload(&mut schemas, topic.schema.as_ref());
+            messages.insert(key.clone(), topic_message(topic, data));
+            operations.insert(key.clone(), topic_operation(topic, &key));
         }
         messages.extend(shared_messages());
         let mut components = Map::new();
@@ -230,13 +255,12 @@ impl<'a> AsyncApi<'a> {
     }
 }
 
-/// Operation and message keys: the rpc name with characters AsyncAPI does
-/// not allow in keys replaced by `_`, made unique.
-fn unique_keys(rpcs: &[RpcDescription]) -> Vec<String> {
-    let mut keys: Vec<String> = Vec::with_capacity(rpcs.len());
-    for rpc in rpcs {
-        let base: String = rpc
-            .name
+/// Operation and message keys: the rpc (or topic) name with characters
+/// AsyncAPI does not allow in keys replaced by `_`, made unique.
+fn unique_keys(names: &[String]) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::with_capacity(names.len());
+    for name in names {
+        let base: String = name
             .chars()
             .map(|c| match c {
                 'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' | '_' => c,

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::reference;
 use crate::introspect::RpcDescription;
+use crate::topic::TopicDescription;
 
 /// The Swill envelope, for `x-swill-envelope`.
 pub(super) fn envelope() -> Value {
@@ -45,6 +46,46 @@ pub(super) fn operation(rpc: &RpcDescription, key: &str) -> Value {
     op["x-swill-rpc"] = rpc.name.clone().into();
     op["x-swill-shape"] = shape_name(rpc).into();
     op
+}
+
+/// The operation of a topic: the server sends its publications.
+pub(super) fn topic_operation(topic: &TopicDescription, key: &str) -> Value {
+    let mut op = json!({
+        "action": "send",
+        "channel": reference("#/channels/swill"),
+        "title": topic.name,
+        "summary": format!(
+            "Publications of `{}`, to its subscribers (`swill.subscribe`).",
+            topic.name
+        ),
+        "messages": [reference(&format!("#/channels/swill/messages/{key}"))],
+        "x-swill-topic": topic.name,
+        "x-swill-history": { "size": topic.history, "ttlMs": topic.history_ttl_ms },
+    });
+    if let Some(description) = topic.description.as_deref().filter(|d| !d.is_empty()) {
+        op["description"] = description.into();
+    }
+    op
+}
+
+/// One publication of a topic, as an item of `swill.subscribe`.
+pub(super) fn topic_message(topic: &TopicDescription, data: Value) -> Value {
+    json!({
+        "name": format!("topic.{}", topic.name),
+        "title": format!("{} publication", topic.name),
+        "summary": format!("One publication of `{}`: its offset and data.", topic.name),
+        "headers": response_headers(0, "MESSAGE"),
+        "payload": {
+            "type": "object",
+            "required": ["offset", "data"],
+            "properties": {
+                "offset": { "type": "integer", "minimum": 1 },
+                "data": data,
+            },
+        },
+        "correlationId": reference("#/components/correlationIds/seq"),
+        "x-swill-topic": topic.name,
+    })
 }
 
 fn shape_name(rpc: &RpcDescription) -> &'static str {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use swill_proto::{Code, Payload, Position, PresenceEntry};
+use swill_proto::{Code, Payload, Position, PresenceEntry, TopicDescription};
 
 use super::engine::{Engine, EngineError};
 use super::hub::Hub;
@@ -177,6 +177,11 @@ impl Topics {
     /// The declared topics.
     pub fn declared(&self) -> &[Topic] {
         &self.inner.topics
+    }
+
+    /// The declared topics as `swill.topics` describes them.
+    pub fn descriptions(&self) -> Vec<TopicDescription> {
+        self.inner.topics.iter().map(Topic::describe).collect()
     }
 
     /// The declaration `topic` falls under: 404 when there is none, 400

@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
 use swill_proto::{
     PRESENCE_RPC, PUBLISH_RPC, Payload, PresenceRequest, PublishRequest, SUBSCRIBE_RPC,
-    SubscribeRequest, TOPICS_RPC, TopicDescription, TypeDesc,
+    SubscribeRequest, TOPICS_RPC,
 };
 
 use super::handle::Topics;
@@ -130,22 +130,5 @@ fn decode<T: serde::de::DeserializeOwned>(payload: &Payload) -> Result<T, Error>
 
 /// One encoded `swill.topics` item per declared topic.
 fn describe(topics: &Topics) -> Arc<[Result<Payload, Error>]> {
-    topics
-        .declared()
-        .iter()
-        .map(|topic| {
-            let (message, schema) = match &topic.message {
-                Some(m) => (m.side.type_desc(), Some(m.side.schema.clone())),
-                None => (TypeDesc::named("Any"), None),
-            };
-            encode(&TopicDescription {
-                name: topic.name.clone(),
-                history: topic.retention.size as u64,
-                history_ttl_ms: topic.retention.ttl.map(|t| t.as_millis() as u64),
-                message,
-                schema,
-                description: topic.description.clone(),
-            })
-        })
-        .collect()
+    topics.descriptions().iter().map(encode).collect()
 }

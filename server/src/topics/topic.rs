@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use swill_proto::Payload;
+use swill_proto::{Payload, TopicDescription, TypeDesc};
 
 use super::engine::Retention;
 use crate::context::Context;
@@ -163,6 +163,22 @@ impl Topic {
     /// The declared name (a pattern ends in `.*`).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// How `swill.topics` and the AsyncAPI document describe it.
+    pub(crate) fn describe(&self) -> TopicDescription {
+        let (message, schema) = match &self.message {
+            Some(m) => (m.side.type_desc(), Some(m.side.schema.clone())),
+            None => (TypeDesc::named("Any"), None),
+        };
+        TopicDescription {
+            name: self.name.clone(),
+            history: self.retention.size as u64,
+            history_ttl_ms: self.retention.ttl.map(|t| t.as_millis() as u64),
+            message,
+            schema,
+            description: self.description.clone(),
+        }
     }
 
     pub(crate) fn is_pattern(&self) -> bool {
