@@ -239,13 +239,17 @@ impl WeakCall {
 }
 
 /// An `abort` listener on a signal, removed when dropped.
-struct AbortListener {
+pub(crate) struct AbortListener {
     signal: AbortSignal,
     callback: Closure<dyn FnMut()>,
 }
 
 impl AbortListener {
-    fn new(signal: AbortSignal, on_abort: impl FnOnce(JsValue) + 'static) -> AbortListener {
+    /// Calls `on_abort` with the signal's reason when it aborts.
+    pub(crate) fn new(
+        signal: AbortSignal,
+        on_abort: impl FnOnce(JsValue) + 'static,
+    ) -> AbortListener {
         let reason_of = signal.clone();
         let callback = Closure::once(move || on_abort(reason_of.reason()));
         let _ = signal.add_event_listener_with_callback("abort", callback.as_ref().unchecked_ref());

@@ -70,6 +70,16 @@ impl Connector {
         round.get().await
     }
 
+    /// The reconnect policy, whose backoff also paces resubscriptions.
+    pub(crate) fn policy(&self) -> &ReconnectPolicy {
+        &self.policy
+    }
+
+    /// Whether [`close`](Connector::close) was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
     /// Closes the connection; calls in flight fail, later calls too.
     pub(crate) fn close(&self) {
         self.closed.set(true);

@@ -24,7 +24,8 @@
 //!   the session; `connector.rs`: connecting and reconnecting.
 //! - `open.rs`: opening a call (options, deadline, `AbortSignal`);
 //!   `call.rs`: a call's events and cancel; `stream.rs`: the stream
-//!   objects and their async iterators.
+//!   objects and their async iterators; `topic.rs`: topics (subscribe,
+//!   publish, presence) over the Rust client's sans-I/O topic cursor.
 //! - `convert.rs`: JavaScript values to MessagePack and back;
 //!   `error.rs`: `SwillError`; `options.rs` and `introspect.rs`: the
 //!   tsify types; `timer.rs`, `latch.rs`: small async helpers.
@@ -51,6 +52,7 @@ mod open;
 mod options;
 mod stream;
 mod timer;
+mod topic;
 mod transport;
 
 pub use error::SwillError;
@@ -59,6 +61,7 @@ pub use introspect::{
 };
 pub use options::{CallOptions, ConnectOptions, ConnectionState, ReconnectOptions};
 pub use stream::{BidiStream, ClientStream, ServerStream, StreamIterator};
+pub use topic::{Subscription, SubscriptionIterator};
 
 use call::Next;
 use connector::{Connector, Settings};
@@ -119,6 +122,117 @@ export interface Client {
     bidi<Req = unknown, Resp = Value>(rpc: string, options?: CallOptions): BidiStream<Req, Resp>;
     /** A client-streaming call: send requests, then `finish()` for the answer. */
     clientStream<Req = unknown, Resp = Value>(rpc: string, options?: CallOptions): ClientStream<Req, Resp>;
+    /**
+     * Subscribes to a topic (`swill.subscribe`): its publications from now
+     * on (or after `options.since`), as an async iterable.
+     *
+     * It returns at once and the subscription starts at once: publications
+     * made after this returns are received. The server's refusal (404 no
+     * such topic, 403 access refused, 503 its topic engine is down) is
+     * thrown by the first `next()` (so by the `for await`), and rejects
+     * `ready`, which resolves once the server has confirmed.
+     *
+     * ```ts
+     * for await (const p of client.subscribe<string>("chat")) {
+     *   console.log(`${p.epoch}:${p.offset}`, p.data);
+     * }
+     * ```
+     *
+     * Malformed options throw a `SwillError` 400 at once.
+     */
+    subscribe<T = Value>(topic: string, options?: SubscribeOptions): Subscription<T>;
+    /** Publishes `data` to a topic (`swill.publish`); resolves to its position. */
+    publish(topic: string, data: unknown, options?: CallOptions): Promise<Position>;
+    /** Who is subscribed to a topic, on every node of the server (`swill.presence`). */
+    presence(topic: string, options?: CallOptions): Promise<PresenceEntry[]>;
+}
+
+/**
+ * Where a publication stands in its topic: the topic's `epoch` (it changes
+ * when the server loses the topic's history, e.g. on a restart without
+ * Redis) and its `offset` in that epoch (1 for the first publication).
+ */
+export interface Position {
+    epoch: string;
+    offset: number;
+}
+
+/** One publication of a topic: its position and the published value. */
+export interface Publication<T = Value> extends Position {
+    data: T;
+}
+
+/** Publications were lost for good: what `onMissed` is told. */
+export interface Missed {
+    /** The last position delivered (or `since`), if any. */
+    last: Position | null;
+    /** Where the subscription goes on: publications after it follow. */
+    now: Position;
+}
+
+/** One subscriber of a topic, as `presence()` lists it. */
+export interface PresenceEntry {
+    /** The server process (node) it is connected to. */
+    node: string;
+    /** Its connection's id on that node. */
+    connection: number;
+}
+
+/** Options of `client.subscribe`. */
+export interface SubscribeOptions {
+    /**
+     * A position saved earlier (`Publication`, `sub.position`): the
+     * publications after it come first, from the topic's history; if they
+     * cannot (too old, another epoch), `onMissed` is called.
+     */
+    since?: Position;
+    /**
+     * Aborting it unsubscribes (CANCEL is sent); the iteration then throws
+     * a `SwillError` 499 whose `cause` is the signal's reason.
+     */
+    signal?: AbortSignal;
+    /**
+     * Called when publications were lost and cannot be recovered (the
+     * history was too short, or the server lost it: a new epoch), before
+     * the next publication is yielded. Reload what you derive from the
+     * topic; the subscription goes on after `missed.now`.
+     */
+    onMissed?: (missed: Missed) => void;
+}
+
+/**
+ * A topic's publications, from `client.subscribe()`: `for await` them.
+ *
+ * It follows the topic across lost connections: after a lost connection
+ * (the client reconnects per its `reconnect` options), a 503 (the topic
+ * cannot be served for a while) or a 409 (this subscriber fell behind), it
+ * subscribes again by itself from the last position it delivered, so that
+ * every publication arrives once and in order; what cannot be recovered is
+ * reported to `onMissed`. A refused resubscription is retried with the
+ * reconnect backoff. Any other failure (403, 404, a reconnect that gave up,
+ * `client.close()`) is thrown by the iteration, once.
+ *
+ * `break` out of the `for await`, `unsubscribe()` or the options' `signal`
+ * unsubscribe (CANCEL goes to the server). Publications are queued until
+ * read: iterate, or unsubscribe.
+ */
+export class Subscription<T = Value> implements AsyncIterable<Publication<T>> {
+    private constructor();
+    [Symbol.asyncIterator](): AsyncIterator<Publication<T>, undefined>;
+    /** Resolves once the server has confirmed the subscription (the position subscribed at); rejects with its refusal. */
+    readonly ready: Promise<Position>;
+    /**
+     * The last position delivered (or subscribed at): save it, and resume from it later with
+     * `since`. Until the server confirms, it is `since`, or `null` without one.
+     */
+    readonly position: Position | null;
+    /** How many times publications were lost for good (each an `onMissed` call). */
+    readonly missed: number;
+    /** The topic followed. */
+    readonly topic: string;
+    /** Unsubscribes: CANCEL goes to the server, the iteration ends. */
+    unsubscribe(): void;
+    free(): void;
 }
 
 /** The answers of a server-streaming call. `break` in a `for await` cancels the call. */
@@ -268,6 +382,34 @@ impl Client {
         ))
     }
 
+    /// Subscribes to a topic (typed in the `Client` interface above).
+    #[wasm_bindgen(skip_typescript)]
+    pub fn subscribe(&self, topic: String, options: JsValue) -> Result<Subscription, JsValue> {
+        let settings = topic::SubscribeSettings::from_js(&options).map_err(|e| error::to_js(&e))?;
+        Ok(topic::subscribe(&self.connector, topic, settings))
+    }
+
+    /// Publishes to a topic, resolving to the publication's position.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn publish(&self, topic: String, data: JsValue, options: JsValue) -> Promise {
+        future_to_promise(topic::publish(
+            self.connector.clone(),
+            topic,
+            open::encode(&data),
+            CallSettings::from_js(options),
+        ))
+    }
+
+    /// Who is subscribed to a topic.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn presence(&self, topic: String, options: JsValue) -> Promise {
+        future_to_promise(topic::presence(
+            self.connector.clone(),
+            topic,
+            CallSettings::from_js(options),
+        ))
+    }
+
     /// Describes the server's rpcs (`swill.introspect`), in registration
     /// order.
     #[wasm_bindgen(unchecked_return_type = "Promise<RpcDescription[]>")]
@@ -326,14 +468,10 @@ impl Client {
                 data.map_err(|e| error::to_js(&e))?,
                 settings.map_err(|e| error::to_js(&e))?,
             );
-            let call = open::open(&connector, &rpc, CallShape::Unary, Some(data), settings).await?;
-            match call.next().await {
-                Ok(Next::Answer(data)) => match open::decode(&data) {
-                    Ok(value) => Ok((value, call)),
-                    Err(e) => Err(open::reject(&call, call.fail(e))),
-                },
-                Ok(_) => Err(open::reject(&call, call.fail(stream::unexpected_stream()))),
-                Err(e) => Err(open::reject(&call, e)),
+            let (data, call) = open::answer(&connector, &rpc, data, settings).await?;
+            match open::decode(&data) {
+                Ok(value) => Ok((value, call)),
+                Err(e) => Err(open::reject(&call, call.fail(e))),
             }
         }
     }

@@ -11,7 +11,7 @@ use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use crate::call::{Call, Handle, Inbox};
+use crate::call::{Call, Handle, Inbox, Next};
 use crate::connector::Connector;
 use crate::latch::Latch;
 use crate::options::CallOptions;
@@ -112,6 +112,37 @@ pub(crate) async fn open(
         call.abort_on(signal);
     }
     Ok(call)
+}
+
+/// Opens a unary call and waits for its answer, still encoded; the call
+/// comes back too, for its metadata.
+pub(crate) async fn answer(
+    connector: &Rc<Connector>,
+    rpc: &str,
+    data: Payload,
+    settings: Settings,
+) -> Result<(Payload, Call), JsValue> {
+    let call = open(connector, rpc, CallShape::Unary, Some(data), settings).await?;
+    match call.next().await {
+        Ok(Next::Answer(data)) => Ok((data, call)),
+        Ok(_) => Err(reject(&call, call.fail(crate::stream::unexpected_stream()))),
+        Err(e) => Err(reject(&call, e)),
+    }
+}
+
+/// Opens a call with no deadline and no signal, for a caller that keeps
+/// its own (a subscription, across its calls); the error is the client's,
+/// for the caller to judge.
+pub(crate) async fn open_bare(
+    connector: &Rc<Connector>,
+    rpc: &str,
+    shape: CallShape,
+    data: Payload,
+) -> Result<Call, Error> {
+    let connection = connector.connection().await?;
+    let inbox = Rc::new(Inbox::default());
+    let seq = connection.start_call(rpc, shape, Some(data), &Options::new(), inbox.clone())?;
+    Ok(Call::new(connection, seq, inbox))
 }
 
 /// The `SwillError` for a call's failure (a cancel by a signal carries the
