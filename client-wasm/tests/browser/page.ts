@@ -71,10 +71,59 @@ async function scenario(url: string): Promise<Outcome> {
   }
 }
 
+/** What the topics scenario saw. */
+export interface TopicsOutcome {
+  /** The publications received, as `offset:data`, and whether their offsets follow the ones published. */
+  received: string[];
+  inOrder: boolean;
+  /** Subscribers before and after `break`. */
+  presentBefore: number;
+  presentAfter: number;
+  /** The code of subscribing to an undeclared topic. */
+  refused: number;
+}
+
+/** Subscribes with one client, publishes with another, breaks out; then a refusal. */
+async function topics(url: string): Promise<TopicsOutcome> {
+  const subscriber = await Client.connect(url);
+  const publisher = await Client.connect(url);
+  try {
+    const sub = subscriber.subscribe<string>("chat");
+    await sub.ready;
+    const presentBefore = (await publisher.presence("chat")).length;
+    const published = [];
+    for (const text of ["x", "y"]) published.push(await publisher.publish("chat", text));
+    const received: string[] = [];
+    let inOrder = true;
+    for await (const p of sub) {
+      inOrder &&= p.offset === published[received.length]?.offset && p.epoch === published[0]?.epoch;
+      received.push(`${p.offset - published[0]!.offset}:${p.data}`);
+      if (received.length === 2) break;
+    }
+    let presentAfter = -1;
+    for (let i = 0; i < 200 && presentAfter !== 0; i++) {
+      presentAfter = (await publisher.presence("chat")).length;
+      if (presentAfter !== 0) await new Promise((r) => setTimeout(r, 25));
+    }
+    let refused = 0;
+    try {
+      for await (const _ of subscriber.subscribe("no-such-topic")) break;
+    } catch (e) {
+      refused = e instanceof SwillError ? e.code : -1;
+    }
+    return { received, inOrder, presentBefore, presentAfter, refused };
+  } finally {
+    subscriber.close();
+    publisher.close();
+  }
+}
+
 declare global {
   interface Window {
     scenario?: typeof scenario;
+    topics?: typeof topics;
   }
 }
 
 window.scenario = scenario;
+window.topics = topics;

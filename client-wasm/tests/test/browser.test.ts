@@ -1,4 +1,4 @@
-// The core scenario in headless Chromium (Debian's, driven by
+// The core scenario and a topics scenario in headless Chromium (Debian's, driven by
 // playwright-core), from a page served on 127.0.0.1 that loads the
 // package's browser build.
 
@@ -9,7 +9,7 @@ import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
-import type { Outcome } from "../browser/page.js";
+import type { Outcome, TopicsOutcome } from "../browser/page.js";
 import { hangGuard, startDemo, type Demo } from "./helpers.js";
 
 const chromiumPath = process.env["SWILL_CHROMIUM"] ?? "/usr/bin/chromium";
@@ -121,4 +121,28 @@ test("call, stream, bidi, metadata, client stream, an error, abort and break in 
   assert.deepEqual(outcome.aborted, { code: 499, cause: "stop" });
   assert.deepEqual(outcome.afterBreak, [0, 1]);
   assert.equal(outcome.afterAbort, 42);
+});
+
+test("subscribe, publish, presence, break and a refusal in Chromium", async () => {
+  const tab = await browser.newPage();
+  const problems: string[] = [];
+  tab.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  tab.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console: ${m.text()}`);
+  });
+  await tab.goto(site.origin + "/");
+  await tab.waitForFunction(() => typeof window.topics === "function", null, { timeout: 15_000 });
+  const outcome: TopicsOutcome = await hangGuard(
+    tab.evaluate((url) => window.topics!(url), demo.url),
+    20_000,
+    "the browser topics scenario",
+  );
+  assert.deepEqual(problems, []);
+  assert.deepEqual(outcome, {
+    received: ["0:x", "1:y"],
+    inOrder: true,
+    presentBefore: 1,
+    presentAfter: 0,
+    refused: 404,
+  });
 });

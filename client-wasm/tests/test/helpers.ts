@@ -1,8 +1,10 @@
 // The demo server, started by the tests themselves, and a WebSocket that
-// records the frames the client sends and receives.
+// records the frames the client sends and receives; a free port, and a
+// bounded poll.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { once, EventEmitter } from "node:events";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { WebSocket } from "ws";
 
@@ -144,4 +146,29 @@ export function hangGuard<T>(promise: Promise<T>, ms = 10_000, what = "the opera
     timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
   });
   return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
+}
+
+/** A TCP port of 127.0.0.1 that is free now (to start a server on it, and again after it died). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Polls `check` every `everyMs` until it returns true, at most `times`
+ * times; fails with `what` if it never does.
+ */
+export async function eventually(check: () => Promise<boolean>, what: string, times = 200, everyMs = 25): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`${what}: still not so after ${times} checks`);
 }

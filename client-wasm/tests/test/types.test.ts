@@ -14,8 +14,14 @@ import type {
   ConnectOptions,
   ConnectionState,
   Metadata,
+  Missed,
+  Position,
+  PresenceEntry,
+  Publication,
   RpcDescription,
   ServerStream,
+  SubscribeOptions,
+  Subscription,
   SwillError,
   TypeDescription,
   Value,
@@ -67,12 +73,42 @@ export async function declarations(client: Client): Promise<void> {
   }
   // @ts-expect-error rpc names are strings
   await client.call(42);
+  const chat: Subscription<{ text: string }> = client.subscribe<{ text: string }>("chat", {
+    since: { epoch: "e", offset: 3 },
+    signal: AbortSignal.timeout(10),
+    onMissed: (missed: Missed) => missed.now.offset.toFixed(),
+  });
+  for await (const p of chat) {
+    const publication: Publication<{ text: string }> = p;
+    const at: Position = { epoch: p.epoch, offset: p.offset };
+    p.data.text.toUpperCase();
+    void [publication, at];
+  }
+  const anything: Subscription = client.subscribe("chat");
+  for await (const p of anything) {
+    const value: Value = p.data;
+    void value;
+  }
+  const confirmed: Position = await chat.ready;
+  const resumeFrom: Position | null = chat.position;
+  const missedCount: number = chat.missed;
+  chat.unsubscribe();
+  const published: Position = await client.publish("chat", { text: "hi" }, { timeoutMs: 500 });
+  const present: PresenceEntry[] = await client.presence("chat");
+  present[0]?.node.toUpperCase();
+  // @ts-expect-error an offset is a number
+  const badSince: SubscribeOptions = { since: { epoch: "e", offset: "3" } };
+  // @ts-expect-error onMissed is told what was missed, not a number
+  const badMissed: SubscribeOptions = { onMissed: (n: number) => n };
+  // @ts-expect-error topics are named by strings
+  client.subscribe(7);
   void [sum, any, lead, total, trailing, shape, type, options, badTimeout, badMetadata, unknownOption, connect, never];
+  void [confirmed, resumeFrom, missedCount, published, badSince, badMissed];
 }
 
 test("the declarations type-check (see tsc) and match the exports", async () => {
   const exports = await import("swill-client");
-  for (const name of ["Client", "SwillError", "ServerStream", "BidiStream", "ClientStream"]) {
+  for (const name of ["Client", "SwillError", "ServerStream", "BidiStream", "ClientStream", "Subscription"]) {
     assert.equal(typeof (exports as Record<string, unknown>)[name], "function", name);
   }
   assert.equal(typeof declarations, "function");
