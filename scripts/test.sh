@@ -37,6 +37,7 @@ cargo test --workspace --locked
 
 step "benchmark harness, quick mode (a smoke test: it fails on errors, never on figures)"
 cargo run -p swill-bench --bin bench --locked -- run --quick > /dev/null
+cargo run -p swill-bench --bin bench --locked -- topics --quick > /dev/null
 
 # The TypeScript client (client-wasm/): build the npm package as a release
 # would, install the tarball in a test project as a user would, and run its

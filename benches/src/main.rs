@@ -11,6 +11,7 @@
 mod load;
 mod report;
 mod servers;
+mod topics;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -19,7 +20,10 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use report::{Figures, Mode};
 use servers::Kind;
 
-const USAGE: &str = "usage: bench run [--quick | --full] [--only KIND] [--out FILE]\n       bench serve KIND --listen ADDR   (KIND: b0, b2, swill, jsonrpsee)";
+const USAGE: &str = "usage: bench run [--quick | --full] [--only KIND] [--out FILE]
+       bench topics [--quick | --full] [--out FILE]
+       bench serve KIND --listen ADDR   (KIND: b0, b2, swill, jsonrpsee)
+       bench serve-topics KIND --listen ADDR --queue N [--redis URL]   (KIND: swill, socketio)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,6 +40,49 @@ fn main() -> ExitCode {
             }
             _ => return usage(),
         },
+        [
+            "serve-topics",
+            kind,
+            "--listen",
+            addr,
+            "--queue",
+            queue,
+            ref rest @ ..,
+        ] => {
+            let redis = match rest {
+                [] => None,
+                ["--redis", url] => Some(url.to_string()),
+                _ => return usage(),
+            };
+            match (addr.parse(), queue.parse()) {
+                (Ok(addr), Ok(queue)) => {
+                    runtime(1).and_then(|rt| rt.block_on(topics::serve(kind, addr, redis, queue)))
+                }
+                _ => return usage(),
+            }
+        }
+        ["topics", ref rest @ ..] => {
+            let mut mode = Mode::Quick;
+            let mut out = None;
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                match *arg {
+                    "--quick" => mode = Mode::Quick,
+                    "--full" => mode = Mode::Full,
+                    "--out" => out = rest.next().map(|s| s.to_string()),
+                    _ => return usage(),
+                }
+            }
+            pin_self(1);
+            runtime(1).and_then(|rt| {
+                let text = rt.block_on(topics::run(mode))?;
+                println!("{text}");
+                match out {
+                    Some(path) => std::fs::write(path, text),
+                    None => Ok(()),
+                }
+            })
+        }
         ["run", ref rest @ ..] => {
             let mut mode = Mode::Quick;
             let mut out = None;
@@ -91,8 +138,14 @@ struct Server {
 impl Server {
     fn start(kind: Kind, port: u16) -> std::io::Result<Server> {
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let exe = std::env::current_exe()?;
         let args = ["serve", kind.name(), "--listen", &addr.to_string()].map(str::to_owned);
+        Server::spawn(kind.name(), addr, &args)
+    }
+
+    /// Runs this program with `args` as a server on `addr`, pinned to CPU 0,
+    /// and returns once it prints `ready`.
+    fn spawn(name: &str, addr: SocketAddr, args: &[String]) -> std::io::Result<Server> {
+        let exe = std::env::current_exe()?;
         let mut command = if Command::new("taskset").arg("-V").output().is_ok() {
             let mut c = Command::new("taskset");
             c.args(["-c", "0"]).arg(exe).args(args);
@@ -111,10 +164,7 @@ impl Server {
         BufReader::new(stdout).read_line(&mut line)?;
         if line.trim() != "ready" {
             let _ = child.kill();
-            return Err(std::io::Error::other(format!(
-                "{} did not start",
-                kind.name()
-            )));
+            return Err(std::io::Error::other(format!("{name} did not start")));
         }
         Ok(Server { child, addr })
     }
