@@ -210,3 +210,72 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(run(&["frobnicate"]).code, Some(2));
 }
+
+#[test]
+fn publish_prints_the_position_and_subscribe_resumes_after_one() {
+    use std::io::{BufRead, BufReader};
+    let server = Server::demo();
+    let out = run(&["publish", &server.url(), "chat", r#""a""#]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let first: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(first["offset"], 1);
+    let epoch = first["epoch"].as_str().expect("an epoch").to_owned();
+    for data in [r#""b""#, r#"{"n": 3}"#] {
+        assert_eq!(run(&["publish", &server.url(), "chat", data]).code, Some(0));
+    }
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_swill"))
+        .args([
+            "subscribe",
+            &server.url(),
+            "chat",
+            "--since",
+            &format!("{epoch}:1"),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("swill subscribe runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut next = || {
+        received
+            .recv_timeout(common::PATIENCE)
+            .expect("a line in time")
+    };
+    let line = |l: String| serde_json::from_str::<serde_json::Value>(&l).unwrap();
+    assert_eq!(
+        line(next()),
+        serde_json::json!({"epoch": epoch, "offset": 2, "data": "b"})
+    );
+    assert_eq!(
+        line(next()),
+        serde_json::json!({"epoch": epoch, "offset": 3, "data": {"n": 3}})
+    );
+    // Live publications follow the recovered ones.
+    assert_eq!(run(&["publish", &server.url(), "chat", "4"]).code, Some(0));
+    assert_eq!(
+        line(next()),
+        serde_json::json!({"epoch": epoch, "offset": 4, "data": 4})
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn topics_that_do_not_exist_exit_1() {
+    let server = Server::demo();
+    let out = run(&["publish", &server.url(), "nope", "1"]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.starts_with("error 404: "), "{}", out.stderr);
+    let out = run(&["subscribe", &server.url(), "nope"]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.starts_with("error 404: "), "{}", out.stderr);
+    let out = run(&["publish", &server.url(), "chat", "not json"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+}
