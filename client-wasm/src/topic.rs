@@ -18,6 +18,9 @@
 //!   the same policy's backoff;
 //! - any other failure (403, 404, a reconnect that gave up, a closed
 //!   client) ends it, thrown once by `next()`;
+//! - an item that is not a topic event, or a publication whose data does
+//!   not decode, is logged and skipped (the Rust client yields the error
+//!   and reads on; a `for await` would stop at a throw);
 //! - `return()` (`break`), `unsubscribe()` or the `AbortSignal` end it
 //!   here: the call is cancelled (CANCEL).
 //!
@@ -257,6 +260,8 @@ enum Read {
     Deliver(Position, Payload),
     /// The item was for the cursor only (a position, a duplicate).
     Nothing,
+    /// The item was not a topic event.
+    Malformed(DataError),
     /// The call failed or ended.
     Failed(Error),
 }
@@ -268,6 +273,7 @@ impl Follower {
             Ok(()) => match self.read().await {
                 Read::Nothing => Ok(()),
                 Read::Failed(e) => Err(e),
+                Read::Malformed(e) => Err(Error::Decode(e)),
                 // The cursor refuses a publication before a position.
                 Read::Deliver(..) => Err(Error::Decode(DataError {
                     path: String::new(),
@@ -294,13 +300,7 @@ impl Follower {
             return self.finished();
         }
         match self.advance().await {
-            Ok(Some((position, data))) => match open::decode(&data) {
-                Ok(data) => Ok(iterator_result(publication(&position, data), false)),
-                Err(e) => {
-                    self.stop(Some(error::to_js(&e)));
-                    self.finished()
-                }
-            },
+            Ok(Some((position, data))) => Ok(iterator_result(publication(&position, data), false)),
             Ok(None) => self.finished(),
             Err(e) => {
                 self.stop(Some(error::to_js(&e)));
@@ -311,7 +311,7 @@ impl Follower {
 
     /// The next publication, resubscribing as needed; `None` once stopped
     /// here. As the Rust client's `Follower::next`.
-    async fn advance(&self) -> Result<Option<(Position, Payload)>, Error> {
+    async fn advance(&self) -> Result<Option<(Position, JsValue)>, Error> {
         loop {
             if self.ended.get() {
                 return Ok(None);
@@ -325,11 +325,18 @@ impl Follower {
                 continue;
             }
             let error = match self.read().await {
-                Read::Deliver(position, data) => {
-                    self.refusals.set(0);
-                    return Ok(Some((position, data)));
-                }
+                Read::Deliver(position, data) => match open::decode(&data) {
+                    Ok(data) => return Ok(Some((position, data))),
+                    Err(e) => {
+                        self.skipped(&e.message());
+                        continue;
+                    }
+                },
                 Read::Nothing => continue,
+                Read::Malformed(e) => {
+                    self.skipped(&e.to_string());
+                    continue;
+                }
                 Read::Failed(e) => e,
             };
             if self.ended.get() {
@@ -414,15 +421,26 @@ impl Follower {
                 self.confirmed_now();
                 Read::Nothing
             }
-            Err(e) => Read::Failed(Error::Decode(e)),
+            Err(e) => Read::Malformed(e),
         }
     }
 
-    /// Notes that the current call's position has arrived.
+    /// Notes that the current call's position has arrived: the server
+    /// accepted it, so refusals in a row start over.
     fn confirmed_now(&self) {
         if let Some(current) = self.call.borrow_mut().as_mut() {
             current.confirmed = true;
         }
+        self.refusals.set(0);
+    }
+
+    /// An item that is not a topic event, or data that did not decode: as
+    /// the Rust client, which reports it and reads on; an iterator that
+    /// throws is over, so here it is logged.
+    fn skipped(&self, why: &str) {
+        let topic = self.cursor.borrow().topic().to_owned();
+        let warning = format!("swill-client: skipped an item of topic `{topic}`: {why}");
+        web_sys::console::warn_1(&warning.into());
     }
 
     /// Calls `onMissed` (no borrow is held: it may unsubscribe).
