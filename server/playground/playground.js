@@ -1,6 +1,8 @@
 // The swill playground: lists the server's rpcs (swill.introspect), calls
 // them with the TypeScript client's browser build (vendor/), and shows
-// answers, streamed items, metadata and errors as they arrive.
+// answers, streamed items, metadata and errors as they arrive. It lists the
+// server's topics too (swill.topics): subscribe to one to see its
+// publications live, and publish to it.
 
 import init, { Client } from "./vendor/swill_wasm.js";
 import { example, fields } from "./schema.js";
@@ -16,6 +18,8 @@ const SHAPES = {
 const SHOWN_ITEMS = 200;
 
 const state = { client: null, token: null, rpcs: [], selected: null, call: null };
+/** The topics listed, the one shown, and its subscription (`watch`). */
+const topics = { list: [], selected: null, watch: null };
 
 main().catch((e) => setConnection("disconnected", `cannot start: ${message(e)}`));
 
@@ -36,6 +40,12 @@ async function main() {
   $("end").addEventListener("click", onEnd);
   $("cancel").addEventListener("click", onCancel);
   $("example").addEventListener("click", () => state.selected && fillExample(state.selected));
+  $("subscribe").addEventListener("click", onSubscribe);
+  $("unsubscribe").addEventListener("click", () => unsubscribe("unsubscribed"));
+  $("publish").addEventListener("click", onPublish);
+  $("publish-editor").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) onPublish();
+  });
   $("editor").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) (state.selected?.request.streams ? onSend : onCall)();
   });
@@ -62,26 +72,39 @@ async function connect(rpcName) {
   const token = {};
   state.token = token;
   state.call?.controller.abort("reconnecting");
+  unsubscribe("unsubscribed");
   state.client?.close();
   state.client = null;
   setConnection("connecting", "connecting…");
+  let client;
   try {
-    const client = await Client.connect($("url").value.trim(), {
+    client = await Client.connect($("url").value.trim(), {
       onStateChange: (change) => state.token === token && showConnection(change),
     });
-    if (state.token !== token) return client.close();
-    state.client = client;
-    setConnection("connected", "connected");
+  } catch (e) {
+    if (state.token !== token) return;
+    setConnection("disconnected", message(e));
+    renderList(`No connection: ${message(e)}`);
+    renderTopics([], "");
+    return;
+  }
+  if (state.token !== token) return client.close();
+  state.client = client;
+  setConnection("connected", "connected");
+  const listed = listTopics(client, token);
+  try {
     state.rpcs = await client.introspect();
+    if (state.token !== token) return;
     renderList();
     const wanted = state.rpcs.find((r) => r.name === rpcName) ?? state.rpcs[0];
     if (wanted) select(wanted);
   } catch (e) {
     if (state.token !== token) return;
+    state.rpcs = [];
     const off = e?.code === 404;
-    setConnection(off ? "connected" : "disconnected", off ? "connected" : message(e));
-    renderList(off ? "This server does not describe its rpcs (swill.introspect is off)." : `No connection: ${message(e)}`);
+    renderList(off ? "This server does not describe its rpcs (swill.introspect is off)." : `No rpcs: ${message(e)}`);
   }
+  await listed;
 }
 
 function showConnection(change) {
@@ -93,6 +116,16 @@ function showConnection(change) {
 function setConnection(kind, text) {
   $("connection").dataset.state = kind;
   $("connection").textContent = text;
+}
+
+/** Marks the rpc or the topic shown in the list. */
+function markCurrent(rpcName, topicName) {
+  for (const button of document.querySelectorAll("#rpcs button")) {
+    button.setAttribute("aria-current", String(button.dataset.rpc === rpcName));
+  }
+  for (const button of document.querySelectorAll("#topics button")) {
+    button.setAttribute("aria-current", String(button.dataset.topic === topicName));
+  }
 }
 
 function renderList(problem) {
@@ -117,10 +150,11 @@ function renderList(problem) {
 
 function select(rpc) {
   if (state.call && !state.call.done) onCancel();
+  unsubscribe("unsubscribed");
   state.selected = rpc;
-  for (const button of document.querySelectorAll("#rpcs button")) {
-    button.setAttribute("aria-current", String(button.dataset.rpc === rpc.name));
-  }
+  topics.selected = null;
+  markCurrent(rpc.name, null);
+  $("topic").hidden = true;
   $("detail").hidden = false;
   $("rpc-name").textContent = rpc.name;
   $("rpc-shape").textContent = SHAPES[rpc.shape] ?? rpc.shape;
@@ -177,13 +211,13 @@ function fillExample(rpc) {
 // ---- calls -------------------------------------------------------------
 
 /** Reads a textarea as JSON; `undefined` (and a message shown) when it is not. */
-function readJson(id, what, empty) {
+function readJson(id, what, empty, errorId = "editor-error") {
   const text = $(id).value.trim();
   if (text === "" && empty !== undefined) return { value: empty };
   try {
     return { value: JSON.parse(text) };
   } catch (e) {
-    $("editor-error").textContent = `${what} is not JSON: ${e.message}`;
+    $(errorId).textContent = `${what} is not JSON: ${e.message}`;
     return undefined;
   }
 }
@@ -353,6 +387,185 @@ function updateButtons() {
   $("end").disabled = !running || !state.call.handle;
 }
 
+// ---- topics ------------------------------------------------------------
+
+/** Lists the server's topics (`swill.topics`); a server without topics answers 404. */
+async function listTopics(client, token) {
+  try {
+    const list = [];
+    for await (const topic of client.stream("swill.topics", null)) list.push(topic);
+    if (state.token === token) renderTopics(list);
+  } catch (e) {
+    if (state.token === token) renderTopics([], e?.code === 404 ? undefined : `No topics: ${message(e)}`);
+  }
+}
+
+function renderTopics(list, problem) {
+  topics.list = list;
+  $("topics").replaceChildren(
+    ...list.map((topic) => {
+      const button = el("button", { type: "button", "data-topic": topic.name, title: topic.description ?? "" }, [
+        el("span", { class: "name" }, [topic.name]),
+        el("span", { class: "shape", "data-shape": "topic" }, ["topic"]),
+      ]);
+      button.addEventListener("click", () => selectTopic(topic));
+      return el("li", {}, [button]);
+    }),
+  );
+  $("topics-empty").hidden = list.length > 0;
+  $("topics-empty").textContent = problem ?? "This server has no topics.";
+  if (topics.selected && !list.some((t) => t.name === topics.selected.name)) $("topic").hidden = true;
+}
+
+function selectTopic(topic) {
+  if (state.call && !state.call.done) onCancel();
+  unsubscribe("unsubscribed");
+  state.selected = null;
+  topics.selected = topic;
+  markCurrent(null, topic.name);
+  $("detail").hidden = true;
+  $("output").hidden = true;
+  $("topic").hidden = false;
+  $("topic-name").textContent = topic.name;
+  $("topic-description").textContent = topic.description ?? "";
+  $("topic-facts").textContent = facts(topic);
+  const value = topic.schema ? example(topic.schema) : { text: "hello" };
+  $("publish-editor").value = JSON.stringify(value);
+  $("publish-error").textContent = "";
+  $("publish-result").textContent = "";
+  $("publications").replaceChildren();
+  $("publication-count").textContent = "0 received";
+  setSubscription("idle", "not subscribed");
+}
+
+/** A line about a topic: its message type and its history. */
+function facts(topic) {
+  const history =
+    topic.history > 0
+      ? `history: the last ${topic.history} publications${topic.history_ttl_ms ? ` of ${duration(topic.history_ttl_ms)}` : ""}`
+      : "no history";
+  return `message: ${typeText(topic.message)} · ${history}`;
+}
+
+/** A wire type description (`{type, arguments}`) as Python writes it. */
+function typeText(desc) {
+  if (!desc || typeof desc !== "object") return "Any";
+  const args = desc.arguments instanceof Map ? [...desc.arguments.values()] : [];
+  return args.length ? `${desc.type}[${args.map(typeText).join(", ")}]` : String(desc.type ?? "Any");
+}
+
+function duration(ms) {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** Subscribes to the topic shown, and shows its publications as they arrive. */
+async function onSubscribe() {
+  const topic = topics.selected;
+  if (!topic || !state.client) return;
+  unsubscribe("unsubscribed");
+  const watch = { topic, received: 0, pending: [], done: false };
+  watch.sub = state.client.subscribe(topic.name, { onMissed: (missed) => queue(watch, { missed }) });
+  topics.watch = watch;
+  $("publications").replaceChildren();
+  $("publication-count").textContent = "0 received";
+  setSubscription("subscribing", "subscribing…");
+  updateTopicButtons();
+  try {
+    const at = await watch.sub.ready;
+    if (watch.done) return;
+    setSubscription("subscribed", `subscribed at ${position(at)}`);
+    for await (const publication of watch.sub) {
+      if (watch.done) return;
+      queue(watch, publication);
+    }
+  } catch (e) {
+    if (watch.done) return;
+    watch.done = true;
+    flushPublications(watch);
+    setSubscription("error", `${e?.code ?? "?"} ${message(e)}`);
+    updateTopicButtons();
+  }
+}
+
+/** Ends the subscription shown, if any. */
+function unsubscribe(why) {
+  const watch = topics.watch;
+  if (!watch || watch.done) return;
+  watch.done = true;
+  watch.sub.unsubscribe();
+  flushPublications(watch);
+  setSubscription("idle", why);
+  updateTopicButtons();
+}
+
+async function onPublish() {
+  const topic = topics.selected;
+  $("publish-error").textContent = "";
+  const value = readJson("publish-editor", "The value", undefined, "publish-error");
+  if (!value || !topic || !state.client) return;
+  const result = $("publish-result");
+  result.dataset.state = "running";
+  result.textContent = "publishing…";
+  try {
+    const at = await state.client.publish(topic.name, value.value);
+    if (topics.selected !== topic) return;
+    result.dataset.state = "done";
+    result.textContent = `published at ${position(at)}`;
+  } catch (e) {
+    if (topics.selected !== topic) return;
+    result.dataset.state = "error";
+    result.textContent = `${e?.code ?? "?"} ${message(e)}`;
+  }
+}
+
+/** Shows a publication (or a loss) at the next frame, with the others that came meanwhile. */
+function queue(watch, entry) {
+  watch.pending.push(entry);
+  if (watch.pending.length === 1) requestAnimationFrame(() => flushPublications(watch));
+}
+
+function flushPublications(watch) {
+  if (topics.watch !== watch || watch.pending.length === 0) return;
+  const list = $("publications");
+  const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 4;
+  list.append(...watch.pending.slice(-SHOWN_ITEMS).map(entryElement));
+  while (list.children.length > SHOWN_ITEMS) list.firstElementChild.remove();
+  if (atBottom) list.scrollTop = list.scrollHeight;
+  watch.received += watch.pending.filter((entry) => !entry.missed).length;
+  watch.pending = [];
+  $("publication-count").textContent = `${watch.received} received`;
+}
+
+function entryElement(entry) {
+  if (entry.missed) {
+    const { last, now } = entry.missed;
+    const lost = last ? `publications after ${position(last)} were lost` : "publications were lost";
+    return el("li", { class: "missed" }, [`${lost}; going on after ${position(now)}`]);
+  }
+  const at = position(entry);
+  return el("li", { "data-position": at }, [
+    el("code", { class: "position" }, [at]),
+    el("span", { class: "data" }, [show(entry.data, 0)]),
+  ]);
+}
+
+function position(p) {
+  return `${p.epoch}:${p.offset}`;
+}
+
+function setSubscription(kind, text) {
+  $("subscription-status").dataset.state = kind;
+  $("subscription-status").textContent = text;
+}
+
+function updateTopicButtons() {
+  const on = topics.watch && !topics.watch.done;
+  $("subscribe").disabled = Boolean(on);
+  $("unsubscribe").disabled = !on;
+}
+
 // ---- output ------------------------------------------------------------
 
 function resetOutput() {
@@ -384,8 +597,8 @@ function showBlock(id, value) {
 }
 
 /** A value as JSON text: big integers as numbers, bytes as arrays, maps as objects. */
-function show(value) {
-  const text = JSON.stringify(toJson(value), null, 2);
+function show(value, indent = 2) {
+  const text = JSON.stringify(toJson(value), null, indent);
   return text === undefined ? "undefined" : text.replace(/"\\u0000bigint:(-?\d+)"/g, "$1");
 }
 

@@ -1,7 +1,9 @@
 // The demo's playground in headless Chromium (Debian's, driven by
 // playwright-core; never a downloaded browser): it lists every rpc, calls
-// them, streams, shows errors and metadata, and cancels streams. A
-// screenshot is saved to artifacts/playground.png.
+// them, streams, shows errors and metadata, and cancels streams; it lists
+// the topics, subscribes to one and shows what Node publishes to it.
+// Screenshots are saved to artifacts/playground.png and
+// artifacts/playground-topics.png.
 
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -10,6 +12,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { Client } from "swill-client";
+import { WebSocket } from "ws";
 import { startDemo } from "./lib/demo.mjs";
 
 const DEMO = ["add", "count", "total", "upper", "echo_meta", "fail", "sleep", "users.get"];
@@ -186,6 +190,73 @@ test("cancel stops a bidirectional stream that is still open", async () => {
   await outcome("done");
   assert.equal(await text("#result pre"), "4");
   assert.equal(frames.slice(before).filter((f) => !f.sent).length, 1, "only the answer to add");
+});
+
+test("the page lists the demo's topics", async () => {
+  await page.waitForSelector(`#topics button[data-topic="chat"]`);
+  const listed = await page.$$eval("#topics button", (bs) => bs.map((b) => b.dataset.topic));
+  assert.deepEqual(listed, ["chat"]);
+});
+
+test("a topic: subscribe in the page, publish from Node and from the page, unsubscribe", async () => {
+  const node = await Client.connect(demo.url, { WebSocket });
+  try {
+    await page.click(`#topics button[data-topic="chat"]`);
+    await page.waitForSelector(`#topic-name:text-is("chat")`);
+    assert.equal(await page.isHidden("#detail"), true);
+    assert.match(await text("#topic-description"), /chat room/);
+    assert.equal(await text("#topic-facts"), "message: Any · history: the last 1000 publications of 1 h");
+    await page.click("#subscribe");
+    await page.waitForSelector(`#subscription-status[data-state="subscribed"]`);
+    assert.equal((await node.presence("chat")).length, 1, "the page is subscribed");
+
+    // From Node, with the swill-client package.
+    const first = await node.publish("chat", { user: "node", text: "hello from Node" });
+    const second = await node.publish("chat", [1, 2, 3]);
+    const shown = (p) => `#publications li[data-position="${p.epoch}:${p.offset}"]`;
+    await page.waitForSelector(shown(second));
+    const rows = () =>
+      page.$$eval("#publications li", (lis) =>
+        lis.map((li) => [li.querySelector(".position")?.textContent, li.querySelector(".data")?.textContent]),
+      );
+    assert.deepEqual(await rows(), [
+      [`${first.epoch}:${first.offset}`, '{"user":"node","text":"hello from Node"}'],
+      [`${second.epoch}:${second.offset}`, "[1,2,3]"],
+    ]);
+    assert.equal(await text("#publication-count"), "2 received");
+
+    // From the page itself.
+    await page.fill("#publish-editor", '"hi from the page"');
+    await page.click("#publish");
+    await page.waitForSelector(`#publish-result[data-state="done"]`);
+    const third = { epoch: first.epoch, offset: second.offset + 1 };
+    assert.equal(await text("#publish-result"), `published at ${third.epoch}:${third.offset}`);
+    await page.waitForSelector(shown(third));
+    assert.equal(await text(`${shown(third)} .data`), '"hi from the page"');
+
+    await mkdir(artifacts, { recursive: true });
+    await page.screenshot({ path: join(artifacts, "playground-topics.png"), fullPage: true });
+
+    // Unsubscribing reaches the server: presence drops to nobody.
+    await page.click("#unsubscribe");
+    await page.waitForSelector(`#subscription-status[data-state="idle"]`);
+    let present = 1;
+    for (let i = 0; i < 200 && present !== 0; i++) {
+      present = (await node.presence("chat")).length;
+      if (present !== 0) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(present, 0, "nobody subscribed after unsubscribing");
+    await node.publish("chat", "after");
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal((await rows()).length, 3, "nothing arrives after unsubscribing");
+
+    // A value that is not JSON is refused before it is sent.
+    await page.fill("#publish-editor", "{nope");
+    await page.click("#publish");
+    assert.match(await text("#publish-error"), /not JSON/);
+  } finally {
+    node.close();
+  }
 });
 
 test("the page works without errors; a screenshot is saved", async () => {

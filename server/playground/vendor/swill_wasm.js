@@ -178,6 +178,31 @@ export class Client {
         return ret;
     }
     /**
+     * Who is subscribed to a topic.
+     * @param {string} topic
+     * @param {any} options
+     * @returns {Promise<any>}
+     */
+    presence(topic, options) {
+        const ptr0 = passStringToWasm0(topic, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.client_presence(this.__wbg_ptr, ptr0, len0, options);
+        return ret;
+    }
+    /**
+     * Publishes to a topic, resolving to the publication's position.
+     * @param {string} topic
+     * @param {any} data
+     * @param {any} options
+     * @returns {Promise<any>}
+     */
+    publish(topic, data, options) {
+        const ptr0 = passStringToWasm0(topic, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.client_publish(this.__wbg_ptr, ptr0, len0, data, options);
+        return ret;
+    }
+    /**
      * A server-streaming call.
      * @param {string} rpc
      * @param {any} request
@@ -189,6 +214,21 @@ export class Client {
         const len0 = WASM_VECTOR_LEN;
         const ret = wasm.client_stream(this.__wbg_ptr, ptr0, len0, request, options);
         return ServerStream.__wrap(ret);
+    }
+    /**
+     * Subscribes to a topic (typed in the `Client` interface above).
+     * @param {string} topic
+     * @param {any} options
+     * @returns {Subscription}
+     */
+    subscribe(topic, options) {
+        const ptr0 = passStringToWasm0(topic, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.client_subscribe(this.__wbg_ptr, ptr0, len0, options);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return Subscription.__wrap(ret[0]);
     }
 }
 if (Symbol.dispose) Client.prototype[Symbol.dispose] = Client.prototype.free;
@@ -353,6 +393,127 @@ export class StreamIterator {
     }
 }
 if (Symbol.dispose) StreamIterator.prototype[Symbol.dispose] = StreamIterator.prototype.free;
+
+/**
+ * A topic's publications, from `client.subscribe()`. Its TypeScript
+ * declaration is in `lib.rs` (it is generic).
+ */
+export class Subscription {
+    static __wrap(ptr) {
+        const obj = Object.create(Subscription.prototype);
+        obj.__wbg_ptr = ptr;
+        SubscriptionFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        SubscriptionFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_subscription_free(ptr, 0);
+    }
+    /**
+     * The iterator for `for await`.
+     * @returns {SubscriptionIterator}
+     */
+    [Symbol.asyncIterator]() {
+        const ret = wasm.subscription_Symbol_asyncIterator(this.__wbg_ptr);
+        return SubscriptionIterator.__wrap(ret);
+    }
+    /**
+     * How many times publications were lost for good (`onMissed` calls).
+     * @returns {number}
+     */
+    get missed() {
+        const ret = wasm.subscription_missed(this.__wbg_ptr);
+        return ret >>> 0;
+    }
+    /**
+     * The last position delivered (or subscribed at): subscribe with it
+     * as `since` to get what follows. Until the server confirms, it is
+     * `since`, or `null` without one.
+     * @returns {any}
+     */
+    get position() {
+        const ret = wasm.subscription_position(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * Resolves with the position subscribed at once the server has
+     * confirmed the subscription; rejects with its refusal.
+     * @returns {Promise<any>}
+     */
+    get ready() {
+        const ret = wasm.subscription_ready(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * The topic followed.
+     * @returns {string}
+     */
+    get topic() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.subscription_topic(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * Unsubscribes: CANCEL goes to the server, the iteration ends.
+     */
+    unsubscribe() {
+        wasm.subscription_unsubscribe(this.__wbg_ptr);
+    }
+}
+if (Symbol.dispose) Subscription.prototype[Symbol.dispose] = Subscription.prototype.free;
+
+/**
+ * The async iterator of a [`Subscription`].
+ */
+export class SubscriptionIterator {
+    static __wrap(ptr) {
+        const obj = Object.create(SubscriptionIterator.prototype);
+        obj.__wbg_ptr = ptr;
+        SubscriptionIteratorFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        SubscriptionIteratorFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_subscriptioniterator_free(ptr, 0);
+    }
+    /**
+     * The next publication, `{ done: true }` once unsubscribed; rejects
+     * (once) with what ended the subscription.
+     * @returns {Promise<any>}
+     */
+    next() {
+        const ret = wasm.subscriptioniterator_next(this.__wbg_ptr);
+        return ret;
+    }
+    /**
+     * Called by `break` (and `return`) in a `for await`: unsubscribes.
+     * @returns {Promise<any>}
+     */
+    return() {
+        const ret = wasm.subscriptioniterator_return(this.__wbg_ptr);
+        return ret;
+    }
+}
+if (Symbol.dispose) SubscriptionIterator.prototype[Symbol.dispose] = SubscriptionIterator.prototype.free;
 
 /**
  * The class of every error this client throws. Its TypeScript declaration
@@ -538,6 +699,9 @@ function __wbg_get_imports() {
             const ret = Object.entries(arg0);
             return ret;
         },
+        __wbg_error_9b95f63d905893d2: function(arg0, arg1) {
+            console.error(arg0, arg1);
+        },
         __wbg_getPrototypeOf_684ea783c7170e41: function(arg0) {
             const ret = Object.getPrototypeOf(arg0);
             return ret;
@@ -556,6 +720,16 @@ function __wbg_get_imports() {
         },
         __wbg_get_with_ref_key_fc601247060b7204: function(arg0, arg1) {
             const ret = arg0[arg1];
+            return ret;
+        },
+        __wbg_instanceof_AbortSignal_16e867a9888f3bc7: function(arg0) {
+            let result;
+            try {
+                result = arg0 instanceof AbortSignal;
+            } catch (_) {
+                result = false;
+            }
+            const ret = result;
             return ret;
         },
         __wbg_instanceof_ArrayBuffer_12cdaa4161423e6b: function(arg0) {
@@ -808,18 +982,18 @@ function __wbg_get_imports() {
             console.warn(arg0);
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 53, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 57, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h332025d848aac39a);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("CloseEvent")], shim_idx: 30, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("CloseEvent")], shim_idx: 36, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 30, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16_28);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 36, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16_39);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
@@ -870,8 +1044,8 @@ function wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16(arg0, arg
     wasm.wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16(arg0, arg1, arg2);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16_28(arg0, arg1, arg2) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16_28(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16_39(arg0, arg1, arg2) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16_39(arg0, arg1, arg2);
 }
 
 function wasm_bindgen__convert__closures_____invoke__h332025d848aac39a(arg0, arg1, arg2) {
@@ -902,6 +1076,12 @@ const ServerStreamFinalization = (typeof FinalizationRegistry === 'undefined')
 const StreamIteratorFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_streamiterator_free(ptr, 1));
+const SubscriptionFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_subscription_free(ptr, 1));
+const SubscriptionIteratorFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_subscriptioniterator_free(ptr, 1));
 const SwillErrorFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_swillerror_free(ptr, 1));
