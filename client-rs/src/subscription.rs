@@ -49,7 +49,7 @@ pub struct Publication<T> {
 /// are dropped, so every publication arrives once, in order. If what was
 /// missed cannot be recovered, the stream yields [`Error::Missed`] and goes
 /// on. It also goes on after an [`Error::Decode`] (one publication that did
-/// not fit `T`). Any other error ends it: access refused, no such topic, or
+/// not fit `T`, or an item that was not a topic event). Any other error ends it: access refused, no such topic, or
 /// a client that could not reconnect within its
 /// [`ReconnectPolicy`](crate::ReconnectPolicy).
 ///
@@ -158,7 +158,6 @@ impl Follower {
             let error = match next_payload(stream).await {
                 Some(Ok(item)) => match self.cursor.on_item(&item) {
                     Ok(Step::Deliver(position, data)) => {
-                        self.refusals = 0;
                         let item = data
                             .decode()
                             .map(|data| Publication { position, data })
@@ -168,8 +167,13 @@ impl Follower {
                     Ok(Step::Missed { last, now }) => {
                         return (Some(Err(Error::Missed { last, now })), self);
                     }
-                    Ok(Step::Skip) => continue,
-                    Err(e) => Error::Decode(e),
+                    Ok(Step::Skip) => {
+                        self.refusals = 0;
+                        continue;
+                    }
+                    // An item that is not a topic event: reported, and
+                    // the subscription reads on.
+                    Err(e) => return (Some(Err(Error::Decode(e))), self),
                 },
                 Some(Err(e)) => e,
                 // Subscriptions end with an error; END_OF_STREAM means the
@@ -183,6 +187,12 @@ impl Follower {
             }
             tracing::debug!(topic = self.cursor.topic(), %error, "resubscribing");
             self.stream = None;
+            // Refused before its position came (the server's engine is
+            // down, say): pace the next attempt. A subscription that was
+            // running subscribes again at once.
+            if !self.cursor.is_subscribed() {
+                self.back_off().await;
+            }
             self.cursor.restart();
         }
     }

@@ -71,6 +71,13 @@ impl Cursor {
         self.position.as_ref()
     }
 
+    /// Whether the server has confirmed the current subscription (its
+    /// position item came). A failure before that is a refusal, worth a
+    /// pause before trying again.
+    pub fn is_subscribed(&self) -> bool {
+        self.subscribed
+    }
+
     /// The request that (re)subscribes from the current position.
     pub fn request(&self) -> SubscribeRequest {
         SubscribeRequest {

@@ -243,7 +243,7 @@ fn publish_prints_the_position_and_subscribe_resumes_after_one() {
             let _ = lines.send(line);
         }
     });
-    let mut next = || {
+    let next = || {
         received
             .recv_timeout(common::PATIENCE)
             .expect("a line in time")

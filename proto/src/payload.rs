@@ -50,6 +50,23 @@ impl Payload {
         Payload(bytes.into())
     }
 
+    /// Wraps bytes from outside (a peer, a store), checking that they hold
+    /// exactly one well-formed value, nested no deeper than the codec's
+    /// default limit, as frames decoded by this crate are.
+    pub fn from_untrusted(bytes: impl Into<Bytes>) -> Result<Self, DataError> {
+        let bytes = bytes.into();
+        let mut cur = crate::read::Cursor::new(&bytes, crate::codec::Limits::default().max_depth);
+        let bad = |message: String| DataError {
+            path: String::new(),
+            message,
+        };
+        cur.value(0).map_err(|e| bad(e.to_string()))?;
+        if cur.remaining() != 0 {
+            return Err(bad(format!("{} bytes after the value", cur.remaining())));
+        }
+        Ok(Payload(bytes))
+    }
+
     /// Encodes a value (structs as maps keyed by field name).
     pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Self, EncodeError> {
         // Most messages are small: one allocation, no regrowth.
@@ -136,5 +153,20 @@ impl From<rmpv::Value> for Payload {
         let mut out = Vec::new();
         rmpv::encode::write_value(&mut out, &v).expect("writing to a Vec cannot fail");
         Payload(out.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_bytes_must_be_exactly_one_value() {
+        let good = Payload::from_untrusted(vec![0x92, 0x01, 0x02]).unwrap();
+        assert_eq!(good.decode::<(u8, u8)>().unwrap(), (1, 2));
+        assert!(Payload::from_untrusted(vec![0x92, 0x01]).is_err());
+        assert!(Payload::from_untrusted(vec![0x01, 0x02]).is_err());
+        assert!(Payload::from_untrusted(vec![0xc1]).is_err());
+        assert!(Payload::from_untrusted(Vec::new()).is_err());
     }
 }

@@ -107,6 +107,21 @@ impl RedisServer {
         cmd.query_async(&mut conn).await.expect("the command")
     }
 
+    /// Publishes raw bytes on a channel.
+    pub async fn publish_bytes(&self, channel: &str, message: &[u8]) {
+        let client = redis::Client::open(self.url()).expect("URL");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("a connection to the test Redis");
+        let _: redis::Value = redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(message)
+            .query_async(&mut conn)
+            .await
+            .expect("PUBLISH");
+    }
+
     /// Kills every client connection of a type (`pubsub`, `normal`), as
     /// Redis does to a client over its output buffer limit.
     pub async fn kill_clients(&self, kind: &str) {

@@ -71,6 +71,7 @@ on_both_engines!(
     what_history_no_longer_holds_is_reported_missed,
     without_history_a_gap_is_reported_not_hidden,
     an_unknown_epoch_is_reported_missed,
+    a_position_ahead_of_the_topic_is_reported_missed,
     access_checks_and_unknown_topics_are_refused,
     typed_topics_refuse_publications_that_do_not_fit,
     handlers_publish_through_their_context,
@@ -213,6 +214,66 @@ async fn an_unknown_epoch_is_reported_missed(engine: Engine) {
     assert_eq!(now.offset, 1);
     topics.publish("t", &2).await.expect("publish");
     assert_eq!(next(&mut again).await.expect("publication").data, 2);
+}
+
+/// A client that saw offsets the topic no longer has (its engine went
+/// back) must not have the next publications swallowed as duplicates.
+async fn a_position_ahead_of_the_topic_is_reported_missed(engine: Engine) {
+    let topics = engine.topics(vec![Topic::new("t").history(10, None)]);
+    let (client, _) = engine.serve(App::new().topics(topics.clone())).await;
+    let top = topics.publish("t", &1).await.expect("publish");
+    let ahead = Position::new(top.epoch.clone(), 99);
+    let mut again = client
+        .subscribe_since::<u32>("t", ahead)
+        .await
+        .expect("subscribe");
+    let Err(swill_client::Error::Missed { now, .. }) = next(&mut again).await else {
+        panic!("a position the topic never reached must be reported");
+    };
+    assert_eq!(now, top);
+    topics.publish("t", &2).await.expect("publish");
+    let p = next(&mut again).await.expect("publication");
+    assert_eq!((p.data, p.position.offset), (2, 2));
+}
+
+/// A publisher in another language that writes malformed data breaks no
+/// subscriber: the bad publication is reported missed, the next arrives.
+#[tokio::test]
+async fn malformed_data_from_a_foreign_publisher_is_reported_not_sent() {
+    let engine = Engine::redis().await;
+    let redis = engine.redis.as_ref().expect("Redis");
+    let topics = engine.topics(vec![Topic::new("t").history(10, None)]);
+    let (client, _) = engine.serve(App::new().topics(topics.clone())).await;
+    let mut sub = client.subscribe::<u32>("t").await.expect("subscribe");
+    let first = topics.publish("t", &1).await.expect("publish");
+    assert_eq!(next(&mut sub).await.expect("publication").data, 1);
+
+    // The documented layout, by hand, with data that is not one
+    // MessagePack value (0xc1 is never valid; the history gets two values).
+    let offset = match redis
+        .command(&["HINCRBY", "swill:{t}:meta", "top", "1"])
+        .await
+    {
+        ::redis::Value::Int(n) => n,
+        other => panic!("{other:?}"),
+    };
+    let id = format!("{offset}-0");
+    let bad = "\u{c1}";
+    redis
+        .command(&["XADD", "swill:{t}:history", &id, "t", "0", "d", bad])
+        .await;
+    let mut message = vec![0x93, 0xa0 | first.epoch.len() as u8];
+    message.extend_from_slice(first.epoch.as_bytes());
+    message.extend_from_slice(&[offset as u8, 0xc1]);
+    redis.publish_bytes("swill:{t}:messages", &message).await;
+
+    let last = topics.publish("t", &3).await.expect("publish");
+    let Err(swill_client::Error::Missed { now, .. }) = next(&mut sub).await else {
+        panic!("the malformed publication must be reported");
+    };
+    assert_eq!(now.offset, 2);
+    let p = next(&mut sub).await.expect("the next publication");
+    assert_eq!((p.data, p.position), (3, last));
 }
 
 async fn access_checks_and_unknown_topics_are_refused(engine: Engine) {

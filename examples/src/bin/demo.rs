@@ -51,11 +51,18 @@ async fn main() -> ExitCode {
             }
         }
     }
-    if let Some(mut config) = redis {
-        if let Some(ttl) = presence_ttl {
-            config = config.presence_ttl(ttl);
+    match (redis, presence_ttl) {
+        (Some(mut config), ttl) => {
+            if let Some(ttl) = ttl {
+                config = config.presence_ttl(ttl);
+            }
+            topics = topics.redis(config);
         }
-        topics = topics.redis(config);
+        (None, Some(_)) => {
+            eprintln!("--presence-ttl-ms applies to Redis: give --redis URL too");
+            return ExitCode::from(2);
+        }
+        (None, None) => {}
     }
 
     let listener = match TcpListener::bind(&listen).await {

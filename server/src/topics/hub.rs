@@ -348,7 +348,19 @@ impl Relay {
                 state.stale = false;
                 state.position.as_ref().map(|(_, offset)| *offset)
             };
-            let snapshot = engine.snapshot(&self.topic, after, self.retention).await?;
+            let mut snapshot = engine.snapshot(&self.topic, after, self.retention).await?;
+            let new_epoch = {
+                let state = self.state();
+                let known = state.position.as_ref().map(|(epoch, _)| epoch);
+                known.is_some_and(|epoch| *epoch != snapshot.epoch)
+            };
+            if new_epoch && self.retention.size > 0 {
+                // The engine lost the old epoch; what the new one already
+                // holds can still be passed on, from its start.
+                snapshot = engine
+                    .snapshot(&self.topic, Some(0), self.retention)
+                    .await?;
+            }
             if self.state().catch_up(snapshot) {
                 return Ok(());
             }
@@ -418,12 +430,23 @@ impl State {
                     });
                 }
             }
+            // Something is lost for good: say so at the last point that
+            // cannot be recovered, then pass on what history still holds
+            // after it (a new epoch's publications, from its start).
             Some(_) => {
+                let from = resumable_from(&entries, top);
                 self.fan_out(&Item::Lost {
                     epoch: epoch.clone(),
-                    offset: top,
+                    offset: from - 1,
                 });
-                self.position = Some((epoch, top));
+                self.position = Some((epoch.clone(), from - 1));
+                for (offset, data) in entries.into_iter().filter(|(o, _)| *o >= from && *o <= top) {
+                    self.pass_on(Delivery {
+                        epoch: epoch.clone(),
+                        offset,
+                        data,
+                    });
+                }
             }
         }
         while let Some(delivery) = self.pending.pop_front() {
@@ -480,6 +503,19 @@ pub(crate) fn covers(entries: &[(u64, Payload)], last: u64, top: u64) -> bool {
     want == top + 1
 }
 
+/// The first offset of the unbroken run of `entries` that ends at `top`;
+/// `top + 1` when `top` itself is not there.
+fn resumable_from(entries: &[(u64, Payload)], top: u64) -> u64 {
+    let mut from = top + 1;
+    for (offset, _) in entries.iter().rev().filter(|(o, _)| *o <= top) {
+        if *offset + 1 != from {
+            break;
+        }
+        from = *offset;
+    }
+    from
+}
+
 impl Drop for Membership {
     fn drop(&mut self) {
         if let Some((id, key)) = self.subscriber.take() {
@@ -507,5 +543,14 @@ mod tests {
         assert!(!covers(&entries(&[3, 4]), 2, 5));
         assert!(covers(&entries(&[]), 5, 5));
         assert!(covers(&entries(&[3, 4, 5, 6]), 2, 5));
+    }
+
+    #[test]
+    fn what_can_be_resumed_is_the_run_that_ends_at_the_top() {
+        assert_eq!(resumable_from(&entries(&[1, 2, 3]), 3), 1);
+        assert_eq!(resumable_from(&entries(&[1, 3, 4]), 4), 3);
+        assert_eq!(resumable_from(&entries(&[1, 2]), 3), 4);
+        assert_eq!(resumable_from(&entries(&[]), 0), 1);
+        assert_eq!(resumable_from(&entries(&[2, 3, 9]), 3), 2);
     }
 }

@@ -39,14 +39,28 @@ pub(crate) async fn subscribe(
 
     // Everything after `top` arrives through `rx`; what the client missed
     // before it comes from history, if the history still has all of it.
+    let hub = topics.hub();
     let (last, recovered, missed) = match request.since {
         None => (top, true, Vec::new()),
-        Some(since) if *since.epoch == *epoch && since.offset >= top => {
-            (since.offset, true, Vec::new())
+        Some(since) if *since.epoch != *epoch => (top, false, Vec::new()),
+        Some(since) if since.offset == top => (top, true, Vec::new()),
+        // Ahead of this node's relay: normal for a moment after moving from
+        // another node, as long as the engine has reached that offset. A
+        // topic whose offsets went back (Redis restored from an older copy)
+        // would otherwise swallow publications: that is reported instead.
+        Some(since) if since.offset > top => {
+            let snapshot = hub
+                .snapshot(&topic, since.offset, retention)
+                .await
+                .map_err(unavailable)?;
+            if snapshot.epoch == epoch && snapshot.top >= since.offset {
+                (since.offset, true, Vec::new())
+            } else {
+                (top, false, Vec::new())
+            }
         }
-        Some(since) if *since.epoch == *epoch => {
-            let snapshot = topics
-                .hub()
+        Some(since) => {
+            let snapshot = hub
                 .snapshot(&topic, since.offset, retention)
                 .await
                 .map_err(unavailable)?;
@@ -61,7 +75,6 @@ pub(crate) async fn subscribe(
                 (top, false, Vec::new())
             }
         }
-        Some(_) => (top, false, Vec::new()),
     };
     let mut ready = VecDeque::with_capacity(1 + missed.len());
     ready.push_back(TopicEvent::encode_subscribed(

@@ -55,9 +55,9 @@ pub struct RedisConfig {
 }
 
 impl RedisConfig {
-    /// Parses a Redis URL (`redis://[user:password@]host:port[/db]`, or
-    /// `rediss://` for TLS). Nothing connects yet: the nodes connect when
-    /// first used, and keep reconnecting.
+    /// Parses a Redis URL (`redis://[user:password@]host:port[/db]`).
+    /// Nothing connects yet: the nodes connect when first used, and keep
+    /// reconnecting. (`rediss://`, TLS to Redis, is not built in yet.)
     pub fn new(url: &str) -> Result<RedisConfig, redis::RedisError> {
         Ok(RedisConfig {
             client: redis::Client::open(url)?,
@@ -75,7 +75,8 @@ impl RedisConfig {
     }
 
     /// How long a topic's numbering is kept after its last publication
-    /// (default 7 days; `None`: forever). When it expires, the next
+    /// (default 7 days; `None`: forever), and its history too when the
+    /// topic's history has no ttl of its own. When it expires, the next
     /// publication starts a new epoch.
     pub fn meta_ttl(mut self, ttl: Option<Duration>) -> Self {
         self.meta_ttl = ttl;

@@ -54,6 +54,7 @@ pub(super) async fn run(
                     if !refuse_while_down(&mut commands, delay).await {
                         return;
                     }
+                    delay = (delay * 2).min(Duration::from_secs(2));
                     continue;
                 }
             };
@@ -147,13 +148,20 @@ fn deliver(hub: &Arc<Hub>, message: &redis::Msg, channel_prefix: &str) {
         .strip_prefix(channel_prefix)
         .and_then(|rest| rest.strip_suffix("}:messages"));
     let parsed = scripts::channel_message(message.get_payload_bytes());
-    match (topic, parsed) {
+    // Data that is not one well-formed value (a foreign publisher's bug)
+    // would break every subscriber's frame: it is left out, and the gap it
+    // leaves is reported to subscribers like any other.
+    let data = parsed.and_then(|(epoch, offset, data)| {
+        let data = Payload::from_untrusted(bytes::Bytes::copy_from_slice(data)).ok()?;
+        Some((epoch, offset, data))
+    });
+    match (topic, data) {
         (Some(topic), Some((epoch, offset, data))) => hub.deliver(
             topic,
             Delivery {
                 epoch: epoch.into(),
                 offset,
-                data: Payload::from_encoded(bytes::Bytes::copy_from_slice(data)),
+                data,
             },
         ),
         _ => tracing::warn!(

@@ -15,7 +15,8 @@ use super::super::engine::{EngineError, Snapshot};
 /// Numbers a publication, keeps it, and publishes it, in one step.
 ///
 /// KEYS: meta hash, history stream, channel. ARGV: data, history size,
-/// history ttl (ms, 0: none), meta ttl (s, 0: none), a fresh epoch.
+/// history ttl (ms, 0: none), meta ttl (s, 0: none; also the history's
+/// when it has no ttl of its own), a fresh epoch.
 /// The channel message is the MessagePack array `[epoch, offset, data]`.
 pub(super) const PUBLISH: &str = r"
 local epoch = redis.call('hget', KEYS[1], 'epoch')
@@ -31,7 +32,11 @@ if size > 0 then
   local now = t[1] * 1000 + math.floor(t[2] / 1000)
   redis.call('xadd', KEYS[2], 'maxlen', size, offset .. '-0', 't', now, 'd', ARGV[1])
   local ttl = tonumber(ARGV[3])
-  if ttl > 0 then redis.call('pexpire', KEYS[2], ttl) end
+  if ttl > 0 then
+    redis.call('pexpire', KEYS[2], ttl)
+  elseif tonumber(ARGV[4]) > 0 then
+    redis.call('expire', KEYS[2], ARGV[4])
+  end
 end
 if tonumber(ARGV[4]) > 0 then redis.call('expire', KEYS[1], ARGV[4]) end
 redis.call('publish', KEYS[3], '\147' .. cmsgpack.pack(epoch) .. cmsgpack.pack(offset) .. ARGV[1])
@@ -114,8 +119,9 @@ pub(super) fn snapshot(value: Value, ttl: Option<Duration>) -> Result<Snapshot, 
     let mut kept = Vec::new();
     if let Value::Array(entries) = entries {
         for entry in entries {
-            let (offset, at, data) = stream_entry(entry)?;
-            if at >= oldest {
+            if let (offset, at, Some(data)) = stream_entry(entry)?
+                && at >= oldest
+            {
                 kept.push((offset, data));
             }
         }
@@ -129,7 +135,7 @@ pub(super) fn snapshot(value: Value, ttl: Option<Duration>) -> Result<Snapshot, 
 
 /// One XRANGE entry: `[id, [field, value, ...]]` with id `offset-0` and
 /// fields `t` (ms) and `d` (the data).
-fn stream_entry(entry: &Value) -> Result<(u64, u64, Payload), EngineError> {
+fn stream_entry(entry: &Value) -> Result<(u64, u64, Option<Payload>), EngineError> {
     let Value::Array(parts) = entry else {
         return Err(unexpected());
     };
@@ -144,13 +150,14 @@ fn stream_entry(entry: &Value) -> Result<(u64, u64, Payload), EngineError> {
     for pair in fields.chunks(2) {
         match pair {
             [name, value] if text(name)? == "t" => at = int(value)?,
+            // Left out if malformed: the gap is then reported, not sent.
             [name, Value::BulkString(bytes)] if text(name)? == "d" => {
-                data = Some(Payload::from_encoded(bytes.clone()))
+                data = Payload::from_untrusted(bytes.clone()).ok()
             }
             _ => {}
         }
     }
-    Ok((offset, at, data.ok_or_else(unexpected)?))
+    Ok((offset, at, data))
 }
 
 /// Reads a channel message, `[epoch, offset, data]` in MessagePack,
