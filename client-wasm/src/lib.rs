@@ -183,9 +183,9 @@ export interface SubscribeOptions {
     /**
      * A position saved earlier (`Publication`, `sub.position`): the
      * publications after it come first, from the topic's history; if they
-     * cannot (too old, another epoch), `onMissed` is called.
+     * cannot (too old, another epoch), `onMissed` is called. `null`: from now on.
      */
-    since?: Position;
+    since?: Position | null;
     /**
      * Aborting it unsubscribes (CANCEL is sent); the iteration then throws
      * a `SwillError` 499 whose `cause` is the signal's reason.

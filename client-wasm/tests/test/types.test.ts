@@ -84,7 +84,8 @@ export async function declarations(client: Client): Promise<void> {
     p.data.text.toUpperCase();
     void [publication, at];
   }
-  const anything: Subscription = client.subscribe("chat");
+  const saved: Position | null = null;
+  const anything: Subscription = client.subscribe("chat", { since: saved });
   for await (const p of anything) {
     const value: Value = p.data;
     void value;
