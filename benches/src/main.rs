@@ -78,7 +78,10 @@ fn main() -> ExitCode {
                 let text = rt.block_on(topics::run(mode))?;
                 println!("{text}");
                 match out {
-                    Some(path) => std::fs::write(path, text),
+                    Some(path) => {
+                        let document = std::fs::read_to_string(&path).unwrap_or_default();
+                        std::fs::write(path, topics::splice(&document, &text))
+                    }
                     None => Ok(()),
                 }
             })
@@ -255,6 +258,12 @@ async fn run(mode: Mode, out: Option<String>, only: Option<Kind>) -> std::io::Re
     let text = report::render(&figures, mode);
     println!("{text}");
     if let Some(path) = out {
+        // The topics section (`bench topics`) is kept as it was.
+        let previous = std::fs::read_to_string(&path).unwrap_or_default();
+        let text = match previous.find(topics::HEADING) {
+            Some(start) => topics::splice(&text, &previous[start..]),
+            None => text,
+        };
         std::fs::write(&path, &text)?;
         eprintln!("written to {path}");
     }

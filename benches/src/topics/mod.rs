@@ -215,7 +215,7 @@ fn render(
     let deliveries = p.subscribers as u64 * u64::from(p.messages);
     let _ = writeln!(
         out,
-        "## Topics: fan-out ({} run)\n",
+        "{HEADING} ({} run)\n",
         match mode {
             Mode::Quick => "quick",
             Mode::Full => "full",
@@ -243,7 +243,7 @@ fn render(
             rate / one_node
         );
     }
-    let bytes = |v: Option<f64>| v.map_or("n/a".to_owned(), |b| format!("{:.0} B", b));
+    let bytes = |v: Option<f64>| v.map_or("n/a".to_owned(), |b| format!("{b:.0} B"));
     let _ = writeln!(
         out,
         "| memory per idle subscriber (its connection included) | {} | {} | | |",
@@ -255,8 +255,30 @@ fn render(
         "| memory per extra subscription on an open connection | {} | | | |",
         bytes(memory.swill_subscription)
     );
+    out.push('\n');
+    out.push_str(FINDINGS);
     out
 }
+
+/// The heading that starts the topics section of docs/benchmarks.md.
+pub const HEADING: &str = "## Topics: fan-out";
+
+/// Puts `section` (which starts with [`HEADING`]) in place of the topics
+/// section of `document`, or at its end: each command of the harness
+/// rewrites its own part of the one report.
+pub fn splice(document: &str, section: &str) -> String {
+    let Some(start) = document.find(HEADING) else {
+        return format!("{}\n\n{section}", document.trim_end());
+    };
+    let rest = &document[start + HEADING.len()..];
+    let end = rest
+        .find("\n## ")
+        .map_or(document.len(), |i| start + HEADING.len() + i + 1);
+    format!("{}{section}{}", &document[..start], &document[end..])
+}
+
+/// What profiling found, kept beside the code (benches/topics-findings.md).
+const FINDINGS: &str = include_str!("../../topics-findings.md");
 
 /// A redis-server for the three-node run, if one is installed.
 struct Redis {
@@ -296,5 +318,27 @@ impl Drop for Redis {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_section_is_replaced_in_place_or_appended() {
+        let section = format!("{HEADING} (full run)\n\nnew\n");
+        let before = format!("# Report\n\n{HEADING} (quick run)\n\nold\n\n## What remains\n\nx\n");
+        let after = splice(&before, &section);
+        assert_eq!(
+            after,
+            format!("# Report\n\n{section}## What remains\n\nx\n")
+        );
+        assert_eq!(
+            splice("# Report\n", &section),
+            format!("# Report\n\n{section}")
+        );
+        let at_end = splice(&format!("# R\n\n{HEADING} old\n"), &section);
+        assert_eq!(at_end, format!("# R\n\n{section}"));
     }
 }
