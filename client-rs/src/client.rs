@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use swill_proto::{
     CallShape, INTROSPECT_RPC, PRESENCE_RPC, PUBLISH_RPC, Payload, Position, PresenceEntry,
-    PresenceRequest, PublishRequest, RpcDescription,
+    PresenceRequest, PublishRequest, RpcDescription, TOPICS_RPC, TopicDescription,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -271,6 +271,17 @@ impl Client {
             .await?,
         );
         Ok(response.await?.data)
+    }
+
+    /// The topics the server declares (`swill.topics`), in declaration
+    /// order; empty for a server without topics.
+    pub async fn topics(&self) -> Result<Vec<TopicDescription>, Error> {
+        use futures::TryStreamExt;
+        match self.server_stream(TOPICS_RPC, &()).await {
+            Ok(items) => items.try_collect().await,
+            Err(e) if e.code() == swill_proto::Code::NOT_FOUND => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Who is subscribed to a topic, on every node of the server.

@@ -46,7 +46,7 @@ test("the served document is valid AsyncAPI 3.0 with no warnings", async () => {
 
 test("every rpc is an operation the server receives, with a reply on the WebSocket channel", async () => {
   const { document } = await parse(served);
-  const operations = document.operations().all();
+  const operations = document.operations().all().filter((o) => o.action() === "receive");
   assert.deepEqual(operations.map((o) => o.id()), DEMO);
   for (const op of operations) {
     assert.equal(op.action(), "receive", op.id());
@@ -62,6 +62,17 @@ test("every rpc is an operation the server receives, with a reply on the WebSock
   const channel = document.channels().get("swill");
   assert.deepEqual(channel.extensions().get("x-swill-subprotocols").value(), ["swill.v1", "swill/1"]);
   assert.equal(channel.bindings().get("ws").value().method, "GET");
+});
+
+test("every topic is an operation the server sends, with its publication message", async () => {
+  const { document } = await parse(served);
+  const chat = document.operations().get("topic.chat");
+  assert.equal(chat.action(), "send");
+  assert.equal(chat.extensions().get("x-swill-topic").value(), "chat");
+  const messages = chat.messages().all().map((m) => m.id());
+  assert.deepEqual(messages, ["topic.chat"]);
+  const payload = document.messages().all().find((m) => m.id() === "topic.chat").payload();
+  assert.deepEqual(Object.keys(payload.properties()), ["offset", "data"]);
 });
 
 test("shapes, payload schemas and the envelope are stated", async () => {

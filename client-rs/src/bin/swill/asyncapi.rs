@@ -3,17 +3,19 @@
 //! `App::asyncapi`).
 
 use swill_client::RpcDescription;
-use swill_client::proto::AsyncApi;
+use swill_client::proto::{AsyncApi, TopicDescription};
 
-/// The document for `rpcs`, served at `url`.
+/// The document for `rpcs` and `topics`, served at `url`.
 pub(crate) fn document(
     rpcs: &[RpcDescription],
+    topics: &[TopicDescription],
     url: &str,
     title: &str,
     version: &str,
 ) -> serde_json::Value {
     let (secure, host, path) = parts(url);
     AsyncApi::new(rpcs)
+        .topics(topics)
         .title(title)
         .version(version)
         .host(host)

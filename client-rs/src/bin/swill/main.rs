@@ -161,7 +161,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let client = connect(&url, &connection).await?;
             let rpcs = client.introspect().await?;
-            let doc = asyncapi::document(&rpcs, &url, &title, &api_version);
+            let topics = client.topics().await?;
+            let doc = asyncapi::document(&rpcs, &topics, &url, &title, &api_version);
             print_line(&serde_json::to_string_pretty(&doc));
             Ok(())
         }
