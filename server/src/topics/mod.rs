@@ -20,8 +20,8 @@
 //!   of each subscriber's queue, an access check, a message type.
 //! - [`Topics`] holds the declarations and the engine: in this process
 //!   (the default) or, with the `redis` feature, in Redis
-//!   ([`TopicsBuilder::redis`]), shared by every node.
-//! - Each publication gets a [`Position`](crate::Position): the topic's
+//!   (`TopicsBuilder::redis`), shared by every node.
+//! - Each publication gets a [`Position`]: the topic's
 //!   epoch and an offset counting from 1. A client resubscribing with its
 //!   last position gets exactly what it missed, or is told plainly that it
 //!   could not be recovered (`recovered: false`).
