@@ -62,17 +62,14 @@ fn main() -> ExitCode {
             }
         }
         ["topics", ref rest @ ..] => {
-            let mut mode = Mode::Quick;
-            let mut out = None;
-            let mut rest = rest.iter();
-            while let Some(arg) = rest.next() {
-                match *arg {
-                    "--quick" => mode = Mode::Quick,
-                    "--full" => mode = Mode::Full,
-                    "--out" => out = rest.next().map(|s| s.to_string()),
-                    _ => return usage(),
-                }
-            }
+            let Some(RunArgs {
+                mode,
+                out,
+                only: None,
+            }) = RunArgs::parse(rest)
+            else {
+                return usage();
+            };
             pin_self(1);
             runtime(1).and_then(|rt| {
                 let text = rt.block_on(topics::run(mode))?;
@@ -87,22 +84,9 @@ fn main() -> ExitCode {
             })
         }
         ["run", ref rest @ ..] => {
-            let mut mode = Mode::Quick;
-            let mut out = None;
-            let mut only = None;
-            let mut rest = rest.iter();
-            while let Some(arg) = rest.next() {
-                match *arg {
-                    "--quick" => mode = Mode::Quick,
-                    "--full" => mode = Mode::Full,
-                    "--out" => out = rest.next().map(|s| s.to_string()),
-                    "--only" => match rest.next().and_then(|k| Kind::parse(k)) {
-                        Some(kind) => only = Some(kind),
-                        None => return usage(),
-                    },
-                    _ => return usage(),
-                }
-            }
+            let Some(RunArgs { mode, out, only }) = RunArgs::parse(rest) else {
+                return usage();
+            };
             pin_self(1);
             runtime(1).and_then(|rt| rt.block_on(run(mode, out, only)))
         }
@@ -114,6 +98,34 @@ fn main() -> ExitCode {
             eprintln!("bench failed: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The options of `run` and `topics`.
+struct RunArgs {
+    mode: Mode,
+    out: Option<String>,
+    only: Option<Kind>,
+}
+
+impl RunArgs {
+    fn parse(args: &[&str]) -> Option<RunArgs> {
+        let mut parsed = RunArgs {
+            mode: Mode::Quick,
+            out: None,
+            only: None,
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match *arg {
+                "--quick" => parsed.mode = Mode::Quick,
+                "--full" => parsed.mode = Mode::Full,
+                "--out" => parsed.out = Some(args.next()?.to_string()),
+                "--only" => parsed.only = Some(Kind::parse(args.next()?)?),
+                _ => return None,
+            }
+        }
+        Some(parsed)
     }
 }
 
