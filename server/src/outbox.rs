@@ -37,6 +37,15 @@ impl Outgoing {
     }
 }
 
+/// What [`Outbox::try_push`] did.
+pub(crate) enum Pushed {
+    Queued,
+    /// No room: the client reads slower than frames come.
+    Full,
+    /// The connection is gone.
+    Closed,
+}
+
 /// How many queued frames are written before one flush.
 const BATCH: usize = 64;
 
@@ -50,6 +59,15 @@ impl Outbox {
     /// Encodes and queues a frame; false if the connection is gone.
     pub(crate) async fn send(&self, frame: ResponseFrame) -> bool {
         self.push(Outgoing::Frame(frame.encode().into())).await
+    }
+
+    /// Queues an encoded frame if there is room, without waiting.
+    pub(crate) fn try_push(&self, frame: Bytes) -> Pushed {
+        match self.0.try_send(Outgoing::Frame(frame)) {
+            Ok(()) => Pushed::Queued,
+            Err(mpsc::error::TrySendError::Full(_)) => Pushed::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => Pushed::Closed,
+        }
     }
 
     /// Queues any other WebSocket message (a close frame, a ping); false if

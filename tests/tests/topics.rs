@@ -77,6 +77,7 @@ on_both_engines!(
     handlers_publish_through_their_context,
     presence_lists_the_subscribed_connections,
     a_subscriber_that_stops_reading_is_ended_with_its_position,
+    a_subscriber_that_falls_behind_and_catches_up_loses_nothing,
 );
 
 async fn next<T, S>(stream: &mut S) -> Result<Publication<T>, swill_client::Error>
@@ -462,4 +463,90 @@ async fn a_subscriber_that_stops_reading_is_ended_with_its_position(engine: Engi
         let p = next(&mut resumed).await.expect("publication");
         assert_eq!((u64::from(p.data.0), p.position.offset), (i, i));
     }
+}
+
+/// Reads `count` publications off a raw subscription, checking that their
+/// offsets follow each other from `after + 1`.
+async fn read_in_order(raw: &mut Raw, after: u64, count: u64) {
+    for want in after + 1..=after + count {
+        let frame = raw.recv().await;
+        match TopicEvent::decode(&frame.data).expect("an item") {
+            TopicEvent::Publication { offset, .. } => assert_eq!(offset, want),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+async fn a_subscriber_that_falls_behind_and_catches_up_loses_nothing(engine: Engine) {
+    const COUNT: u32 = 3000;
+    // Room for everything in the subscriber's queue: it must not lag, only
+    // have its publications wait while it does not read.
+    let topics = engine.topics(vec![Topic::new("t").queue(COUNT as usize)]);
+    let (_, url) = engine.serve(App::new().topics(topics.clone())).await;
+    let addr = url
+        .trim_start_matches("ws://")
+        .trim_end_matches("/ws")
+        .parse()
+        .expect("addr");
+    let mut raw = Raw::connect(addr).await;
+    raw.call(
+        7,
+        SUBSCRIBE_RPC,
+        SubscribeRequest {
+            topic: "t".into(),
+            since: None,
+        },
+    )
+    .await;
+    let TopicEvent::Subscribed { position, .. } =
+        TopicEvent::decode(&raw.recv().await.data).expect("item")
+    else {
+        panic!("the first item is a position");
+    };
+    let filler = serde_bytes::ByteBuf::from(vec![1u8; 8 * 1024]);
+    // Read along for a while: publications go straight to the connection.
+    for i in 0..100u32 {
+        topics.publish("t", &(i, &filler)).await.expect("publish");
+    }
+    read_in_order(&mut raw, position.offset, 100).await;
+    // Stop reading while far more than the connection's queue and the
+    // socket's buffers hold is published, then read again.
+    for i in 100..COUNT {
+        topics.publish("t", &(i, &filler)).await.expect("publish");
+    }
+    read_in_order(&mut raw, position.offset + 100, u64::from(COUNT) - 100).await;
+    // And live again.
+    let last = topics
+        .publish("t", &(COUNT, &filler))
+        .await
+        .expect("publish");
+    read_in_order(&mut raw, last.offset - 1, 1).await;
+}
+
+/// A hook that must see every message still does: publications then go
+/// through the call, one by one.
+#[tokio::test]
+async fn response_hooks_see_every_publication() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let engine = Engine::memory().await;
+    let topics = engine.topics(vec![Topic::new("t")]);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let app = App::new()
+        .topics(topics.clone())
+        .before_response_message(move |_ctx, message| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            async move { Ok(message) }
+        });
+    let (client, _) = engine.serve(app).await;
+    let mut sub = client.subscribe::<u32>("t").await.expect("subscribe");
+    for i in 0..50 {
+        topics.publish("t", &i).await.expect("publish");
+    }
+    for i in 0..50 {
+        assert_eq!(next(&mut sub).await.expect("publication").data, i);
+    }
+    // The position item and the fifty publications.
+    assert_eq!(seen.load(Ordering::Relaxed), 51);
 }

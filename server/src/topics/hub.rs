@@ -25,24 +25,11 @@ use tokio::sync::mpsc;
 
 use super::engine::{Delivery, Engine, EngineError, Retention, Snapshot};
 use super::lock;
+use super::subscriber::{self, Direct, Item, Lag, Subscriber};
 
 /// Deliveries held while a relay syncs; past this the sync reads the engine
 /// again instead of holding more.
 const PENDING_LIMIT: usize = 4096;
-
-/// What a subscriber's queue carries.
-#[derive(Clone, Debug)]
-pub(crate) enum Item {
-    /// A publication, its stream item already encoded (once for everyone).
-    Publication {
-        epoch: Arc<str>,
-        offset: u64,
-        item: Payload,
-    },
-    /// Publications were lost and cannot be recovered; the stream goes on
-    /// after this position.
-    Lost { epoch: Arc<str>, offset: u64 },
-}
 
 /// The node's relays, by topic.
 pub(crate) struct Hub {
@@ -76,19 +63,11 @@ struct State {
     subscribers: Vec<Subscriber>,
 }
 
-struct Subscriber {
-    id: u64,
-    tx: mpsc::Sender<Item>,
-    lagged: Arc<AtomicBool>,
-    presence_key: String,
-    presence: PresenceEntry,
-}
-
 /// A new subscriber's queue and where it starts.
 pub(crate) struct Joined {
     pub(crate) rx: mpsc::Receiver<Item>,
     /// Set when the subscriber was dropped for falling behind.
-    pub(crate) lagged: Arc<AtomicBool>,
+    pub(crate) lag: Lag,
     /// The last publication the relay passed on before this subscriber
     /// joined: everything after it arrives through `rx`.
     pub(crate) start: (Arc<str>, u64),
@@ -120,13 +99,15 @@ impl Hub {
     }
 
     /// Subscribes a connection: the relay syncs first if it is new, then
-    /// the subscriber is added with a queue of `queue` items.
+    /// the subscriber is added with a queue of `queue` items (and `direct`,
+    /// the call's way past itself, when it has one).
     pub(crate) async fn join(
         self: &Arc<Self>,
         topic: &str,
         retention: Retention,
         queue: usize,
         connection: u64,
+        direct: Option<Direct>,
     ) -> Result<Joined, EngineError> {
         let mut membership = self.acquire(topic, retention);
         let relay = membership.relay.clone();
@@ -149,24 +130,20 @@ impl Hub {
             .await?;
         self.start_presence_refresh();
         let (tx, rx) = mpsc::channel(queue.max(1));
-        let lagged = Arc::new(AtomicBool::new(false));
-        let start = {
+        let joined = {
             let mut state = relay.state();
-            let start = state.position.clone();
-            state.subscribers.push(Subscriber {
-                id,
-                tx,
-                lagged: lagged.clone(),
-                presence_key: presence_key.clone(),
-                presence,
-            });
-            start
+            state.position.clone().map(|start| {
+                let entry = (presence_key.clone(), presence);
+                let (subscriber, lag) = Subscriber::new(id, tx, direct, start.clone(), entry);
+                state.subscribers.push(subscriber);
+                (start, lag)
+            })
         };
+        let (start, lag) = joined.ok_or_else(|| EngineError("the topic is not in sync".into()))?;
         membership.subscriber = Some((id, presence_key));
-        let start = start.ok_or_else(|| EngineError("the topic is not in sync".into()))?;
         Ok(Joined {
             rx,
-            lagged,
+            lag,
             start,
             membership,
         })
@@ -476,18 +453,8 @@ impl State {
         self.position = Some((delivery.epoch, delivery.offset));
     }
 
-    /// Offers an item to every subscriber; one whose queue is full is
-    /// dropped and marked as lagging.
     fn fan_out(&mut self, item: &Item) {
-        self.subscribers
-            .retain(|s| match s.tx.try_send(item.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    s.lagged.store(true, Ordering::Release);
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            });
+        subscriber::fan_out(&mut self.subscribers, item);
     }
 }
 
@@ -514,6 +481,29 @@ fn resumable_from(entries: &[(u64, Payload)], top: u64) -> u64 {
         from = *offset;
     }
     from
+}
+
+impl Membership {
+    /// The subscriber's call is idle, having sent up to `sent`: let
+    /// publications bypass it (see [`subscriber`](super::subscriber)).
+    /// Returns whether they now do.
+    pub(crate) fn bypass_if_idle(&self, rx: &mpsc::Receiver<Item>, sent: &(Arc<str>, u64)) -> bool {
+        let Some((id, _)) = &self.subscriber else {
+            return false;
+        };
+        // Under the relay's lock, so that no item slips into the queue
+        // between looking at it and switching.
+        let mut state = self.relay.state();
+        let State {
+            position,
+            subscribers,
+            ..
+        } = &mut *state;
+        subscribers
+            .iter_mut()
+            .find(|s| s.id == *id)
+            .is_some_and(|s| s.bypass_if(rx.is_empty(), position.as_ref(), sent))
+    }
 }
 
 impl Drop for Membership {

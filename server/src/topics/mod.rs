@@ -37,6 +37,7 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 mod rpc;
+mod subscriber;
 mod subscription;
 mod topic;
 

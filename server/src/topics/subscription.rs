@@ -3,14 +3,14 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::Stream;
 use swill_proto::{Code, Payload, Position, SubscribeRequest, TopicEvent};
 use tokio::sync::mpsc;
 
 use super::handle::{Topics, unavailable};
-use super::hub::{Item, Joined, Membership, covers};
+use super::hub::{Joined, Membership, covers};
+use super::subscriber::{Direct, Item, Lag};
 use super::topic::Action;
 use crate::context::Context;
 use crate::error::Error;
@@ -26,14 +26,30 @@ pub(crate) async fn subscribe(
     let declared = topics.find(&topic)?;
     declared.check(&topic, Action::Subscribe, ctx).await?;
     let retention = declared.retention;
+    // Publications may go straight to the connection while the call is
+    // idle, unless a hook must see every message.
+    let direct = ctx
+        .hooks()
+        .before_response_message
+        .is_empty()
+        .then(|| Direct {
+            outbox: ctx.outbox().clone(),
+            seq: ctx.seq(),
+        });
     let Joined {
         rx,
-        lagged,
+        lag,
         start: (epoch, top),
         membership,
     } = topics
         .hub()
-        .join(&topic, retention, declared.queue, ctx.connection().id())
+        .join(
+            &topic,
+            retention,
+            declared.queue,
+            ctx.connection().id(),
+            direct,
+        )
         .await
         .map_err(unavailable)?;
 
@@ -91,8 +107,9 @@ pub(crate) async fn subscribe(
         last: newest,
         ready,
         rx,
-        lagged,
-        _membership: membership,
+        lag,
+        bypassed: false,
+        membership,
     };
     Ok(futures::stream::unfold(Some(feed), |feed| async move {
         let mut feed = feed?;
@@ -105,14 +122,17 @@ pub(crate) async fn subscribe(
 
 /// A subscriber's side: items ready to go, then its queue.
 struct Feed {
-    /// The epoch and offset of the last item sent.
+    /// The epoch and offset of the last item sent through the call.
     epoch: Arc<str>,
     last: u64,
     ready: VecDeque<Payload>,
     rx: mpsc::Receiver<Item>,
-    lagged: Arc<AtomicBool>,
+    lag: Lag,
+    /// Publications have bypassed the call (written by the relay): the
+    /// queue then holds only what follows them, in order.
+    bypassed: bool,
     /// Leaves the topic when the stream is dropped.
-    _membership: Membership,
+    membership: Membership,
 }
 
 impl Feed {
@@ -121,16 +141,17 @@ impl Feed {
             return Ok(item);
         }
         loop {
-            match self.rx.recv().await {
+            match self.receive().await {
                 Some(Item::Publication {
                     epoch,
                     offset,
                     item,
                 }) => {
-                    if epoch == self.epoch {
-                        if offset <= self.last {
+                    if epoch == self.epoch || self.bypassed {
+                        if epoch == self.epoch && offset <= self.last && !self.bypassed {
                             continue; // already sent from history
                         }
+                        self.epoch = epoch;
                         self.last = offset;
                         return Ok(item);
                     }
@@ -142,18 +163,32 @@ impl Feed {
                     return Ok(lost);
                 }
                 Some(Item::Lost { epoch, offset }) => return Ok(self.lost(epoch, offset)),
-                None if self.lagged.load(Ordering::Acquire) => {
-                    let position = Position::new(&*self.epoch, self.last);
-                    let message =
-                        format!("the subscriber fell too far behind; resume after {position}");
-                    return Err(Error::new(Code::LAGGED, message).with_data(position));
-                }
                 None => {
-                    return Err(Error::new(
-                        Code::UNAVAILABLE,
-                        "the topic is no longer served",
-                    ));
+                    return Err(match self.lag.get() {
+                        Some((epoch, offset)) => {
+                            let position = Position::new(&**epoch, *offset);
+                            let message = format!(
+                                "the subscriber fell too far behind; resume after {position}"
+                            );
+                            Error::new(Code::LAGGED, message).with_data(position)
+                        }
+                        None => Error::new(Code::UNAVAILABLE, "the topic is no longer served"),
+                    });
                 }
+            }
+        }
+    }
+
+    /// The next queued item; when there is none, the relay may write
+    /// publications past this call until one is queued again.
+    async fn receive(&mut self) -> Option<Item> {
+        match self.rx.try_recv() {
+            Ok(item) => Some(item),
+            Err(mpsc::error::TryRecvError::Disconnected) => None,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                let sent = (self.epoch.clone(), self.last);
+                self.bypassed |= self.membership.bypass_if_idle(&self.rx, &sent);
+                self.rx.recv().await
             }
         }
     }
