@@ -39,12 +39,7 @@ impl Default for Limits {
 /// Reads the fields every envelope starts with: the array header and the seq.
 fn open_envelope(cur: &mut Cursor<'_>, limits: &Limits) -> Result<(usize, Seq), DecodeError> {
     let no_seq = |kind| DecodeError { seq: None, kind };
-    if cur.remaining() > limits.max_frame_len {
-        return Err(no_seq(DecodeErrorKind::TooLarge {
-            len: cur.remaining(),
-            limit: limits.max_frame_len,
-        }));
-    }
+    let len = cur.remaining();
     let declared = cur.array_header().map_err(no_seq)?;
     if declared == 0 {
         return Err(no_seq(DecodeErrorKind::TooShort { len: 0, min: 2 }));
@@ -56,7 +51,17 @@ fn open_envelope(cur: &mut Cursor<'_>, limits: &Limits) -> Result<(usize, Seq), 
             return Err(no_seq(DecodeErrorKind::BadSeq(describe(marker))));
         }
     };
-    // Only now judge the declared length against the bytes left.
+    // Only now judge the frame's size and its declared length: a refusal
+    // that names the seq tells the client which request failed.
+    if len > limits.max_frame_len {
+        return Err(DecodeError {
+            seq: Some(seq),
+            kind: DecodeErrorKind::TooLarge {
+                len,
+                limit: limits.max_frame_len,
+            },
+        });
+    }
     let len = cur
         .check_count(declared - 1, 1)
         .map(|rest| rest + 1)

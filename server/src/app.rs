@@ -192,7 +192,7 @@ impl App {
         Arc::new(Router {
             routes,
             index,
-            connections: Arc::new(Semaphore::new(self.config.max_connections)),
+            connections: Arc::new(Semaphore::new(self.config.limits.max_connections)),
             config: self.config,
             hooks: Arc::new(self.hooks),
             pages,

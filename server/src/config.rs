@@ -3,16 +3,13 @@
 use std::time::Duration;
 
 use crate::app::App;
+use crate::limits::Limits;
 
 /// Settings of the server side of every connection.
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) path: String,
-    pub(crate) max_requests_per_connection: usize,
-    pub(crate) max_message_size: usize,
-    pub(crate) max_frame_size: usize,
-    pub(crate) max_connections: usize,
-    pub(crate) max_queued_frames: usize,
+    pub(crate) limits: Limits,
     pub(crate) keepalive: Option<Duration>,
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) allowed_origins: Option<Vec<String>>,
@@ -23,11 +20,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             path: "/ws".to_owned(),
-            max_requests_per_connection: 1024,
-            max_message_size: 4 * 1024 * 1024,
-            max_frame_size: 16 * 1024 * 1024,
-            max_connections: 16 * 1024,
-            max_queued_frames: 256,
+            limits: Limits::default(),
             keepalive: Some(Duration::from_secs(20)),
             idle_timeout: Some(Duration::from_secs(60)),
             allowed_origins: None,
@@ -50,8 +43,19 @@ impl Config {
 }
 
 /// Limits and connection settings. The defaults suit a public server; each
-/// setter says its default.
+/// setter says its default. All the limits are one [`Limits`] value.
 impl App {
+    /// Sets every limit at once (see [`Limits`] for each one's default and
+    /// what happens past it).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = Limits {
+            max_queued_frames: limits.max_queued_frames.max(1),
+            request_stream_buffer: limits.request_stream_buffer.max(1),
+            ..limits
+        };
+        self
+    }
+
     /// Serves the WebSocket upgrade on `path` instead of `/ws`.
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.config.path = path.into();
@@ -61,28 +65,28 @@ impl App {
     /// Caps the requests open at once on one connection (default 1024); a
     /// request past the cap is answered with ERROR 429.
     pub fn max_requests_per_connection(mut self, max: usize) -> Self {
-        self.config.max_requests_per_connection = max;
+        self.config.limits.max_requests_per_connection = max;
         self
     }
 
     /// Caps the size of one message's data (default 4 MiB); a larger one is
-    /// answered with ERROR 413 and ends its request.
+    /// answered with ERROR 413 by seq and ends its request.
     pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.config.max_message_size = bytes;
+        self.config.limits.max_message_size = bytes;
         self
     }
 
     /// Caps the size of one WebSocket frame (default 16 MiB); a larger one
     /// closes the connection with 1009 before it is read into memory.
     pub fn max_frame_size(mut self, bytes: usize) -> Self {
-        self.config.max_frame_size = bytes;
+        self.config.limits.max_frame_size = bytes;
         self
     }
 
     /// Caps the open connections (default 16384); past it, upgrades are
     /// refused with HTTP 503.
     pub fn max_connections(mut self, max: usize) -> Self {
-        self.config.max_connections = max;
+        self.config.limits.max_connections = max;
         self
     }
 
@@ -90,7 +94,7 @@ impl App {
     /// 256). When the queue is full, handlers producing more wait: the
     /// backpressure that bounds a connection's memory.
     pub fn max_queued_frames(mut self, frames: usize) -> Self {
-        self.config.max_queued_frames = frames.max(1);
+        self.config.limits.max_queued_frames = frames.max(1);
         self
     }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use futures::future::BoxFuture;
 use futures::{Sink, Stream, StreamExt};
-use swill_proto::{Code, Payload, RequestFrame, RequestType, ResponseFrame, Seq};
+use swill_proto::{Code, DecodeErrorKind, Payload, RequestFrame, RequestType, ResponseFrame, Seq};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{Id, JoinSet};
 use tokio::time::{Interval, MissedTickBehavior};
@@ -24,9 +24,6 @@ use crate::hooks::{self, RequestHead};
 use crate::info::ConnectionInfo;
 use crate::outbox::{self, Outbox, Wait};
 use crate::shutdown::Shutdown;
-
-/// How many messages of a streaming request may wait for its handler.
-const INBOUND_CAPACITY: usize = 32;
 
 /// An open request: the route's index and the client's seq, as the wire
 /// file identifies requests (rpc, seq), per connection.
@@ -53,6 +50,7 @@ struct Demux {
     calls: JoinSet<Key>,
     /// Set once the server shuts down: new requests are refused with 503.
     draining: bool,
+
     /// When the latest frame (of any kind) arrived: for the idle timeout,
     /// and as the receive time of a request (its deadline counts from it).
     last_frame: Instant,
@@ -94,7 +92,7 @@ where
         + 'static,
 {
     let (sink, mut source) = socket.split();
-    let (outbox, queue) = Outbox::channel(router.config.max_queued_frames);
+    let (outbox, queue) = Outbox::channel(router.config.limits.max_queued_frames);
     let writer = tokio::spawn(outbox::write_loop(sink, queue).in_current_span());
     tracing::debug!(remote = ?info.remote_addr(), "connected");
     hooks::notify(&router.hooks.after_accept, &info).await;
@@ -133,6 +131,11 @@ where
                     Some(Ok(_)) => {} // pings are answered by tungstenite
                     Some(Err(tungstenite::Error::Capacity(e))) => {
                         break Leave::Close(CloseCode::Size, e.to_string());
+                    }
+                    // An unmasked frame, reserved bits, an unknown opcode...:
+                    // the peer is told why, as RFC 6455 asks.
+                    Some(Err(tungstenite::Error::Protocol(e))) => {
+                        break Leave::Close(CloseCode::Protocol, e.to_string());
                     }
                     Some(Err(e)) => {
                         tracing::debug!(error = %e, "read failed");
@@ -196,12 +199,18 @@ impl Demux {
     /// Handles one binary frame. Plain code: what must wait (a full queue)
     /// comes back boxed, for the read loop to await before reading on.
     fn on_frame(&mut self, bytes: bytes::Bytes) -> Option<Wait> {
-        match RequestFrame::decode(bytes) {
+        match RequestFrame::decode_with(bytes, &self.router.config.limits.codec()) {
             Ok(frame) => self.dispatch(frame),
             Err(e) => match e.seq {
                 Some(seq) => {
                     tracing::debug!(%seq, error = %e, "malformed frame");
-                    self.reply_error(seq, Error::bad_request(format!("malformed frame: {e}")))
+                    let error = match e.kind {
+                        DecodeErrorKind::TooLarge { .. } => {
+                            Error::new(Code::MESSAGE_TOO_LARGE, e.kind.to_string())
+                        }
+                        _ => Error::bad_request(format!("malformed frame: {e}")),
+                    };
+                    self.reply_error(seq, error)
                 }
                 None => {
                     tracing::warn!(error = %e, "dropped a malformed frame without a readable seq");
@@ -220,8 +229,8 @@ impl Demux {
             return None;
         };
         let key = (index, frame.seq);
-        let too_large =
-            frame.kind == RequestType::Message && frame.data.len() > router.config.max_message_size;
+        let too_large = frame.kind == RequestType::Message
+            && frame.data.len() > router.config.limits.max_message_size;
         match self.open.get_mut(&key) {
             // A finished call's (rpc, seq) may be reused before its task is reaped.
             Some(call) if !call.finished() => match frame.kind {
@@ -280,12 +289,12 @@ impl Demux {
             let error = Error::new(Code::UNAVAILABLE, "the server is shutting down");
             return self.reply_error(frame.seq, error);
         }
-        if self.open.len() >= config.max_requests_per_connection {
+        if self.open.len() >= config.limits.max_requests_per_connection {
             let error = Error::new(
                 Code::TOO_MANY_REQUESTS,
                 format!(
                     "too many requests open on this connection (at most {})",
-                    config.max_requests_per_connection
+                    config.limits.max_requests_per_connection
                 ),
             );
             return self.reply_error(frame.seq, error);
@@ -293,13 +302,16 @@ impl Demux {
         let (first, capacity) = match frame.kind {
             RequestType::Message => (
                 Some(frame.data),
-                route.request.streams.then_some(INBOUND_CAPACITY),
+                route
+                    .request
+                    .streams
+                    .then_some(config.limits.request_stream_buffer),
             ),
             // Opened by METADATA: even a unary request has its message to come.
             _ => (
                 None,
                 Some(if route.request.streams {
-                    INBOUND_CAPACITY
+                    config.limits.request_stream_buffer
                 } else {
                     1
                 }),
@@ -346,10 +358,15 @@ impl Demux {
                 return None;
             }
         }
-        let task = self.calls.spawn(async move {
-            run.await;
-            key
-        });
+        // In the connection's span, so that the call's own span (and the
+        // handler's log lines) sit under it, as inline calls' do.
+        let task = self.calls.spawn(
+            async move {
+                run.await;
+                key
+            }
+            .in_current_span(),
+        );
         let open = OpenCall {
             task: task.id(),
             stop: Some(stop),
@@ -366,7 +383,7 @@ impl Demux {
             Code::MESSAGE_TOO_LARGE,
             format!(
                 "the message is {len} bytes, more than the limit of {}",
-                self.router.config.max_message_size
+                self.router.config.limits.max_message_size
             ),
         )
     }

@@ -63,6 +63,7 @@ mod hooks;
 mod inbound;
 mod info;
 mod introspect;
+mod limits;
 mod message;
 mod outbox;
 mod playground;
@@ -88,6 +89,7 @@ pub use hooks::{Continuation, Handshake, Outcome, Rejection, RequestHead};
 /// Re-exported: rejections carry an HTTP status.
 pub use http::StatusCode;
 pub use info::ConnectionInfo;
+pub use limits::Limits;
 pub use message::Message;
 pub use reply::IntoReply;
 pub use request::{FromCall, Request, StreamingRequest};

@@ -12,7 +12,7 @@ use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::app::Router;
 use crate::connection;
@@ -91,10 +91,10 @@ pub(crate) async fn respond<B>(
         let _permit = permit;
         match on_upgrade.await {
             Ok(upgraded) => {
-                let config = WebSocketConfig::default()
-                    .read_buffer_size(router.config.read_buffer_size)
-                    .max_message_size(Some(router.config.max_frame_size))
-                    .max_frame_size(Some(router.config.max_frame_size));
+                let config = router
+                    .config
+                    .limits
+                    .websocket(router.config.read_buffer_size);
                 let ws = WebSocketStream::from_raw_socket(
                     TokioIo::new(upgraded),
                     Role::Server,

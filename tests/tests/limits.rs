@@ -239,3 +239,56 @@ async fn a_large_message_arrives_whole_through_the_small_read_buffer() {
     let answer = client.recv().await;
     assert_eq!(answer.data.to_value().unwrap(), swill::Value::Binary(big));
 }
+
+/// Answers the size of the bytes it was sent.
+async fn size(req: Request<swill::AnyValue>) -> Result<usize, Error> {
+    match req.data.0 {
+        swill::Value::Binary(bytes) => Ok(bytes.len()),
+        _ => Err(Error::bad_request("send bytes")),
+    }
+}
+
+#[tokio::test]
+async fn raised_limits_reach_the_decoder_and_oversize_data_is_413_by_seq() {
+    const MIB: usize = 1024 * 1024;
+    let limits = swill::Limits {
+        max_frame_size: 24 * MIB,
+        max_message_size: 20 * MIB,
+        ..swill::Limits::default()
+    };
+    let addr = start(App::new().limits(limits).handle_as("size", size)).await;
+    let mut client = Raw::connect(addr).await;
+    // Over the default frame limit (16 MiB), within the raised one.
+    let big = serde_bytes::ByteBuf::from(vec![7u8; 18 * MIB]);
+    client.send_frame(&msg(1, "size", &big)).await;
+    assert_eq!(
+        client.recv().await.data.decode::<usize>().unwrap(),
+        18 * MIB
+    );
+    // Within the frame limit, over the message limit: told by seq.
+    let bigger = serde_bytes::ByteBuf::from(vec![7u8; 21 * MIB]);
+    client.send_frame(&msg(2, "size", &bigger)).await;
+    let frame = client.recv().await;
+    assert_eq!(frame.seq, 2.into());
+    assert_eq!(error_of(&frame).code, Code::MESSAGE_TOO_LARGE);
+    client
+        .send_frame(&msg(3, "size", serde_bytes::ByteBuf::from(vec![1, 2])))
+        .await;
+    assert_eq!(client.recv().await.data.decode::<usize>().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a_lowered_depth_limit_is_400_by_seq() {
+    let limits = swill::Limits {
+        max_depth: 4,
+        ..swill::Limits::default()
+    };
+    let addr = start(swill_examples::demo::app().limits(limits)).await;
+    let mut client = Raw::connect(addr).await;
+    client.send_frame(&msg(1, "echo_meta", [[[[1]]]])).await;
+    let frame = client.recv().await;
+    assert_eq!(frame.seq, 1.into());
+    assert_eq!(error_of(&frame).code, Code::BAD_REQUEST);
+    client.send_frame(&msg(2, "add", (1, 2))).await;
+    assert_eq!(client.recv().await.data.decode::<i64>().unwrap(), 3);
+}
