@@ -12,9 +12,12 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{Layer, Registry};
 
-/// Records each `request` span's rpc and the name of its parent span.
+/// A `request` span's rpc, and the name of its parent span.
+type Seen = (String, Option<String>);
+
+/// Records each `request` span's rpc and parent.
 #[derive(Clone, Default)]
-struct Parents(Arc<Mutex<Vec<(String, Option<String>)>>>);
+struct Parents(Arc<Mutex<Vec<Seen>>>);
 
 struct RpcField(String);
 
