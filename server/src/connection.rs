@@ -3,13 +3,11 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use futures::future::BoxFuture;
 use futures::{Sink, Stream, StreamExt};
-use swill_proto::{Code, DecodeErrorKind, Payload, RequestFrame, RequestType, ResponseFrame, Seq};
-use tokio::sync::{mpsc, oneshot};
+use swill_proto::{Code, DecodeErrorKind, RequestFrame, RequestType, ResponseFrame, Seq};
 use tokio::task::{Id, JoinSet};
 use tokio::time::{Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -18,7 +16,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tracing::Instrument;
 
 use crate::app::{Route, Router};
-use crate::call::{Call, Stop};
+use crate::call::{self, CallHandle, Opening, Stop};
 use crate::error::{Error, NOT_FOUND_MESSAGE};
 use crate::hooks::{self, RequestHead};
 use crate::info::ConnectionInfo;
@@ -29,16 +27,11 @@ use crate::shutdown::Shutdown;
 /// file identifies requests (rpc, seq), per connection.
 type Key = (usize, Seq);
 
-/// What the connection keeps for each open request.
+/// What the connection keeps for each open request: its task, and the
+/// handle that feeds and stops it.
 struct OpenCall {
     task: Id,
-    /// Stops the call (CANCEL, disconnect, a fault); taken when used.
-    stop: Option<oneshot::Sender<Stop>>,
-    /// Feeds the handler's request stream; `None` once it needs no more.
-    inbound: Option<mpsc::Sender<Payload>>,
-    streams_request: bool,
-    /// Set by the call just before its terminal frame.
-    finished: Arc<AtomicBool>,
+    call: CallHandle,
 }
 
 /// The per-connection state: open requests and their tasks.
@@ -233,15 +226,15 @@ impl Demux {
             && frame.data.len() > router.config.limits.max_message_size;
         match self.open.get_mut(&key) {
             // A finished call's (rpc, seq) may be reused before its task is reaped.
-            Some(call) if !call.finished() => match frame.kind {
+            Some(open) if !open.call.finished() => match frame.kind {
                 RequestType::Message if too_large => {
                     let error = self.message_too_large(frame.data.len());
                     self.stop(key, Stop::Fail(error));
                     None
                 }
-                RequestType::Message => call.feed(frame.data),
+                RequestType::Message => open.call.feed(frame.data),
                 RequestType::EndOfStream => {
-                    call.inbound = None;
+                    open.call.end_of_stream();
                     None
                 }
                 RequestType::Cancel => {
@@ -257,7 +250,7 @@ impl Demux {
             // streaming: messages already on their way must not open a new
             // request and earn a second answer. END_OF_STREAM or CANCEL
             // closes it; a METADATA frame opens a new one explicitly.
-            Some(call) if call.client_streaming() => match frame.kind {
+            Some(open) if open.call.client_streaming() => match frame.kind {
                 RequestType::Message => {
                     tracing::debug!(rpc = %frame.rpc, seq = %frame.seq, "message for an ended request dropped");
                     None
@@ -299,35 +292,7 @@ impl Demux {
             );
             return self.reply_error(frame.seq, error);
         }
-        let (first, capacity) = match frame.kind {
-            RequestType::Message => (
-                Some(frame.data),
-                route
-                    .request
-                    .streams
-                    .then_some(config.limits.request_stream_buffer),
-            ),
-            // Opened by METADATA: even a unary request has its message to come.
-            _ => (
-                None,
-                Some(if route.request.streams {
-                    config.limits.request_stream_buffer
-                } else {
-                    1
-                }),
-            ),
-        };
-        let (inbound, rx) = match capacity {
-            Some(capacity) => {
-                let (tx, rx) = mpsc::channel(capacity);
-                (Some(tx), Some(rx))
-            }
-            None => (None, None),
-        };
-        let (stop, stopped) = oneshot::channel();
-        let finished = Arc::new(AtomicBool::new(false));
-        let call = Call {
-            handler: route.handler.clone(),
+        let opening = Opening {
             head: RequestHead {
                 rpc: route.name.clone(),
                 seq: frame.seq,
@@ -335,14 +300,17 @@ impl Demux {
                 extensions: self.info.extensions().clone(),
                 connection: self.info.clone(),
             },
-            first,
-            inbound: rx,
-            stop: stopped,
-            finished: finished.clone(),
-            outbox: self.outbox.clone(),
-            hooks: self.router.hooks.clone(),
+            // Opened by METADATA: even a unary request has its message to come.
+            first: (frame.kind == RequestType::Message).then_some(frame.data),
             received: self.last_frame,
+            buffer: config.limits.request_stream_buffer,
         };
+        let (call, handle) = call::open(
+            route,
+            opening,
+            self.outbox.clone(),
+            self.router.hooks.clone(),
+        );
         // Boxed: the call's future is kilobytes, and spawning moves a future
         // several times; moving a pointer instead was worth a tenth of the
         // server's time in profiles.
@@ -369,10 +337,7 @@ impl Demux {
         );
         let open = OpenCall {
             task: task.id(),
-            stop: Some(stop),
-            inbound,
-            streams_request: route.request.streams,
-            finished,
+            call: handle,
         };
         self.open.insert(key, open);
         None
@@ -391,20 +356,16 @@ impl Demux {
     /// Stops an open call and forgets it: its task ends on its own, having
     /// run `after_request`.
     fn stop(&mut self, key: Key, why: Stop) {
-        if let Some(mut call) = self.open.remove(&key)
-            && let Some(stop) = call.stop.take()
-        {
-            let _ = stop.send(why);
+        if let Some(mut open) = self.open.remove(&key) {
+            open.call.stop(why);
         }
     }
 
     /// Stops every open call and waits for their tasks (and their
     /// `after_request` hooks) to end.
     async fn stop_all(&mut self) {
-        for (_, mut call) in self.open.drain() {
-            if let Some(stop) = call.stop.take() {
-                let _ = stop.send(Stop::Disconnect);
-            }
+        for (_, mut open) in self.open.drain() {
+            open.call.stop(Stop::Disconnect);
         }
         while let Some(done) = self.calls.join_next().await {
             if let Err(e) = done {
@@ -421,7 +382,7 @@ impl Demux {
                 if self
                     .open
                     .get(&key)
-                    .is_some_and(|c| c.task == id && !c.client_streaming())
+                    .is_some_and(|c| c.task == id && !c.call.client_streaming())
                 {
                     self.open.remove(&key);
                 }
@@ -448,40 +409,5 @@ impl Demux {
             reason: reason.into(),
         };
         Box::pin(self.outbox.send_message(Message::Close(Some(frame))))
-    }
-}
-
-impl OpenCall {
-    fn finished(&self) -> bool {
-        self.finished.load(Ordering::Acquire)
-    }
-
-    /// Whether the client may still send messages for this request.
-    fn client_streaming(&self) -> bool {
-        self.streams_request && self.inbound.is_some()
-    }
-
-    /// Hands a message to the handler. A unary request takes one message;
-    /// later ones are ignored. When the handler's buffer is full, returns
-    /// the wait for room: the connection reads nothing more until then.
-    fn feed(&mut self, data: Payload) -> Option<Wait> {
-        let wait = match &self.inbound {
-            // A failed send means the handler stopped reading (it is ending):
-            // the message is dropped, but the client is still streaming.
-            Some(tx) => match tx.try_send(data) {
-                Err(mpsc::error::TrySendError::Full(data)) => {
-                    let tx = tx.clone();
-                    Some(Box::pin(async move {
-                        let _ = tx.send(data).await;
-                    }) as Wait)
-                }
-                _ => None,
-            },
-            None => None,
-        };
-        if !self.streams_request {
-            self.inbound = None;
-        }
-        wait
     }
 }

@@ -1,16 +1,15 @@
 //! The per-call context: who called, with what metadata, and the response
 //! metadata the handler sets.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use http::Extensions;
-use swill_proto::{Metadata, ResponseFrame, Seq};
+use swill_proto::{Metadata, Seq};
 
+use crate::call::Responder;
 use crate::error::Error;
-use crate::hooks::{self, Hooks, RequestHead};
+use crate::hooks::RequestHead;
 use crate::info::ConnectionInfo;
-use crate::outbox::Outbox;
 
 /// Everything about one call except its data: the request metadata, the
 /// connection, values attached by hooks, and the response metadata.
@@ -42,38 +41,19 @@ struct Inner {
     metadata: Metadata,
     connection: Arc<ConnectionInfo>,
     extensions: Extensions,
-    response: Mutex<ResponseMeta>,
-    outbox: Outbox,
-    hooks: Arc<Hooks>,
-    /// Shared with the connection, which reads it to tell a reused
-    /// (rpc, seq) from a frame for this call.
-    finished: Arc<AtomicBool>,
-}
-
-#[derive(Default)]
-struct ResponseMeta {
-    leading: Option<Metadata>,
-    leading_sent: bool,
-    trailing: Option<Metadata>,
+    /// Where the metadata the handler sets goes out.
+    responder: Arc<Responder>,
 }
 
 impl Context {
-    pub(crate) fn new(
-        head: RequestHead,
-        outbox: Outbox,
-        hooks: Arc<Hooks>,
-        finished: Arc<AtomicBool>,
-    ) -> Self {
+    pub(crate) fn new(head: RequestHead, responder: Arc<Responder>) -> Self {
         Context(Arc::new(Inner {
             rpc: head.rpc,
             seq: head.seq,
             metadata: head.metadata,
             connection: head.connection,
             extensions: head.extensions,
-            response: Mutex::default(),
-            outbox,
-            hooks,
-            finished,
+            responder,
         }))
     }
 
@@ -137,12 +117,7 @@ impl Context {
     /// Returns false, and changes nothing, once leading metadata has gone
     /// out: the protocol allows it once per request.
     pub fn set_leading_metadata(&self, metadata: Metadata) -> bool {
-        let mut meta = self.meta();
-        if meta.leading_sent {
-            return false;
-        }
-        meta.leading = Some(metadata);
-        true
+        self.0.responder.set_leading(metadata)
     }
 
     /// Sends leading metadata at once, as a METADATA frame, before any
@@ -151,73 +126,18 @@ impl Context {
     /// Returns false if leading metadata already went out, a
     /// `before_leading_metadata` hook rejected it, or the connection is gone.
     pub async fn send_leading_metadata(&self, metadata: Metadata) -> bool {
-        {
-            let mut meta = self.meta();
-            if meta.leading_sent {
-                return false;
-            }
-            meta.leading_sent = true;
-            meta.leading = None;
-        }
-        match hooks::chain2(&self.0.hooks.before_leading_metadata, self, Some(metadata)).await {
-            Ok(Some(metadata)) => {
-                let frame = ResponseFrame::metadata(self.0.seq, metadata);
-                self.0.outbox.send(frame).await
-            }
-            Ok(None) => true,
-            Err(e) => {
-                tracing::debug!(error = %e, "a hook rejected the leading metadata");
-                false
-            }
-        }
+        self.0.responder.send_leading(self, metadata).await
     }
 
     /// Sets the trailing metadata, carried on the final frame (the unary
     /// answer or END_OF_STREAM; an ERROR carries none).
     pub fn set_trailing_metadata(&self, metadata: Metadata) {
-        self.meta().trailing = Some(metadata);
+        self.0.responder.set_trailing(metadata);
     }
 
-    /// The leading metadata for the frame about to go out: `None` once it
-    /// has gone out, else what the handler set (perhaps nothing), passed
-    /// through the `before_leading_metadata` hooks.
-    pub(crate) async fn take_leading(&self) -> Option<Result<Option<Metadata>, Error>> {
-        let leading = {
-            let mut meta = self.meta();
-            if meta.leading_sent {
-                return None;
-            }
-            meta.leading_sent = true;
-            meta.leading.take()
-        };
-        Some(hooks::chain2(&self.0.hooks.before_leading_metadata, self, leading).await)
-    }
-
-    /// The trailing metadata for the final frame, through the
-    /// `before_trailing_metadata` hooks.
-    pub(crate) async fn take_trailing(&self) -> Result<Option<Metadata>, Error> {
-        let trailing = self.meta().trailing.take();
-        hooks::chain2(&self.0.hooks.before_trailing_metadata, self, trailing).await
-    }
-
-    /// Marks the call as answered, just before its terminal frame is sent,
-    /// so that the connection treats a reuse of its (rpc, seq) as a new call.
-    pub(crate) fn mark_finished(&self) {
-        self.0.finished.store(true, Ordering::Release);
-    }
-
-    pub(crate) fn outbox(&self) -> &Outbox {
-        &self.0.outbox
-    }
-
-    pub(crate) fn hooks(&self) -> &Hooks {
-        &self.0.hooks
-    }
-
-    fn meta(&self) -> MutexGuard<'_, ResponseMeta> {
-        // The lock is never held across an await or user code, so poisoning
-        // can only come from a panic inside this file; the data stays valid.
-        self.0.response.lock().unwrap_or_else(|p| p.into_inner())
+    /// The call's responder, for the call and for topics' fan-out.
+    pub(crate) fn responder(&self) -> &Responder {
+        &self.0.responder
     }
 }
 

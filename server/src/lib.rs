@@ -60,7 +60,6 @@ mod context;
 mod error;
 mod handler;
 mod hooks;
-mod inbound;
 mod info;
 mod introspect;
 mod limits;

@@ -10,9 +10,9 @@ use futures::{Stream, StreamExt};
 use swill_proto::{Metadata, Payload};
 use tokio::sync::oneshot;
 
+use crate::call::Inbound;
 use crate::context::Context;
 use crate::error::Error;
-use crate::inbound::Inbound;
 use crate::message::Message;
 use crate::schema::Side;
 

@@ -29,13 +29,9 @@ pub(crate) async fn subscribe(
     // Publications may go straight to the connection while the call is
     // idle, unless a hook must see every message.
     let direct = ctx
-        .hooks()
-        .before_response_message
-        .is_empty()
-        .then(|| Direct {
-            outbox: ctx.outbox().clone(),
-            seq: ctx.seq(),
-        });
+        .responder()
+        .direct()
+        .map(|(outbox, seq)| Direct { outbox, seq });
     let Joined {
         rx,
         lag,

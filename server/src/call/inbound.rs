@@ -1,5 +1,7 @@
 //! The client's messages for one call, as its handler receives them.
 
+use std::sync::Arc;
+
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use swill_proto::Payload;
@@ -7,7 +9,7 @@ use tokio::sync::mpsc;
 
 use crate::context::Context;
 use crate::error::Error;
-use crate::hooks::{self, Continuation};
+use crate::hooks::{self, Continuation, Hooks};
 
 /// Receives a call's messages from the connection and passes each through
 /// the request hooks (`before_request_data` for continuation frames,
@@ -18,7 +20,9 @@ pub(crate) struct Inbound {
     /// Later messages; `None` for a unary request opened with its message,
     /// which needs no channel at all.
     rx: Option<mpsc::Receiver<Payload>>,
+    /// What the request hooks are given.
     ctx: Context,
+    hooks: Arc<Hooks>,
     /// The next message is the one that opened the call: no
     /// `before_request_data` for it.
     opening: bool,
@@ -30,12 +34,14 @@ impl Inbound {
         first: Option<Payload>,
         rx: Option<mpsc::Receiver<Payload>>,
         ctx: Context,
+        hooks: Arc<Hooks>,
     ) -> Self {
         Inbound {
             opening: first.is_some(),
             first,
             rx,
             ctx,
+            hooks,
             ended: false,
         }
     }
@@ -45,7 +51,6 @@ impl Inbound {
         if self.ended {
             return None;
         }
-        let hooks = self.ctx.hooks();
         let received = match (self.first.take(), &mut self.rx) {
             (Some(first), _) => Some(first),
             (None, Some(rx)) => rx.recv().await,
@@ -63,11 +68,11 @@ impl Inbound {
         {
             return Some(Err(e));
         }
-        Some(hooks::chain2(&hooks.before_request_message, &self.ctx, payload).await)
+        Some(hooks::chain2(&self.hooks.before_request_message, &self.ctx, payload).await)
     }
 
     async fn continuation(&self, kind: Continuation) -> Result<(), Error> {
-        for hook in &self.ctx.hooks().before_request_data {
+        for hook in &self.hooks.before_request_data {
             hook(self.ctx.clone(), kind).await?;
         }
         Ok(())

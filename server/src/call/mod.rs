@@ -1,14 +1,31 @@
-//! One call, from its request hooks to its `after_request`.
+//! One call, from its request hooks to its `after_request`: everything
+//! about a call lives in this module.
+//!
+//! The connection opens a call with [`open`], spawns (or polls) the
+//! [`Call`] and keeps the [`CallHandle`] to feed it, stop it and ask
+//! whether it has been answered. The handler sees the call through its
+//! [`Context`]; every frame of the answer goes out through the call's
+//! [`Responder`], which fires the response hooks; the client's messages
+//! come in through [`Inbound`](inbound::Inbound), which fires the request
+//! data hooks; this file fires the others (`before_request`,
+//! `before_request_metadata`, `after_request`).
+
+mod handle;
+mod inbound;
+mod responder;
+
+pub(crate) use handle::{CallHandle, Opening, open};
+pub(crate) use inbound::Inbound;
+pub(crate) use responder::Responder;
 
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt};
-use swill_proto::{Code, Metadata, Payload, ResponseFrame};
+use swill_proto::{Code, Metadata, Payload};
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
@@ -16,8 +33,6 @@ use crate::context::Context;
 use crate::error::Error;
 use crate::handler::BoxedHandler;
 use crate::hooks::{self, Hooks, Outcome, RequestHead};
-use crate::inbound::Inbound;
-use crate::outbox::Outbox;
 use crate::reply::Reply;
 use crate::request::CallInput;
 
@@ -42,8 +57,7 @@ pub(crate) struct Call {
     /// Later messages, for streaming requests and those opened by METADATA.
     pub(crate) inbound: Option<mpsc::Receiver<Payload>>,
     pub(crate) stop: oneshot::Receiver<Stop>,
-    pub(crate) finished: Arc<AtomicBool>,
-    pub(crate) outbox: Outbox,
+    pub(crate) responder: Arc<Responder>,
     pub(crate) hooks: Arc<Hooks>,
     /// When the opening frame arrived: the deadline counts from here.
     pub(crate) received: Instant,
@@ -80,8 +94,7 @@ impl Call {
             first,
             inbound,
             mut stop,
-            finished,
-            outbox,
+            responder,
             hooks,
             received,
         } = self;
@@ -102,12 +115,12 @@ impl Call {
             }
         };
         let timeout = head.metadata.get(Metadata::TIMEOUT).cloned();
-        let ctx = Context::new(head, outbox, hooks.clone(), finished);
+        let ctx = Context::new(head, responder.clone());
 
         let outcome = match (rejected, deadline(timeout.as_ref(), received)) {
-            (Some(error), _) | (None, Err(error)) => fail(&ctx, error).await,
+            (Some(error), _) | (None, Err(error)) => responder.fail(error).await,
             (None, Ok(deadline)) => {
-                let inbound = Inbound::new(first, inbound, ctx.clone());
+                let inbound = Inbound::new(first, inbound, ctx.clone(), hooks.clone());
                 let ended = tokio::select! {
                     biased;
                     stopped = &mut stop => Ended::Stopped(stopped.unwrap_or(Stop::Disconnect)),
@@ -118,11 +131,12 @@ impl Call {
                     Ended::Done(outcome) => outcome,
                     Ended::Stopped(Stop::Cancel) => Outcome::Cancelled,
                     Ended::Stopped(Stop::Disconnect) => Outcome::Disconnected,
-                    Ended::Stopped(Stop::Fail(error)) => fail(&ctx, error).await,
+                    Ended::Stopped(Stop::Fail(error)) => responder.fail(error).await,
                     Ended::DeadlineExceeded(ms) => {
                         let message =
                             format!("deadline exceeded: the request took more than {ms} ms");
-                        fail(&ctx, Error::new(Code::DEADLINE_EXCEEDED, message)).await
+                        let error = Error::new(Code::DEADLINE_EXCEEDED, message);
+                        responder.fail(error).await
                     }
                 }
             }
@@ -198,9 +212,10 @@ async fn drive(ctx: &Context, handler: BoxedHandler, inbound: Inbound) -> Outcom
         error = &mut failed => Reply::Unary(Err(error)),
         reply = guard(ctx, handler(input)) => reply.unwrap_or_else(|e| Reply::Unary(Err(e))),
     };
+    let responder = ctx.responder();
     let mut items = match reply {
-        Reply::Unary(Ok(payload)) => return answer(ctx, payload).await,
-        Reply::Unary(Err(error)) => return fail(ctx, error).await,
+        Reply::Unary(Ok(payload)) => return responder.answer(ctx, payload).await,
+        Reply::Unary(Err(error)) => return responder.fail(error).await,
         Reply::Stream(items) => items,
     };
     loop {
@@ -210,14 +225,14 @@ async fn drive(ctx: &Context, handler: BoxedHandler, inbound: Inbound) -> Outcom
             item = guard(ctx, items.next()) => item.unwrap_or_else(|e| Some(Err(e))),
         };
         match item {
-            Some(Ok(payload)) => match send_item(ctx, payload).await {
+            Some(Ok(payload)) => match responder.item(ctx, payload).await {
                 Ok(true) => {}
                 // The connection is gone: producing more would be wasted work.
                 Ok(false) => return Outcome::Disconnected,
-                Err(error) => return fail(ctx, error).await,
+                Err(error) => return responder.fail(error).await,
             },
-            Some(Err(error)) => return fail(ctx, error).await,
-            None => return end_of_stream(ctx).await,
+            Some(Err(error)) => return responder.fail(error).await,
+            None => return responder.end(ctx).await,
         }
     }
 }
@@ -244,73 +259,6 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("(not a string)")
-}
-
-/// The leading metadata for the next frame, hooks applied; `None` once sent.
-async fn leading(ctx: &Context) -> Result<Option<Metadata>, Error> {
-    ctx.take_leading().await.transpose().map(Option::flatten)
-}
-
-async fn outgoing(ctx: &Context, payload: Payload) -> Result<Payload, Error> {
-    hooks::chain2(&ctx.hooks().before_response_message, ctx, payload).await
-}
-
-/// Sends one item of a stream: false once the connection is gone; a hook's
-/// error ends the call.
-async fn send_item(ctx: &Context, payload: Payload) -> Result<bool, Error> {
-    let leading = leading(ctx).await?;
-    let data = outgoing(ctx, payload).await?;
-    let frame = ResponseFrame::message(ctx.seq(), data).with_leading(leading);
-    Ok(ctx.outbox().send(frame).await)
-}
-
-/// Sends the unary answer, the call's terminal frame.
-async fn answer(ctx: &Context, payload: Payload) -> Outcome {
-    let frame = async {
-        let leading = leading(ctx).await?;
-        let data = outgoing(ctx, payload).await?;
-        let trailing = ctx.take_trailing().await?;
-        Ok::<_, Error>(
-            ResponseFrame::message(ctx.seq(), data)
-                .with_leading(leading)
-                .with_trailing(trailing),
-        )
-    };
-    match frame.await {
-        Ok(frame) => finish(ctx, frame).await,
-        Err(error) => fail(ctx, error).await,
-    }
-}
-
-/// Sends END_OF_STREAM, the terminal frame of a stream.
-async fn end_of_stream(ctx: &Context) -> Outcome {
-    let frame = async {
-        let leading = leading(ctx).await?;
-        let trailing = ctx.take_trailing().await?;
-        Ok::<_, Error>(
-            ResponseFrame::end_of_stream(ctx.seq())
-                .with_leading(leading)
-                .with_trailing(trailing),
-        )
-    };
-    match frame.await {
-        Ok(frame) => finish(ctx, frame).await,
-        Err(error) => fail(ctx, error).await,
-    }
-}
-
-async fn finish(ctx: &Context, frame: ResponseFrame) -> Outcome {
-    ctx.mark_finished();
-    ctx.outbox().send(frame).await;
-    Outcome::Ok
-}
-
-async fn fail(ctx: &Context, error: Error) -> Outcome {
-    ctx.mark_finished();
-    ctx.outbox()
-        .send(ResponseFrame::error(ctx.seq(), error.body()))
-        .await;
-    Outcome::Error(error)
 }
 
 /// Records the result on the request's span (`outcome`, and `code` for an
