@@ -15,12 +15,13 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tracing::Instrument;
 
-use crate::app::{Route, Router};
 use crate::call::{self, CallHandle, Opening, Stop};
+use crate::context::RequestHead;
 use crate::error::{Error, NOT_FOUND_MESSAGE};
-use crate::hooks::{self, RequestHead};
+use crate::hooks;
 use crate::info::ConnectionInfo;
 use crate::outbox::{self, Outbox, Wait};
+use crate::router::{Route, Router};
 use crate::shutdown::Shutdown;
 
 /// An open request: the route's index and the client's seq, as the wire

@@ -8,8 +8,22 @@ use swill_proto::{Metadata, Seq};
 
 use crate::call::Responder;
 use crate::error::Error;
-use crate::hooks::RequestHead;
 use crate::info::ConnectionInfo;
+
+/// A request before its handler runs, as the request hooks see it.
+#[derive(Debug)]
+pub struct RequestHead {
+    /// The rpc called.
+    pub rpc: Arc<str>,
+    /// The request's seq.
+    pub seq: Seq,
+    /// The request metadata; hooks may change it.
+    pub metadata: Metadata,
+    /// Values for the handler (e.g. the user a token names).
+    pub extensions: Extensions,
+    /// The connection the request came on.
+    pub connection: Arc<ConnectionInfo>,
+}
 
 /// Everything about one call except its data: the request metadata, the
 /// connection, values attached by hooks, and the response metadata.

@@ -26,10 +26,9 @@ use std::future::Ready;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Either};
 use http::{Extensions, HeaderMap, StatusCode, Uri};
-use swill_proto::{Metadata, Payload, Seq};
+use swill_proto::{Metadata, Payload};
 
-use crate::app::App;
-use crate::context::Context;
+use crate::context::{Context, RequestHead};
 use crate::error::Error;
 use crate::info::ConnectionInfo;
 
@@ -64,21 +63,6 @@ impl Rejection {
             reason: reason.into(),
         }
     }
-}
-
-/// A request before its handler runs, as the request hooks see it.
-#[derive(Debug)]
-pub struct RequestHead {
-    /// The rpc called.
-    pub rpc: Arc<str>,
-    /// The request's seq.
-    pub seq: Seq,
-    /// The request metadata; hooks may change it.
-    pub metadata: Metadata,
-    /// Values for the handler (e.g. the user a token names).
-    pub extensions: Extensions,
-    /// The connection the request came on.
-    pub connection: Arc<ConnectionInfo>,
 }
 
 /// A frame that continues an open request, for `before_request_data`.
@@ -127,7 +111,8 @@ pub(crate) type Chained<'a, T, E> = Either<Ready<Result<T, E>>, BoxFuture<'a, Re
 
 type MetadataHook = Hook2<Context, Option<Metadata>, Result<Option<Metadata>, Error>>;
 
-fn hook<In, Out, F, Fut>(f: F) -> Hook<In, Out>
+/// Erases a hook's type, for the app to store it.
+pub(crate) fn erase<In, Out, F, Fut>(f: F) -> Hook<In, Out>
 where
     F: Fn(In) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Out> + Send + 'static,
@@ -135,7 +120,8 @@ where
     Arc::new(move |input| f(input).boxed())
 }
 
-fn hook2<A, B, Out, F, Fut>(f: F) -> Hook2<A, B, Out>
+/// Erases a two-argument hook's type.
+pub(crate) fn erase2<A, B, Out, F, Fut>(f: F) -> Hook2<A, B, Out>
 where
     F: Fn(A, B) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Out> + Send + 'static,
@@ -185,76 +171,5 @@ pub(crate) fn chain2<'a, T: Send + 'a>(
 pub(crate) async fn notify<T: Clone>(hooks: &[Hook<T, ()>], value: &T) {
     for h in hooks {
         h(value.clone()).await;
-    }
-}
-
-macro_rules! register {
-    ($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),+) -> $out:ty, $wrap:ident) => {
-        $(#[$doc])*
-        pub fn $name<F, Fut>(mut self, hook: F) -> Self
-        where
-            F: Fn($($ty),+) -> Fut + Send + Sync + 'static,
-            Fut: Future<Output = $out> + Send + 'static,
-        {
-            self.hooks.$name.push($wrap(hook));
-            self
-        }
-    };
-}
-
-/// Registering hooks. Each stage runs its hooks in registration order.
-impl App {
-    register! {
-        /// Before the WebSocket upgrade: sees the HTTP request, can refuse
-        /// it with an HTTP status ([`Rejection`]) or attach values to the
-        /// connection through [`Handshake::extensions`].
-        before_connection(h: Handshake) -> Result<Handshake, Rejection>, hook
-    }
-    register! {
-        /// Once the upgrade is done and the connection is open.
-        after_accept(c: Arc<ConnectionInfo>) -> (), hook
-    }
-    register! {
-        /// When a request opens, before anything else of it: may change its
-        /// metadata and extensions, or reject it with an [`Error`].
-        before_request(h: RequestHead) -> Result<RequestHead, Error>, hook
-    }
-    register! {
-        /// When a request arrives with metadata (on its opening MESSAGE or
-        /// in an opening METADATA frame), after `before_request`.
-        before_request_metadata(h: RequestHead) -> Result<RequestHead, Error>, hook
-    }
-    register! {
-        /// For each frame that continues an open request (a later MESSAGE,
-        /// or END_OF_STREAM); not for the opening frame.
-        before_request_data(c: Context, k: Continuation) -> Result<(), Error>, hook2
-    }
-    register! {
-        /// For each message from the client, before it is decoded: may
-        /// replace it, or reject the request.
-        before_request_message(c: Context, m: Payload) -> Result<Payload, Error>, hook2
-    }
-    register! {
-        /// Once per request, when its leading metadata goes out (with the
-        /// first response frame, or as its own METADATA frame); sees `None`
-        /// when the handler set none, and may add some.
-        before_leading_metadata(c: Context, m: Option<Metadata>) -> Result<Option<Metadata>, Error>, hook2
-    }
-    register! {
-        /// For each message to the client, after it is encoded.
-        before_response_message(c: Context, m: Payload) -> Result<Payload, Error>, hook2
-    }
-    register! {
-        /// Once per request, on its final frame (not on an ERROR).
-        before_trailing_metadata(c: Context, m: Option<Metadata>) -> Result<Option<Metadata>, Error>, hook2
-    }
-    register! {
-        /// After every request, however it ended: see [`Outcome`].
-        after_request(c: Context, o: Outcome) -> (), hook2
-    }
-    register! {
-        /// When the connection is gone, after the `after_request` of each
-        /// request it still had open.
-        after_connection(c: Arc<ConnectionInfo>) -> (), hook
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use futures::{FutureExt, StreamExt};
 use swill_proto::{INTROSPECT_RPC, Payload, RpcDescription};
 
-use crate::app::Route;
 use crate::reply::{Reply, encode};
+use crate::router::Route;
 use crate::schema::Side;
 
 /// A server-streaming route that answers one item per handler.

@@ -68,6 +68,8 @@ mod outbox;
 mod playground;
 mod reply;
 mod request;
+mod response;
+mod router;
 mod schema;
 mod serve;
 mod service;
@@ -81,10 +83,12 @@ mod validate;
 
 pub use any::AnyValue;
 pub use app::{App, Rpc};
+pub use config::READ_BUFFER_SIZE;
 pub use context::Context;
+pub use context::RequestHead;
 pub use error::Error;
 pub use handler::Handler;
-pub use hooks::{Continuation, Handshake, Outcome, Rejection, RequestHead};
+pub use hooks::{Continuation, Handshake, Outcome, Rejection};
 /// Re-exported: rejections carry an HTTP status.
 pub use http::StatusCode;
 pub use info::ConnectionInfo;
@@ -97,7 +101,7 @@ pub use service::{HandlerService, SwillService};
 pub use static_files::StaticFiles;
 pub use swill_macros::rpc;
 pub use swill_proto::{Code, Metadata, Payload, Position, Value};
-pub use upgrade::{READ_BUFFER_SIZE, SUBPROTOCOLS};
+pub use upgrade::SUBPROTOCOLS;
 #[cfg(feature = "validate")]
 pub use validate::Valid;
 

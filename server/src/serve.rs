@@ -13,7 +13,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::app::{App, Router};
+use crate::app::App;
+use crate::router::Router;
 use crate::shutdown::{DEFAULT_GRACE, Shutdown};
 use crate::upgrade;
 

@@ -12,13 +12,15 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use tower::{Layer, Service, ServiceExt};
 
-use crate::app::{App, Router};
+use crate::app::App;
 use crate::error::Error;
 use crate::handler::{Handler, boxed};
 use crate::reply::Reply;
 use crate::request::CallInput;
+use crate::response::Body;
+use crate::router::Router;
 use crate::shutdown::Shutdown;
-use crate::upgrade::{self, Body};
+use crate::upgrade;
 use swill_proto::Code;
 
 /// The app as a tower [`Service`] over HTTP requests: it performs the

@@ -8,10 +8,10 @@ use http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header};
 use serde_json::json;
 use swill_proto::{AsyncApi, RpcDescription, TopicDescription};
 
-use crate::app::App;
+use crate::config::SUBPROTOCOLS;
 use crate::playground;
-use crate::static_files::{StaticFiles, status};
-use crate::upgrade::{Body, SUBPROTOCOLS, plain};
+use crate::response::{Body, plain, status};
+use crate::static_files::StaticFiles;
 
 /// What the app serves over plain HTTP, as registered.
 #[derive(Debug)]
@@ -32,6 +32,32 @@ impl Default for Site {
             title: "swill API".to_owned(),
             version: "0.1.0".to_owned(),
         }
+    }
+}
+
+impl Site {
+    /// Serves `files` under `prefix`.
+    pub(crate) fn mount(&mut self, prefix: &str, files: StaticFiles) {
+        self.mounts.push(Mount {
+            prefix: normalize(prefix),
+            content: Content::Files(files),
+        });
+    }
+
+    pub(crate) fn set_asyncapi(&mut self, path: &str) {
+        self.asyncapi = Some(normalize(path));
+    }
+
+    pub(crate) fn set_playground(&mut self, prefix: &str) {
+        self.playground = Some(normalize(prefix));
+    }
+
+    pub(crate) fn set_title(&mut self, title: String) {
+        self.title = title;
+    }
+
+    pub(crate) fn set_version(&mut self, version: String) {
+        self.version = version;
     }
 }
 
@@ -62,64 +88,6 @@ struct Document {
 #[derive(Debug)]
 pub(crate) struct Pages {
     mounts: Vec<Mount>,
-}
-
-/// Serving pages beside the WebSocket endpoint.
-impl App {
-    /// Serves `files` under `prefix` over plain HTTP: with the prefix
-    /// `/static`, `GET /static/app.js` answers the file `app.js`, and
-    /// `/static/` its `index.html`. The WebSocket path stays the WebSocket
-    /// endpoint; when several mounts match, the longest prefix is tried
-    /// first, and a file it lacks falls through to the next.
-    ///
-    /// ```
-    /// use swill::{App, StaticFiles};
-    ///
-    /// let app = App::new().serve_static(
-    ///     "/docs",
-    ///     StaticFiles::new().file("index.html", &b"<h1>Docs</h1>"[..]),
-    /// );
-    /// ```
-    pub fn serve_static(mut self, prefix: &str, files: StaticFiles) -> Self {
-        self.site.mounts.push(Mount {
-            prefix: normalize(prefix),
-            content: Content::Files(files),
-        });
-        self
-    }
-
-    /// Serves the AsyncAPI 3.0 document of the app's rpcs at `path` (e.g.
-    /// `/asyncapi.json`), built from the same descriptions as
-    /// `swill.introspect` (see [`swill_proto::AsyncApi`] for the mapping).
-    /// Its server is the host the request was sent to.
-    pub fn asyncapi(mut self, path: &str) -> Self {
-        self.site.asyncapi = Some(normalize(path));
-        self
-    }
-
-    /// Serves the playground under `prefix` (e.g. `/` or `/playground`): a
-    /// page that lists every rpc with its description and schemas, calls
-    /// them with JSON it fills with an example, and shows answers, streamed
-    /// items, metadata and errors as they arrive. Everything it needs is
-    /// embedded in the binary, the TypeScript client included; it needs
-    /// `swill.introspect` (on by default).
-    pub fn playground(mut self, prefix: &str) -> Self {
-        self.site.playground = Some(normalize(prefix));
-        self
-    }
-
-    /// The API's title, shown by the playground and in the AsyncAPI
-    /// document (default "swill API").
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.site.title = title.into();
-        self
-    }
-
-    /// The API's version in the AsyncAPI document (default "0.1.0").
-    pub fn api_version(mut self, version: impl Into<String>) -> Self {
-        self.site.version = version.into();
-        self
-    }
 }
 
 impl Site {

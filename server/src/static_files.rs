@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 
-use crate::upgrade::Body;
+use crate::response::{Body, status};
 
 /// A set of files, each a path and its bytes, that an app serves over
 /// plain HTTP GET (and HEAD) with [`App::serve_static`](crate::App::serve_static).
@@ -160,13 +160,6 @@ impl Asset {
         }
         response
     }
-}
-
-/// A response with no body.
-pub(crate) fn status(code: StatusCode) -> Response<Body> {
-    let mut response = Response::new(Body::default());
-    *response.status_mut() = code;
-    response
 }
 
 /// A strong ETag: the FNV-1a hash of the bytes, in hex, quoted.

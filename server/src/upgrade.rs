@@ -6,39 +6,21 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bytes::Bytes;
 use http::{Extensions, HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use crate::app::Router;
+use crate::config::SUBPROTOCOLS;
 use crate::connection;
 use crate::hooks::{self, Handshake};
 use crate::info::ConnectionInfo;
+use crate::response::{Body, plain};
+use crate::router::Router;
 use crate::shutdown::Shutdown;
 
-/// The subprotocol tokens we speak, in no order of preference: the client's
-/// order decides. `swill.v1` is a valid RFC 6455 token, usable from browsers;
-/// `swill/1` is the original's, accepted for its clients.
-pub const SUBPROTOCOLS: [&str; 2] = ["swill.v1", "swill/1"];
-
-/// The body of every response this module writes.
-pub(crate) type Body = Full<Bytes>;
-
 static NEXT_CONNECTION_ID: AtomicU64 = AtomicU64::new(1);
-
-/// The default of [`App::read_buffer_size`](crate::App::read_buffer_size):
-/// how much is read from the socket at a time.
-///
-/// tungstenite's own default, 128 KiB, is zero-filled before every read,
-/// even one that finds nothing: with small frames that memset was most of
-/// the server's time, and the buffer is resident memory of every
-/// connection. 1 KiB keeps an idle connection under 8 KiB; larger frames
-/// still arrive whole, in more reads.
-pub const READ_BUFFER_SIZE: usize = 1024;
 
 /// Answers an HTTP request: 101 and a new connection for a valid WebSocket
 /// upgrade on the app's path, a plain error status for anything else.
@@ -252,14 +234,4 @@ fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool
         .filter_map(|h| h.to_str().ok())
         .flat_map(|h| h.split(','))
         .any(|t| t.trim().eq_ignore_ascii_case(token))
-}
-
-pub(crate) fn plain(status: StatusCode, text: String) -> Response<Body> {
-    let mut response = Response::new(Body::new(Bytes::from(text)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
 }

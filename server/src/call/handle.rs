@@ -7,9 +7,10 @@ use swill_proto::Payload;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Call, Responder, Stop};
-use crate::app::Route;
-use crate::hooks::{Hooks, RequestHead};
+use crate::context::RequestHead;
+use crate::hooks::Hooks;
 use crate::outbox::{Outbox, Wait};
+use crate::router::Route;
 
 /// What the connection keeps of an open call: enough to feed it the
 /// client's messages, stop it, and ask whether it has been answered.

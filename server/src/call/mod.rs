@@ -30,9 +30,10 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
 use crate::context::Context;
+use crate::context::RequestHead;
 use crate::error::Error;
 use crate::handler::BoxedHandler;
-use crate::hooks::{self, Hooks, Outcome, RequestHead};
+use crate::hooks::{self, Hooks, Outcome};
 use crate::reply::Reply;
 use crate::request::CallInput;
 

@@ -12,10 +12,10 @@ use swill_proto::{
 
 use super::handle::Topics;
 use super::topic::Action;
-use crate::app::Route;
 use crate::error::Error;
 use crate::reply::{Reply, encode};
 use crate::request::CallInput;
+use crate::router::Route;
 use crate::schema::Side;
 
 /// The routes that serve `topics` to clients.

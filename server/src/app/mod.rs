@@ -1,18 +1,20 @@
 //! The application: the registered handlers and their settings.
 
-use std::collections::HashMap;
+mod hooks;
+mod limits;
+mod site;
+
 use std::sync::Arc;
 
 use swill_proto::{MessageDesc, RpcDescription};
-
-use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::handler::{self, BoxedHandler, Handler};
 use crate::hooks::Hooks;
 use crate::introspect;
+use crate::router::{Route, Router};
 use crate::schema::Side;
-use crate::site::{Pages, Site};
+use crate::site::Site;
 use crate::topics::Topics;
 
 /// A swill application: a set of handlers, each under an rpc name.
@@ -44,15 +46,6 @@ pub struct App {
     /// What it serves over plain HTTP: files, AsyncAPI, the playground.
     pub(crate) site: Site,
     topics: Option<Topics>,
-}
-
-/// One registered rpc.
-pub(crate) struct Route {
-    pub(crate) name: Arc<str>,
-    pub(crate) description: Option<String>,
-    pub(crate) handler: BoxedHandler,
-    pub(crate) request: Side,
-    pub(crate) response: Side,
 }
 
 /// Implemented by the marker types `#[swill::rpc]` generates, so that
@@ -184,20 +177,13 @@ impl App {
         if let Some(topics) = &self.topics {
             routes.extend(crate::topics::routes(topics));
         }
-        let index = routes
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.name.clone(), i))
-            .collect();
-        Arc::new(Router {
+        Arc::new(Router::new(
             routes,
-            index,
-            connections: Arc::new(Semaphore::new(self.config.limits.max_connections)),
-            config: self.config,
-            hooks: Arc::new(self.hooks),
+            self.config,
+            self.hooks,
             pages,
-            topics: self.topics,
-        })
+            self.topics,
+        ))
     }
 }
 
@@ -215,26 +201,5 @@ fn describe(route: &Route) -> RpcDescription {
         description: route.description.clone(),
         request_schema: Some(route.request.schema.clone()),
         response_schema: Some(route.response.schema.clone()),
-    }
-}
-
-/// The frozen app: routes by index and by name.
-pub(crate) struct Router {
-    routes: Vec<Route>,
-    index: HashMap<Arc<str>, usize>,
-    pub(crate) config: Config,
-    pub(crate) hooks: Arc<Hooks>,
-    /// One permit per open connection.
-    pub(crate) connections: Arc<Semaphore>,
-    /// Answers plain HTTP requests off the WebSocket path.
-    pub(crate) pages: Pages,
-    pub(crate) topics: Option<Topics>,
-}
-
-impl Router {
-    /// The route registered under `rpc`, with its index.
-    pub(crate) fn find(&self, rpc: &str) -> Option<(usize, &Route)> {
-        let i = *self.index.get(rpc)?;
-        Some((i, &self.routes[i]))
     }
 }

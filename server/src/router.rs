@@ -1,0 +1,67 @@
+//! The frozen app that connections share: its routes by name, its hooks,
+//! settings and pages.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::handler::BoxedHandler;
+use crate::hooks::Hooks;
+use crate::schema::Side;
+use crate::site::Pages;
+use crate::topics::Topics;
+
+/// One registered rpc.
+pub(crate) struct Route {
+    pub(crate) name: Arc<str>,
+    pub(crate) description: Option<String>,
+    pub(crate) handler: BoxedHandler,
+    pub(crate) request: Side,
+    pub(crate) response: Side,
+}
+
+/// The frozen app: routes by index and by name.
+pub(crate) struct Router {
+    routes: Vec<Route>,
+    index: HashMap<Arc<str>, usize>,
+    pub(crate) config: Config,
+    pub(crate) hooks: Arc<Hooks>,
+    /// One permit per open connection.
+    pub(crate) connections: Arc<Semaphore>,
+    /// Answers plain HTTP requests off the WebSocket path.
+    pub(crate) pages: Pages,
+    pub(crate) topics: Option<Topics>,
+}
+
+impl Router {
+    pub(crate) fn new(
+        routes: Vec<Route>,
+        config: Config,
+        hooks: Hooks,
+        pages: Pages,
+        topics: Option<Topics>,
+    ) -> Router {
+        let index = routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.clone(), i))
+            .collect();
+        Router {
+            routes,
+            index,
+            connections: Arc::new(Semaphore::new(config.limits.max_connections)),
+            config,
+            hooks: Arc::new(hooks),
+            pages,
+            topics,
+        }
+    }
+
+    /// The route registered under `rpc`, with its index.
+    pub(crate) fn find(&self, rpc: &str) -> Option<(usize, &Route)> {
+        let i = *self.index.get(rpc)?;
+        Some((i, &self.routes[i]))
+    }
+}
