@@ -83,7 +83,7 @@ mod validate;
 
 pub use any::AnyValue;
 pub use app::{App, Rpc};
-pub use config::READ_BUFFER_SIZE;
+pub use config::{READ_BUFFER_SIZE, SUBPROTOCOLS};
 pub use context::Context;
 pub use context::RequestHead;
 pub use error::Error;
@@ -101,7 +101,7 @@ pub use service::{HandlerService, SwillService};
 pub use static_files::StaticFiles;
 pub use swill_macros::rpc;
 pub use swill_proto::{Code, Metadata, Payload, Position, Value};
-pub use upgrade::SUBPROTOCOLS;
+
 #[cfg(feature = "validate")]
 pub use validate::Valid;
 
