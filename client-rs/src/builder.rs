@@ -46,7 +46,13 @@ pub(crate) struct Config {
     pub(crate) on_state: Option<StateCallback>,
     pub(crate) max_in_flight: usize,
     pub(crate) stream_buffer: usize,
+    /// The session id to present when connecting, and the one the server
+    /// gave last: shared by every connection the client makes.
+    pub(crate) session: SessionSlot,
 }
+
+/// Where a client keeps its session id between connections.
+pub(crate) type SessionSlot = std::sync::Arc<std::sync::Mutex<Option<String>>>;
 
 impl Config {
     /// Reports a state change to the callback, if there is one.
@@ -108,6 +114,7 @@ impl Builder {
                 on_state: None,
                 max_in_flight: 256,
                 stream_buffer: 64,
+                session: SessionSlot::default(),
             },
         }
     }
@@ -117,6 +124,16 @@ impl Builder {
     /// fail with [`Error::Invalid`].
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.config.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Resumes a session the server issued earlier (see
+    /// [`Client::session`](crate::Client::session)). Without one, the
+    /// server starts a new session, if the app has sessions. Either way the
+    /// client keeps the id the server gives, and presents it again when it
+    /// reconnects.
+    pub fn session(self, id: impl Into<String>) -> Self {
+        *lock_slot(&self.config.session) = Some(id.into());
         self
     }
 
@@ -191,4 +208,9 @@ impl Builder {
     pub async fn connect(self) -> Result<Client, Error> {
         Client::from_config(self.config).await
     }
+}
+
+/// Locks the session slot; its data stays valid even after a panic.
+pub(crate) fn lock_slot(slot: &SessionSlot) -> std::sync::MutexGuard<'_, Option<String>> {
+    slot.lock().unwrap_or_else(|p| p.into_inner())
 }

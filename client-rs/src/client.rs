@@ -292,6 +292,16 @@ impl Client {
         self.call(PRESENCE_RPC, &request).await
     }
 
+    /// The id of the client's session on the server, when the app has
+    /// sessions: the one the server gave at connection (or announced when
+    /// it regenerated the session). Keep it to resume the session later
+    /// with [`Builder::session`](crate::Builder::session); the client
+    /// presents it by itself when it reconnects. It is a credential: do not
+    /// log it.
+    pub fn session(&self) -> Option<String> {
+        self.inner.connector.session()
+    }
+
     pub(crate) fn reconnect_policy(&self) -> &ReconnectPolicy {
         self.inner.connector.policy()
     }

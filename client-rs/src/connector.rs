@@ -52,6 +52,11 @@ impl Connector {
         Ok(connector)
     }
 
+    /// The session id the client holds.
+    pub(crate) fn session(&self) -> Option<String> {
+        crate::builder::lock_slot(&self.config.session).clone()
+    }
+
     /// How this client reconnects.
     pub(crate) fn policy(&self) -> &crate::reconnect::ReconnectPolicy {
         &self.config.reconnect

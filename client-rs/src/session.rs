@@ -41,6 +41,10 @@ use crate::options::CallOptions;
 
 mod event;
 
+/// The header (on the upgrade) and the metadata key (on answers) that
+/// carry the client's session id.
+pub const SESSION_KEY: &str = "swill-session";
+
 pub use event::{Event, Incoming};
 
 /// A call that has not ended yet.
@@ -65,6 +69,9 @@ pub struct Session<S> {
     next_seq: u64,
     pending: HashMap<Seq, Pending<S>>,
     closed: Option<String>,
+    /// A session id the server announced (after it regenerated or
+    /// destroyed the client's session), not taken yet.
+    session_id: Option<String>,
 }
 
 impl<S> Default for Session<S> {
@@ -80,6 +87,7 @@ impl<S> Session<S> {
             next_seq: 1,
             pending: HashMap::new(),
             closed: None,
+            session_id: None,
         }
     }
 
@@ -119,6 +127,13 @@ impl<S> Session<S> {
         };
         self.pending.insert(seq, call);
         Ok((seq, frame))
+    }
+
+    /// A new session id the server announced (in the `swill-session`
+    /// metadata of an answer, after it regenerated or destroyed the
+    /// session), to present when connecting again. Taken once.
+    pub fn take_session_id(&mut self) -> Option<String> {
+        self.session_id.take()
     }
 
     /// The frame carrying one more message of a call's request stream.
@@ -180,6 +195,11 @@ impl<S> Session<S> {
     where
         S: Clone,
     {
+        for metadata in [&frame.leading, &frame.trailing].into_iter().flatten() {
+            if let Some(id) = metadata.get_str(SESSION_KEY) {
+                self.session_id = Some(id.to_owned());
+            }
+        }
         let call = self.pending.get_mut(&frame.seq)?;
         let mut events = Vec::with_capacity(2);
         if frame.kind != ResponseType::Error

@@ -23,6 +23,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::builder::Config;
 use crate::error::Error;
 use crate::options::CallOptions;
+use crate::builder::{SessionSlot, lock_slot};
 use crate::session::{Event, Session};
 
 mod dial;
@@ -49,6 +50,8 @@ struct Outgoing {
 /// What the connection task and the callers share.
 struct Shared {
     session: Mutex<Session<Sink>>,
+    /// Where the client keeps its session id (see `Builder::session`).
+    session_id: SessionSlot,
     /// When the connection started; `last_read` counts from here.
     epoch: Instant,
     /// Milliseconds from `epoch` to the last frame read, for keepalive.
@@ -72,6 +75,7 @@ impl Connection {
     pub(crate) fn spawn(socket: Socket, config: &Config) -> Arc<Connection> {
         let shared = Arc::new(Shared {
             session: Mutex::new(Session::new()),
+            session_id: config.session.clone(),
             epoch: Instant::now(),
             last_read: AtomicU64::new(0),
             delivering: AtomicBool::new(false),
@@ -185,7 +189,14 @@ impl Shared {
     /// Routes one frame to its call. Waits while the call's channel is full:
     /// that is the backpressure of a stream nobody consumes.
     async fn deliver(&self, bytes: Bytes, replies: &WeakUnboundedSender<Outgoing>) {
-        let received = self.session().receive(bytes);
+        let received = {
+            let mut session = self.session();
+            let received = session.receive(bytes);
+            if let Some(id) = session.take_session_id() {
+                *lock_slot(&self.session_id) = Some(id);
+            }
+            received
+        };
         let incoming = match received {
             Ok(Some(incoming)) => incoming,
             Ok(None) => return,

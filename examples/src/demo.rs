@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
+use swill::sessions::Sessions;
 use swill::topics::{Topic, Topics, TopicsBuilder};
 use swill::{AnyValue, App, Code, Error, JsonSchema, Request, StreamingRequest, Valid};
 
@@ -112,6 +113,33 @@ pub async fn get_user(req: Request<Valid<UserId>>) -> Result<User, Error> {
         .ok_or_else(|| Error::new(Code::NOT_FOUND, format!("no user with id {id}")))
 }
 
+/// What `session.put` stores.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Entry {
+    /// The key.
+    pub key: String,
+    /// Any value.
+    pub value: AnyValue,
+}
+
+/// Stores a value in the caller's session, under a key.
+#[swill::rpc(name = "session.put")]
+pub async fn session_put(req: Request<Entry>) -> Result<(), Error> {
+    let session = req.ctx.session().ok_or_else(no_sessions)?;
+    session.insert(&req.data.key, &req.data.value)
+}
+
+/// The value under a key of the caller's session, or null.
+#[swill::rpc(name = "session.get")]
+pub async fn session_get(req: Request<String>) -> Result<Option<AnyValue>, Error> {
+    let session = req.ctx.session().ok_or_else(no_sessions)?;
+    session.get(&req.data).await
+}
+
+fn no_sessions() -> Error {
+    Error::internal()
+}
+
 /// The demo's topics: `chat`, open to all, keeping its last 1000 messages
 /// for an hour. Build it as is for one process, or add
 /// [`TopicsBuilder::redis`] to share it between nodes.
@@ -127,13 +155,14 @@ pub fn topics() -> TopicsBuilder {
 /// process, the playground at `/` and its AsyncAPI document at
 /// `/asyncapi.json`.
 pub fn app() -> App {
-    app_with(topics().build())
+    app_with(topics().build(), Sessions::memory())
 }
 
-/// The demo app over the given topics (e.g. in Redis).
-pub fn app_with(topics: Topics) -> App {
+/// The demo app over the given topics and sessions (e.g. in Redis).
+pub fn app_with(topics: Topics, sessions: Sessions) -> App {
     App::new()
         .topics(topics)
+        .sessions(sessions)
         .title("swill demo")
         .playground("/")
         .asyncapi("/asyncapi.json")
@@ -145,4 +174,6 @@ pub fn app_with(topics: Topics) -> App {
         .handle(fail)
         .handle(sleep)
         .handle(get_user)
+        .handle(session_put)
+        .handle(session_get)
 }

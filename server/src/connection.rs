@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tracing::Instrument;
 
 use crate::call::{self, CallHandle, Opening, Stop};
+use crate::sessions::Session;
 use crate::context::RequestHead;
 use crate::error::{Error, NOT_FOUND_MESSAGE};
 use crate::hooks;
@@ -300,6 +301,7 @@ impl Demux {
                 metadata: frame.metadata.unwrap_or_default(),
                 extensions: self.info.extensions().clone(),
                 connection: self.info.clone(),
+                session: self.info.session.as_ref().map(|b| Session::new(b.clone())),
             },
             // Opened by METADATA: even a unary request has its message to come.
             first: (frame.kind == RequestType::Message).then_some(frame.data),

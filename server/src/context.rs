@@ -9,6 +9,7 @@ use swill_proto::{Metadata, Seq};
 use crate::call::Responder;
 use crate::error::Error;
 use crate::info::ConnectionInfo;
+use crate::sessions::Session;
 
 /// A request before its handler runs, as the request hooks see it.
 #[derive(Debug)]
@@ -23,6 +24,10 @@ pub struct RequestHead {
     pub extensions: Extensions,
     /// The connection the request came on.
     pub connection: Arc<ConnectionInfo>,
+    /// The client's session, when the app has sessions
+    /// ([`App::sessions`](crate::App::sessions)): a hook can check who
+    /// signed in, and refuse with 401.
+    pub session: Option<Session>,
 }
 
 /// Everything about one call except its data: the request metadata, the
@@ -55,6 +60,7 @@ struct Inner {
     metadata: Metadata,
     connection: Arc<ConnectionInfo>,
     extensions: Extensions,
+    session: Option<Session>,
     /// Where the metadata the handler sets goes out.
     responder: Arc<Responder>,
 }
@@ -67,6 +73,7 @@ impl Context {
             metadata: head.metadata,
             connection: head.connection,
             extensions: head.extensions,
+            session: head.session,
             responder,
         }))
     }
@@ -96,6 +103,12 @@ impl Context {
     /// (from `before_request`).
     pub fn extensions(&self) -> &Extensions {
         &self.0.extensions
+    }
+
+    /// The client's session, when the app has sessions
+    /// ([`App::sessions`](crate::App::sessions)); see [`Session`].
+    pub fn session(&self) -> Option<&Session> {
+        self.0.session.as_ref()
     }
 
     /// Publishes to one of the app's topics (see [`App::topics`](crate::App::topics)),

@@ -20,6 +20,8 @@ pub struct ConnectionInfo {
     extensions: Extensions,
     /// The app's topics, for [`Context::publish`](crate::Context::publish).
     pub(crate) topics: Option<crate::topics::Topics>,
+    /// The connection's session, when the app has sessions.
+    pub(crate) session: Option<std::sync::Arc<crate::sessions::Binding>>,
 }
 
 impl ConnectionInfo {
@@ -28,6 +30,7 @@ impl ConnectionInfo {
         handshake: crate::hooks::Handshake,
         subprotocol: Option<String>,
         topics: Option<crate::topics::Topics>,
+        session: Option<std::sync::Arc<crate::sessions::Binding>>,
     ) -> Self {
         ConnectionInfo {
             id,
@@ -37,6 +40,7 @@ impl ConnectionInfo {
             subprotocol,
             extensions: handshake.extensions,
             topics,
+            session,
         }
     }
 

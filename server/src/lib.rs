@@ -72,6 +72,7 @@ mod response;
 mod router;
 mod schema;
 mod serve;
+pub mod sessions;
 mod service;
 mod shutdown;
 mod site;

@@ -11,6 +11,7 @@ use crate::handler::BoxedHandler;
 use crate::hooks::Hooks;
 use crate::schema::Side;
 use crate::site::Pages;
+use crate::sessions::Sessions;
 use crate::topics::Topics;
 
 /// One registered rpc.
@@ -33,6 +34,7 @@ pub(crate) struct Router {
     /// Answers plain HTTP requests off the WebSocket path.
     pub(crate) pages: Pages,
     pub(crate) topics: Option<Topics>,
+    pub(crate) sessions: Option<Sessions>,
 }
 
 impl Router {
@@ -42,6 +44,7 @@ impl Router {
         hooks: Hooks,
         pages: Pages,
         topics: Option<Topics>,
+        sessions: Option<Sessions>,
     ) -> Router {
         let index = routes
             .iter()
@@ -56,6 +59,7 @@ impl Router {
             hooks: Arc::new(hooks),
             pages,
             topics,
+            sessions,
         }
     }
 

@@ -191,7 +191,7 @@ fn host(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Whether a proxy in front says the client came over TLS.
-fn forwarded_https(headers: &HeaderMap) -> bool {
+pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())

@@ -44,9 +44,18 @@ pub(crate) async fn respond<B>(
             "too many connections".into(),
         );
     };
+    let session = match &router.sessions {
+        Some(sessions) => {
+            let presented = crate::sessions::presented(req.headers());
+            Some(sessions.bind(presented.as_deref()).await)
+        }
+        None => None,
+    };
+    let mut headers = detach_headers(req.headers());
+    crate::sessions::redacted(&mut headers);
     let handshake = Handshake {
         uri: detach_uri(req.uri()),
-        headers: detach_headers(req.headers()),
+        headers,
         remote_addr,
         extensions: Extensions::new(),
     };
@@ -65,7 +74,9 @@ pub(crate) async fn respond<B>(
         handshake,
         protocol.map(str::to_owned),
         router.topics.clone(),
+        session.clone(),
     ));
+    let secure = crate::site::forwarded_https(req.headers());
 
     let on_upgrade = hyper::upgrade::on(&mut req);
     let tracker = shutdown.clone();
@@ -102,6 +113,14 @@ pub(crate) async fn respond<B>(
             header::SEC_WEBSOCKET_PROTOCOL,
             HeaderValue::from_static(protocol),
         );
+    }
+    if let Some(session) = session {
+        let id = session.id();
+        let cookie = crate::sessions::cookie(&id, secure);
+        if let (Ok(id), Ok(cookie)) = (HeaderValue::from_str(&id), HeaderValue::from_str(&cookie)) {
+            headers.insert(crate::sessions::SESSION_HEADER, id);
+            headers.insert(header::SET_COOKIE, cookie);
+        }
     }
     response
 }
@@ -198,7 +217,8 @@ fn negotiate(headers: &HeaderMap) -> Option<Option<&'static str>> {
         .filter_map(|h| h.to_str().ok())
         .flat_map(|h| h.split(','))
         .map(str::trim)
-        .filter(|t| !t.is_empty())
+        // A session id in disguise is no protocol offer.
+        .filter(|t| !t.is_empty() && !t.starts_with(crate::sessions::SESSION_PROTOCOL_PREFIX))
         .peekable();
     if offered.peek().is_none() {
         return Some(None);

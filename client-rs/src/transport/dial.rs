@@ -7,7 +7,8 @@ use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue, header};
 use tokio_tungstenite::tungstenite::{self, error::ProtocolError};
 
 use super::Socket;
-use crate::builder::Config;
+use crate::builder::{Config, lock_slot};
+use crate::session::SESSION_KEY;
 use crate::error::Error;
 
 /// A failed attempt, and whether the server answered but refused the
@@ -36,7 +37,15 @@ pub(crate) async fn dial(config: &Config, token: &str) -> Result<Socket, DialFai
     let request = request(config, token)?;
     let handshake = tokio_tungstenite::connect_async_with_config(request, None, true);
     match tokio::time::timeout(config.connect_timeout, handshake).await {
-        Ok(Ok((socket, _response))) => Ok(socket),
+        Ok(Ok((socket, response))) => {
+            // The server's id for this connection's session, kept for the
+            // next connection.
+            let issued = response.headers().get(SESSION_KEY);
+            if let Some(id) = issued.and_then(|v| v.to_str().ok()) {
+                *lock_slot(&config.session) = Some(id.to_owned());
+            }
+            Ok(socket)
+        }
         Ok(Err(e)) => Err(failure(e)),
         Err(_) => Err(DialFailure::from(Error::Connect {
             status: None,
@@ -72,6 +81,11 @@ fn request(config: &Config, token: &str) -> Result<Request, Error> {
         .into_client_request()
         .map_err(|e| invalid(format!("`{url}` is not a WebSocket URL: {e}")))?;
     let headers = request.headers_mut();
+    if let Some(id) = lock_slot(&config.session).as_deref()
+        && let Ok(value) = HeaderValue::from_str(id)
+    {
+        headers.insert(SESSION_KEY, value);
+    }
     for (name, value) in &config.headers {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid(format!("`{name}` is not a valid header name")))?;

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use std::time::Duration;
 
+use swill::sessions::Sessions;
 use swill::topics::RedisConfig;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
@@ -11,8 +12,8 @@ use tracing_subscriber::EnvFilter;
 const USAGE: &str = "usage: demo [--listen ADDR] [--redis URL] [--node NAME] [--presence-ttl-ms MS]
 
   --listen ADDR        where to listen (default 127.0.0.1:8000)
-  --redis URL          keep topics in Redis, shared with every node using it
-                       (default: in this process)
+  --redis URL          keep topics and sessions in Redis, shared with every
+                       node using it (default: in this process)
   --node NAME          this node's name in presence listings
   --presence-ttl-ms MS how long a dead node's presence entries last (Redis)";
 
@@ -51,8 +52,10 @@ async fn main() -> ExitCode {
             }
         }
     }
+    let mut sessions = Sessions::builder();
     match (redis, presence_ttl) {
         (Some(mut config), ttl) => {
+            sessions = sessions.redis(config.clone());
             if let Some(ttl) = ttl {
                 config = config.presence_ttl(ttl);
             }
@@ -78,7 +81,7 @@ async fn main() -> ExitCode {
         .unwrap_or(listen);
     println!("swill demo listening on ws://{addr}/ws");
     println!("playground: http://{addr}/  AsyncAPI: http://{addr}/asyncapi.json");
-    let served = swill::serve(listener, swill_examples::demo::app_with(topics.build()))
+    let served = swill::serve(listener, swill_examples::demo::app_with(topics.build(), sessions.build()))
         .with_graceful_shutdown(stop_signal())
         .await;
     match served {

@@ -15,6 +15,7 @@ use crate::introspect;
 use crate::router::{Route, Router};
 use crate::schema::Side;
 use crate::site::Site;
+use crate::sessions::Sessions;
 use crate::topics::Topics;
 
 /// A swill application: a set of handlers, each under an rpc name.
@@ -46,6 +47,7 @@ pub struct App {
     /// What it serves over plain HTTP: files, AsyncAPI, the playground.
     pub(crate) site: Site,
     topics: Option<Topics>,
+    sessions: Option<Sessions>,
 }
 
 /// Implemented by the marker types `#[swill::rpc]` generates, so that
@@ -72,6 +74,7 @@ impl App {
             hooks: Hooks::default(),
             site: Site::default(),
             topics: None,
+            sessions: None,
         }
     }
 
@@ -152,6 +155,14 @@ impl App {
         self
     }
 
+    /// Keeps a session per client across reconnections (see
+    /// [`sessions`](crate::sessions)): handlers reach it through
+    /// [`Context::session`](crate::Context::session).
+    pub fn sessions(mut self, sessions: Sessions) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+
     /// A handle that publishes to the app's topics from anywhere in the
     /// process (a clone of what [`App::topics`] was given).
     pub fn publisher(&self) -> Option<Topics> {
@@ -183,6 +194,7 @@ impl App {
             self.hooks,
             pages,
             self.topics,
+            self.sessions,
         ))
     }
 }

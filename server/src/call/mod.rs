@@ -100,17 +100,23 @@ impl Call {
             received,
         } = self;
         let has_metadata = !head.metadata.is_empty();
-        let fallback = (head.rpc.clone(), head.seq, head.connection.clone());
+        let fallback = (
+            head.rpc.clone(),
+            head.seq,
+            head.connection.clone(),
+            head.session.clone(),
+        );
         let (head, rejected) = match request_hooks(&hooks, head, has_metadata).await {
             Ok(head) => (head, None),
             Err(e) => {
-                let (rpc, seq, connection) = fallback;
+                let (rpc, seq, connection, session) = fallback;
                 let head = RequestHead {
                     rpc,
                     seq,
                     metadata: Metadata::new(),
                     extensions: http::Extensions::new(),
                     connection,
+                    session,
                 };
                 (head, Some(e))
             }

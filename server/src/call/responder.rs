@@ -172,9 +172,21 @@ impl Responder {
         hooks::chain2(&self.hooks.before_leading_metadata, ctx, leading).await
     }
 
+    /// The trailing metadata, through the hooks; first the session's
+    /// changes are saved, and a new session id is added for the client.
     async fn trailing(&self, ctx: &Context) -> Result<Option<Metadata>, Error> {
+        let new_session = match ctx.session() {
+            Some(session) => session.finish().await?,
+            None => None,
+        };
         let trailing = self.meta().trailing.take();
-        hooks::chain2(&self.hooks.before_trailing_metadata, ctx, trailing).await
+        let mut trailing = hooks::chain2(&self.hooks.before_trailing_metadata, ctx, trailing).await?;
+        if let Some(id) = new_session {
+            trailing
+                .get_or_insert_with(Metadata::new)
+                .insert(crate::sessions::SESSION_HEADER, id);
+        }
+        Ok(trailing)
     }
 
     async fn outgoing(&self, ctx: &Context, payload: Payload) -> Result<Payload, Error> {

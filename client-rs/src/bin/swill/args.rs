@@ -229,6 +229,13 @@ pub(crate) struct ConnectionArgs {
     /// How long connecting may take, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     connect_timeout: u64,
+    /// Resume this session (an id the server issued, as --show-session prints).
+    #[arg(long, value_name = "ID")]
+    pub(crate) session: Option<String>,
+    /// Print the session id the command ended with, on standard error, as
+    /// one line `session: ID`.
+    #[arg(long)]
+    pub(crate) show_session: bool,
 }
 
 impl ConnectionArgs {

@@ -31,6 +31,9 @@ mod topic;
 
 use args::{Cli, Command, ConnectionArgs, Language};
 
+/// The client whose session `--show-session` prints at the end.
+static SHOWN: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
+
 /// Why the tool stops early, which decides its exit status.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -75,6 +78,11 @@ fn main() -> ExitCode {
         Err(e) => return Failure::Usage(format!("cannot start: {e}")).report(),
     };
     let outcome = runtime.block_on(run(cli));
+    // The id the session ended with (it changes when the server regenerates
+    // it), for a script to pass to the next command's --session.
+    if let Some(id) = SHOWN.get().and_then(Client::session) {
+        eprintln!("session: {id}");
+    }
     // A read of standard input may still be pending on a blocking thread.
     runtime.shutdown_background();
     match outcome {
@@ -202,10 +210,17 @@ async fn connect_with(
         .subprotocol(args.subprotocol())
         .connect_timeout(args.connect_timeout())
         .reconnect(reconnect);
+    if let Some(id) = &args.session {
+        builder = builder.session(id);
+    }
     for (name, value) in args.headers().map_err(Failure::Usage)? {
         builder = builder.header(name, value);
     }
-    Ok(builder.connect().await?)
+    let client = builder.connect().await?;
+    if args.show_session {
+        let _ = SHOWN.set(client.clone());
+    }
+    Ok(client)
 }
 
 pub(crate) fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, Failure> {

@@ -91,6 +91,22 @@ impl RedisConfig {
         self
     }
 
+    /// The prefix of every key.
+    pub(crate) fn prefix_str(&self) -> &str {
+        &self.prefix
+    }
+
+    /// A connection for commands, which reconnects by itself; created
+    /// lazily, so it needs no running Redis yet.
+    pub(crate) fn connection_manager(&self) -> Result<ConnectionManager, String> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(5)))
+            .set_number_of_retries(2);
+        ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+            .map_err(|e| e.to_string())
+    }
+
     pub(crate) fn key(&self, topic: &str, kind: &str) -> String {
         format!("{}:{{{topic}}}:{kind}", self.prefix)
     }
@@ -122,14 +138,9 @@ impl RedisEngine {
     }
 
     fn connection(&self) -> EngineResult<ConnectionManager> {
-        let manager = self.commands.get_or_init(|| {
-            let config = ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(Duration::from_secs(2)))
-                .set_response_timeout(Some(Duration::from_secs(5)))
-                .set_number_of_retries(2);
-            ConnectionManager::new_lazy_with_config(self.config.client.clone(), config)
-                .map_err(|e| e.to_string())
-        });
+        let manager = self
+            .commands
+            .get_or_init(|| self.config.connection_manager());
         manager.clone().map_err(EngineError)
     }
 
