@@ -21,9 +21,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::builder::Config;
+use crate::builder::{SessionSlot, lock_slot};
 use crate::error::Error;
 use crate::options::CallOptions;
-use crate::builder::{SessionSlot, lock_slot};
 use crate::session::{Event, Session};
 
 mod dial;

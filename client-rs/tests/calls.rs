@@ -163,7 +163,9 @@ async fn introspection_is_typed() {
             "echo_meta",
             "fail",
             "sleep",
-            "users.get"
+            "users.get",
+            "session.put",
+            "session.get"
         ]
     );
     let add = &rpcs[0];

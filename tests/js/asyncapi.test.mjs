@@ -8,7 +8,7 @@ import { Parser } from "@asyncapi/parser";
 import { startDemo, swill } from "./lib/demo.mjs";
 
 /** The demo's rpcs, in registration order. */
-const DEMO = ["add", "count", "total", "upper", "echo_meta", "fail", "sleep", "users.get"];
+const DEMO = ["add", "count", "total", "upper", "echo_meta", "fail", "sleep", "users.get", "session.put", "session.get"];
 const SEVERITY = ["error", "warning", "information", "hint"];
 
 const parser = new Parser();

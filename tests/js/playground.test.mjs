@@ -16,7 +16,7 @@ import { Client } from "swill-client";
 import { WebSocket } from "ws";
 import { startDemo } from "./lib/demo.mjs";
 
-const DEMO = ["add", "count", "total", "upper", "echo_meta", "fail", "sleep", "users.get"];
+const DEMO = ["add", "count", "total", "upper", "echo_meta", "fail", "sleep", "users.get", "session.put", "session.get"];
 const chromiumPath = process.env.SWILL_CHROMIUM ?? "/usr/bin/chromium";
 const artifacts = fileURLToPath(new URL("artifacts/", import.meta.url));
 

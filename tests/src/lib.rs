@@ -456,7 +456,7 @@ pub const UPGRADE_HEADERS: [&str; 4] = [
 ];
 
 /// The demo's rpcs, in registration order (as `swill.introspect` lists them).
-pub const DEMO_RPCS: [&str; 8] = [
+pub const DEMO_RPCS: [&str; 10] = [
     "add",
     "count",
     "total",
@@ -465,6 +465,8 @@ pub const DEMO_RPCS: [&str; 8] = [
     "fail",
     "sleep",
     "users.get",
+    "session.put",
+    "session.get",
 ];
 
 /// Byte vectors in the wire file's notation.

@@ -8,8 +8,8 @@ use tokio_tungstenite::tungstenite::{self, error::ProtocolError};
 
 use super::Socket;
 use crate::builder::{Config, lock_slot};
-use crate::session::SESSION_KEY;
 use crate::error::Error;
+use crate::session::SESSION_KEY;
 
 /// A failed attempt, and whether the server answered but refused the
 /// upgrade (worth another try with the legacy subprotocol).

@@ -27,6 +27,14 @@ export interface User {
   email: string;
 }
 
+/** What `session.put` stores. */
+export interface Entry {
+  /** The key. */
+  key: string;
+  /** Any value. */
+  value: Value;
+}
+
 /** The request of `add`. */
 export type AddRequest = [number, number];
 /** The answer of `add`. */
@@ -67,6 +75,16 @@ export type UsersGetRequest = UserId;
 /** The answer of `users.get`. */
 export type UsersGetResponse = User;
 
+/** The request of `session.put`. */
+export type SessionPutRequest = Entry;
+/** The answer of `session.put`. */
+export type SessionPutResponse = null;
+
+/** The request of `session.get`. */
+export type SessionGetRequest = string;
+/** The answer of `session.get`. */
+export type SessionGetResponse = Value;
+
 /** The server's rpcs, typed. */
 export interface Api {
   /** Adds two numbers. */
@@ -90,6 +108,12 @@ export interface Api {
     /** Fetches a user by id. */
     get(request: UsersGetRequest, options?: CallOptions): Promise<UsersGetResponse>;
   };
+  session: {
+    /** Stores a value in the caller's session, under a key. */
+    put(request: SessionPutRequest, options?: CallOptions): Promise<SessionPutResponse>;
+    /** The value under a key of the caller's session, or null. */
+    get(request: SessionGetRequest, options?: CallOptions): Promise<SessionGetResponse>;
+  };
 }
 
 /**
@@ -107,6 +131,10 @@ export function api(client: Client): Api {
     sleep: (request, options) => client.call<SleepResponse>("sleep", request, options),
     users: {
       get: (request, options) => client.call<UsersGetResponse>("users.get", request, options),
+    },
+    session: {
+      put: (request, options) => client.call<SessionPutResponse>("session.put", request, options),
+      get: (request, options) => client.call<SessionGetResponse>("session.get", request, options),
     },
   };
 }

@@ -32,6 +32,8 @@ test("introspect lists every rpc in registration order, with its shape", async (
       ["fail", "unary"],
       ["sleep", "unary"],
       ["users.get", "unary"],
+      ["session.put", "unary"],
+      ["session.get", "unary"],
     ],
   );
 });

@@ -1,0 +1,342 @@
+//! Sessions: what the server knows about a client survives a reconnection
+//! and a move to another node; ids are unguessable, never leak, and can be
+//! changed or destroyed.
+
+use std::time::Duration;
+
+use swill::sessions::Sessions;
+use swill::topics::RedisConfig;
+use swill::{App, Code, Error, Request, RequestHead};
+use swill_client::{Client, Metadata};
+use swill_tests::cluster::{Balancer, Node, demo_binary};
+use swill_tests::redis::RedisServer;
+use swill_tests::{UPGRADE_HEADERS, http_get, start};
+
+/// Where a test's sessions live.
+async fn memory() -> (Sessions, Option<RedisServer>) {
+    (Sessions::memory(), None)
+}
+
+async fn redis() -> (Sessions, Option<RedisServer>) {
+    let server = RedisServer::start().await;
+    let config = RedisConfig::new(&server.url()).expect("URL");
+    (Sessions::builder().redis(config).build(), Some(server))
+}
+
+/// Signs in: a new id, then the user.
+async fn sign_in(req: Request<String>) -> Result<(), Error> {
+    let session = req.ctx.session().ok_or_else(Error::internal)?;
+    session.regenerate().await?;
+    session.insert("user", &req.data)
+}
+
+/// Who signed in.
+async fn whoami(req: Request<()>) -> Result<Option<String>, Error> {
+    let session = req.ctx.session().ok_or_else(Error::internal)?;
+    session.get("user").await
+}
+
+/// Signs out, everywhere.
+async fn sign_out(req: Request<()>) -> Result<(), Error> {
+    req.ctx
+        .session()
+        .ok_or_else(Error::internal)?
+        .destroy()
+        .await
+}
+
+fn app(sessions: Sessions) -> App {
+    App::new()
+        .sessions(sessions)
+        .handle_as("sign_in", sign_in)
+        .handle_as("whoami", whoami)
+        .handle_as("sign_out", sign_out)
+}
+
+async fn client(url: &str, session: Option<&str>) -> Client {
+    let mut builder = Client::builder(url);
+    if let Some(id) = session {
+        builder = builder.session(id);
+    }
+    builder.connect().await.expect("connect")
+}
+
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn in_memory() {
+                let (sessions, _redis) = super::memory().await;
+                super::$name(sessions).await
+            }
+
+            #[tokio::test]
+            async fn on_redis() {
+                let (sessions, _redis) = super::redis().await;
+                super::$name(sessions).await
+            }
+        }
+    )*};
+}
+
+on_both_stores!(
+    a_session_survives_a_new_connection,
+    regenerating_changes_the_id_and_the_old_one_is_worth_nothing,
+    destroying_empties_the_session_everywhere,
+    unknown_and_forged_ids_start_a_new_empty_session,
+    a_hook_refuses_requests_without_a_user,
+);
+
+async fn a_session_survives_a_new_connection(sessions: Sessions) {
+    let addr = start(app(sessions)).await;
+    let url = format!("ws://{addr}/ws");
+    let first = client(&url, None).await;
+    let issued = first.session().expect("the server issues an id");
+    assert_eq!(issued.len(), 32, "128 bits in hex");
+    first
+        .call::<_, ()>("sign_in", &"ada")
+        .await
+        .expect("sign in");
+    let id = first.session().expect("an id");
+    assert_ne!(id, issued, "signing in regenerates the id");
+    drop(first);
+    let again = client(&url, Some(&id)).await;
+    let user: Option<String> = again.call("whoami", &()).await.expect("whoami");
+    assert_eq!(user.as_deref(), Some("ada"));
+    assert_eq!(again.session(), Some(id));
+}
+
+async fn regenerating_changes_the_id_and_the_old_one_is_worth_nothing(sessions: Sessions) {
+    let addr = start(app(sessions)).await;
+    let url = format!("ws://{addr}/ws");
+    let c = client(&url, None).await;
+    c.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    let planted = c.session().expect("an id");
+    // Signing in again (as someone else would, after fixing the id).
+    c.call::<_, ()>("sign_in", &"grace").await.expect("sign in");
+    let current = c.session().expect("an id");
+    assert_ne!(planted, current);
+    let attacker = client(&url, Some(&planted)).await;
+    let user: Option<String> = attacker.call("whoami", &()).await.expect("whoami");
+    assert_eq!(user, None, "the planted id opens nothing");
+    assert_ne!(attacker.session(), Some(planted));
+    let owner = client(&url, Some(&current)).await;
+    let user: Option<String> = owner.call("whoami", &()).await.expect("whoami");
+    assert_eq!(user.as_deref(), Some("grace"));
+}
+
+async fn destroying_empties_the_session_everywhere(sessions: Sessions) {
+    let addr = start(app(sessions)).await;
+    let url = format!("ws://{addr}/ws");
+    let a = client(&url, None).await;
+    a.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    let id = a.session().expect("an id");
+    // A second connection of the same session (another tab).
+    let b = client(&url, Some(&id)).await;
+    let user: Option<String> = b.call("whoami", &()).await.expect("whoami");
+    assert_eq!(user.as_deref(), Some("ada"));
+    a.call::<_, ()>("sign_out", &()).await.expect("sign out");
+    assert_ne!(a.session(), Some(id.clone()), "a new id after sign-out");
+    for c in [&a, &b] {
+        let user: Option<String> = c.call("whoami", &()).await.expect("whoami");
+        assert_eq!(user, None);
+    }
+    let later = client(&url, Some(&id)).await;
+    let user: Option<String> = later.call("whoami", &()).await.expect("whoami");
+    assert_eq!(user, None);
+}
+
+async fn unknown_and_forged_ids_start_a_new_empty_session(sessions: Sessions) {
+    let addr = start(app(sessions)).await;
+    let url = format!("ws://{addr}/ws");
+    for forged in [
+        "0123456789abcdef0123456789abcdef",
+        "not-an-id",
+        "../../etc/passwd",
+        "",
+    ] {
+        let c = client(&url, Some(forged)).await;
+        let user: Option<String> = c.call("whoami", &()).await.expect("no error");
+        assert_eq!(user, None);
+        let issued = c.session().expect("a new id");
+        assert_ne!(issued, forged);
+        assert_eq!(issued.len(), 32);
+    }
+}
+
+async fn a_hook_refuses_requests_without_a_user(sessions: Sessions) {
+    let app = app(sessions).before_request(|head: RequestHead| async move {
+        if &*head.rpc == "sign_in" {
+            return Ok(head);
+        }
+        let user: Option<String> = match &head.session {
+            Some(session) => session.get("user").await?,
+            None => None,
+        };
+        match user {
+            Some(_) => Ok(head),
+            None => Err(Error::unauthorized("sign in first")),
+        }
+    });
+    let addr = start(app).await;
+    let c = client(&format!("ws://{addr}/ws"), None).await;
+    let refused = c
+        .call::<_, Option<String>>("whoami", &())
+        .await
+        .expect_err("401");
+    assert_eq!(refused.code(), Code::UNAUTHORIZED);
+    c.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    let user: Option<String> = c.call("whoami", &()).await.expect("whoami");
+    assert_eq!(user.as_deref(), Some("ada"));
+}
+
+#[tokio::test]
+async fn browsers_get_a_secure_cookie_and_present_it() {
+    let addr = start(app(Sessions::memory())).await;
+    let reply = http_get(addr, "/ws", &UPGRADE_HEADERS).await;
+    assert_eq!(reply.status, 101);
+    let cookie = reply.header_values("set-cookie").join("");
+    let (pair, attributes) = cookie.split_once(';').expect("attributes");
+    let id = pair
+        .strip_prefix("swill_session=")
+        .expect("the session cookie");
+    assert_eq!(reply.header_values("swill-session"), [id]);
+    for attribute in ["Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(attributes.contains(attribute), "{cookie}");
+    }
+    assert!(!attributes.contains("Secure"), "not over plain http");
+    // Behind a proxy that terminated TLS, the cookie is Secure.
+    let behind_tls = [&UPGRADE_HEADERS[..], &["X-Forwarded-Proto: https"]].concat();
+    let reply = http_get(addr, "/ws", &behind_tls).await;
+    assert!(
+        reply
+            .header_values("set-cookie")
+            .join("")
+            .contains("Secure")
+    );
+    // A browser presents the cookie on its next upgrade: the same session,
+    // once it holds something (an empty session is no session).
+    let c = client(&format!("ws://{addr}/ws"), Some(id)).await;
+    c.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    let id = c.session().expect("an id");
+    let cookie_header = format!("Cookie: theme=dark; swill_session={id}");
+    let with_cookie = [&UPGRADE_HEADERS[..], &[cookie_header.as_str()]].concat();
+    let reply = http_get(addr, "/ws", &with_cookie).await;
+    assert_eq!(reply.header_values("swill-session"), [id.as_str()]);
+}
+
+#[tokio::test]
+async fn sessions_expire_when_unused() {
+    let redis = RedisServer::start().await;
+    let config = RedisConfig::new(&redis.url()).expect("URL");
+    for sessions in [
+        Sessions::builder()
+            .idle_timeout(Duration::from_millis(300))
+            .build(),
+        Sessions::builder()
+            .idle_timeout(Duration::from_millis(300))
+            .redis(config)
+            .build(),
+    ] {
+        let addr = start(app(sessions)).await;
+        let url = format!("ws://{addr}/ws");
+        let c = client(&url, None).await;
+        c.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+        let id = c.session().expect("an id");
+        drop(c);
+        // Nothing signals an expiry: the only way to see one is to let the
+        // idle time pass (three times over, for a loaded machine).
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        let later = client(&url, Some(&id)).await;
+        let user: Option<String> = later.call("whoami", &()).await.expect("whoami");
+        assert_eq!(user, None, "expired");
+        assert_ne!(later.session(), Some(id));
+    }
+}
+
+#[tokio::test]
+async fn a_session_put_on_one_node_is_read_on_another_and_kept_across_failover() {
+    let redis = RedisServer::start().await;
+    let mut one = Node::start(&redis.url(), "one", &[]).await;
+    let two = Node::start(&redis.url(), "two", &[]).await;
+    let on_one = client(&one.url(), None).await;
+    let entry = serde_json::json!({"key": "theme", "value": "dark"});
+    on_one
+        .call::<_, ()>("session.put", &entry)
+        .await
+        .expect("put");
+    let id = on_one.session().expect("an id");
+    let on_two = client(&two.url(), Some(&id)).await;
+    let theme: Option<String> = on_two.call("session.get", &"theme").await.expect("get");
+    assert_eq!(theme.as_deref(), Some("dark"));
+
+    // A client behind a balancer keeps its session when its node dies.
+    let balancer = Balancer::start(vec![one.addr, two.addr]).await;
+    let roaming = client(&balancer.url(), None).await;
+    let entry = serde_json::json!({"key": "cart", "value": [1, 2]});
+    roaming
+        .call::<_, ()>("session.put", &entry)
+        .await
+        .expect("put");
+    one.kill().await;
+    // A call in flight when the node died fails (the client says so); the
+    // next one reconnects, to the other node.
+    let cart = match roaming
+        .call::<_, Option<Vec<u32>>>("session.get", &"cart")
+        .await
+    {
+        Err(swill_client::Error::Disconnected { .. }) => roaming.call("session.get", &"cart").await,
+        other => other,
+    };
+    let cart = cart.expect("get after failover");
+    assert_eq!(cart, Some(vec![1, 2]));
+}
+
+#[tokio::test]
+async fn ids_never_appear_in_the_logs() {
+    use std::process::Stdio;
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+    let mut child = tokio::process::Command::new(demo_binary())
+        .args(["--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the demo");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut addr = None;
+    while let Some(line) = stdout.next_line().await.expect("a line") {
+        if let Some(rest) = line.strip_prefix("swill demo listening on ws://") {
+            addr = Some(rest.trim_end_matches("/ws").to_owned());
+            break;
+        }
+    }
+    let url = format!("ws://{}/ws", addr.expect("the demo listens"));
+    let c = client(&url, Some("0123456789abcdef0123456789abcdef")).await;
+    let entry = serde_json::json!({"key": "k", "value": 1});
+    c.call::<_, ()>("session.put", &entry).await.expect("put");
+    let meta = Metadata::from([("note", "x")]);
+    let options = swill_client::CallOptions::new().metadata(meta);
+    let _: swill_client::Response<Option<u32>> = c
+        .call_with("session.get", &"k", options)
+        .await
+        .expect("get");
+    let id = c.session().expect("an id");
+    drop(c);
+    let _ = child.start_kill();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut logs)
+        .await
+        .expect("logs");
+    while let Ok(Some(line)) = stdout.next_line().await {
+        logs.push_str(&line);
+    }
+    assert!(logs.contains("connected"), "the logs were captured");
+    assert!(!logs.contains(&id), "the id leaked into the logs");
+    assert!(!logs.contains("0123456789abcdef0123456789abcdef"));
+}
