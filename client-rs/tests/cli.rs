@@ -157,7 +157,7 @@ fn introspect_prints_a_table() {
     let out = run(&["introspect", &server.url()]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines.len(), 9, "a header and 8 rpcs:\n{}", out.stdout);
+    assert_eq!(lines.len(), 11, "a header and 10 rpcs:\n{}", out.stdout);
     let header: Vec<&str> = lines[0].split_whitespace().collect();
     assert_eq!(
         header,
