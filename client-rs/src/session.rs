@@ -43,7 +43,7 @@ mod event;
 
 /// The header (on the upgrade) and the metadata key (on answers) that
 /// carry the client's session id.
-pub const SESSION_KEY: &str = "swill-session";
+pub const SESSION_KEY: &str = Metadata::SESSION;
 
 pub use event::{Event, Incoming};
 

@@ -28,7 +28,12 @@ pub(crate) struct Connector {
     current: RefCell<Option<Rc<Connection>>>,
     round: RefCell<Option<Rc<Round>>>,
     closed: Cell<bool>,
+    /// The session id to present, and the last one the server gave.
+    session: SessionSlot,
 }
+
+/// Where the client keeps its session id between connections.
+pub(crate) type SessionSlot = Rc<RefCell<Option<String>>>;
 
 /// The settings a [`Connector`] is made from.
 pub(crate) struct Settings {
@@ -37,6 +42,8 @@ pub(crate) struct Settings {
     pub(crate) connect_timeout_ms: f64,
     pub(crate) policy: ReconnectPolicy,
     pub(crate) report: Report,
+    /// A session id to resume, from the connect options.
+    pub(crate) session: Option<String>,
 }
 
 impl Connector {
@@ -51,6 +58,7 @@ impl Connector {
             current: RefCell::new(None),
             round: RefCell::new(None),
             closed: Cell::new(false),
+            session: Rc::new(RefCell::new(settings.session)),
         });
         let connection = connector.attempt(1).await?;
         *connector.current.borrow_mut() = Some(connection);
@@ -68,6 +76,11 @@ impl Connector {
         let round = self.round.borrow().clone();
         let round = round.unwrap_or_else(|| self.start_round());
         round.get().await
+    }
+
+    /// The session id the client holds.
+    pub(crate) fn session(&self) -> Option<String> {
+        self.session.borrow().clone()
     }
 
     /// The reconnect policy, whose backoff also paces resubscriptions.
@@ -138,6 +151,7 @@ impl Connector {
             &self.class,
             self.connect_timeout_ms,
             self.report.clone(),
+            self.session.clone(),
         )
         .await;
         match &opened {

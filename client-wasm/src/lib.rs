@@ -444,6 +444,17 @@ impl Client {
         })
     }
 
+    /// The id of this client's session on the server, when the app has
+    /// sessions and the id is known here: in Node with the `ws` package,
+    /// from the moment it connects; in browsers, which keep it in an
+    /// HttpOnly cookie, only once the server changed it (after a sign-in
+    /// or sign-out). Pass it as `session` to `Client.connect` to resume the
+    /// session later; the client presents it by itself when it reconnects.
+    #[wasm_bindgen(getter)]
+    pub fn session(&self) -> Option<String> {
+        self.connector.session()
+    }
+
     /// Closes the connection: calls in flight fail with 503, and so do
     /// calls made later.
     pub fn close(&self) {
@@ -515,6 +526,7 @@ fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
         connect_timeout_ms: options.connect_timeout_ms.unwrap_or(10_000.0),
         policy,
         report,
+        session: options.session,
     })
 }
 

@@ -30,6 +30,11 @@ pub struct ConnectOptions {
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     #[tsify(optional, type = "(state: ConnectionState) => void")]
     pub on_state_change: JsValue,
+    /// A session id to resume (one `client.session` gave before). Without
+    /// it, browsers present their session cookie, and other runtimes start
+    /// a new session.
+    #[tsify(optional)]
+    pub session: Option<String>,
 }
 
 /// How to reconnect: a call made after the connection was lost connects

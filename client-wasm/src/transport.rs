@@ -11,7 +11,7 @@ use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
-use swill_client::session::Session;
+use swill_client::session::{SESSION_KEY, Session};
 use swill_client::{CallOptions, ConnectionState, Error};
 use swill_proto::{CallShape, Payload, RequestFrame, Seq};
 use wasm_bindgen::prelude::*;
@@ -19,6 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::call::Inbox;
+use crate::connector::SessionSlot;
 
 /// The subprotocol token offered: `swill.v1` (browsers and Node's
 /// `WebSocket` refuse the legacy `swill/1`).
@@ -31,6 +32,8 @@ pub(crate) type Report = Rc<dyn Fn(ConnectionState)>;
 pub(crate) struct Connection {
     socket: WebSocket,
     session: RefCell<Session<Rc<Inbox>>>,
+    /// Where the client keeps its session id (see `ConnectOptions.session`).
+    session_id: SessionSlot,
     report: Report,
     handlers: RefCell<Option<Handlers>>,
 }
@@ -49,8 +52,16 @@ impl Connection {
         class: &Function,
         timeout_ms: f64,
         report: Report,
+        session_id: SessionSlot,
     ) -> Result<Rc<Connection>, Error> {
-        let args = Array::of2(&url.into(), &SUBPROTOCOL.into());
+        // The session id travels as a second subprotocol token: browsers
+        // let no header be set, and the server never selects it.
+        let protocols = Array::of1(&SUBPROTOCOL.into());
+        if let Some(id) = session_id.borrow().as_deref() {
+            protocols
+                .push(&format!("{}{id}", swill_proto::Metadata::SESSION_PROTOCOL_PREFIX).into());
+        }
+        let args = Array::of2(&url.into(), &protocols);
         let socket: WebSocket = Reflect::construct(class, &args)
             .map_err(|e| {
                 Error::Invalid(format!(
@@ -60,6 +71,7 @@ impl Connection {
             })?
             .unchecked_into();
         socket.set_binary_type(BinaryType::Arraybuffer);
+        let _upgrade = learn_session_on_upgrade(&socket, &session_id);
         let opened = Promise::new(&mut |resolve, reject| {
             socket.set_onopen(Some(&resolve));
             socket.set_onerror(Some(&reject));
@@ -84,13 +96,14 @@ impl Connection {
                 reason,
             });
         }
-        Ok(Connection::start(socket, report))
+        Ok(Connection::start(socket, report, session_id))
     }
 
-    fn start(socket: WebSocket, report: Report) -> Rc<Connection> {
+    fn start(socket: WebSocket, report: Report, session_id: SessionSlot) -> Rc<Connection> {
         let connection = Rc::new(Connection {
             socket,
             session: RefCell::new(Session::new()),
+            session_id,
             report,
             handlers: RefCell::new(None),
         });
@@ -194,7 +207,14 @@ impl Connection {
             return warn("ignored a text frame: Swill frames are binary");
         };
         let bytes = Bytes::from(Uint8Array::new(buffer).to_vec());
-        let received = self.session.borrow_mut().receive(bytes);
+        let received = {
+            let mut session = self.session.borrow_mut();
+            let received = session.receive(bytes);
+            if let Some(id) = session.take_session_id() {
+                *self.session_id.borrow_mut() = Some(id);
+            }
+            received
+        };
         let incoming = match received {
             Ok(Some(incoming)) => incoming,
             Ok(None) => return,
@@ -265,4 +285,31 @@ pub(crate) fn describe(value: &JsValue) -> String {
 
 fn warn(message: &str) {
     web_sys::console::warn_1(&format!("swill-client: {message}").into());
+}
+
+/// With Node's `ws` (an EventEmitter), reads the session id the server
+/// issued from the upgrade response; browsers keep it in their cookie
+/// instead, and have no such event. Returns the listener, kept alive until
+/// the socket opened.
+fn learn_session_on_upgrade(
+    socket: &WebSocket,
+    slot: &SessionSlot,
+) -> Option<Closure<dyn FnMut(JsValue)>> {
+    let on = Reflect::get(socket, &"once".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    let slot = slot.clone();
+    let listener = Closure::<dyn FnMut(JsValue)>::new(move |response: JsValue| {
+        let headers = Reflect::get(&response, &"headers".into()).unwrap_or_default();
+        let id = Reflect::get(&headers, &SESSION_KEY.into())
+            .ok()
+            .and_then(|v| v.as_string());
+        if let Some(id) = id {
+            *slot.borrow_mut() = Some(id);
+        }
+    });
+    on.call2(socket, &"upgrade".into(), listener.as_ref().unchecked_ref())
+        .ok()?;
+    Some(listener)
 }

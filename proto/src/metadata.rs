@@ -32,6 +32,15 @@ impl Metadata {
     /// when the server receives the request (a non-negative integer).
     pub const TIMEOUT: &'static str = "swill-timeout";
 
+    /// The client's session id: the trailing metadata of an answer after
+    /// the server regenerated or destroyed the session (and, as a header,
+    /// on the WebSocket upgrade request and response).
+    pub const SESSION: &'static str = "swill-session";
+
+    /// The prefix of a subprotocol token that carries the session id where
+    /// no header can be set (browsers): `swill.session.ID`, never selected.
+    pub const SESSION_PROTOCOL_PREFIX: &'static str = "swill.session.";
+
     /// An empty map.
     pub fn new() -> Self {
         Metadata::default()

@@ -16,13 +16,13 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tracing::Instrument;
 
 use crate::call::{self, CallHandle, Opening, Stop};
-use crate::sessions::Session;
 use crate::context::RequestHead;
 use crate::error::{Error, NOT_FOUND_MESSAGE};
 use crate::hooks;
 use crate::info::ConnectionInfo;
 use crate::outbox::{self, Outbox, Wait};
 use crate::router::{Route, Router};
+use crate::sessions::Session;
 use crate::shutdown::Shutdown;
 
 /// An open request: the route's index and the client's seq, as the wire

@@ -10,8 +10,8 @@ use crate::config::Config;
 use crate::handler::BoxedHandler;
 use crate::hooks::Hooks;
 use crate::schema::Side;
-use crate::site::Pages;
 use crate::sessions::Sessions;
+use crate::site::Pages;
 use crate::topics::Topics;
 
 /// One registered rpc.

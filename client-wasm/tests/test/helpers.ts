@@ -24,9 +24,9 @@ export interface Demo {
   kill(): Promise<void>;
 }
 
-/** Starts the demo server on `addr` (a free port by default). */
-export async function startDemo(addr = "127.0.0.1:0"): Promise<Demo> {
-  const child = spawn(demoBin, ["--listen", addr], {
+/** Starts the demo server on `addr` (a free port by default), with `args`. */
+export async function startDemo(addr = "127.0.0.1:0", args: string[] = []): Promise<Demo> {
+  const child = spawn(demoBin, ["--listen", addr, ...args], {
     stdio: ["ignore", "pipe", "ignore"],
     env: { ...process.env, RUST_LOG: "warn" },
   });
@@ -171,4 +171,32 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`${what}: still not so after ${times} checks`);
+}
+
+/** A redis-server of the test's own, on a free port; `stop()` kills it. */
+export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--logfile", ""], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let seen = "";
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (chunk: string) => {
+      seen += chunk;
+      if (seen.includes("Ready to accept connections")) resolve();
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${seen}`)));
+  });
+  const exited = once(child, "exit");
+  return {
+    url: `redis://127.0.0.1:${port}/`,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+    },
+  };
 }

@@ -14,8 +14,8 @@ use crate::hooks::Hooks;
 use crate::introspect;
 use crate::router::{Route, Router};
 use crate::schema::Side;
-use crate::site::Site;
 use crate::sessions::Sessions;
+use crate::site::Site;
 use crate::topics::Topics;
 
 /// A swill application: a set of handlers, each under an rpc name.

@@ -180,7 +180,8 @@ impl Responder {
             None => None,
         };
         let trailing = self.meta().trailing.take();
-        let mut trailing = hooks::chain2(&self.hooks.before_trailing_metadata, ctx, trailing).await?;
+        let mut trailing =
+            hooks::chain2(&self.hooks.before_trailing_metadata, ctx, trailing).await?;
         if let Some(id) = new_session {
             trailing
                 .get_or_insert_with(Metadata::new)

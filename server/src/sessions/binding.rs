@@ -11,10 +11,10 @@ use super::store::Store;
 pub(crate) const SESSION_COOKIE: &str = "swill_session";
 /// The header (on the upgrade request and response) and the metadata key
 /// (on answers) that carry the id for clients that manage it themselves.
-pub(crate) const SESSION_HEADER: &str = "swill-session";
+pub(crate) const SESSION_HEADER: &str = swill_proto::Metadata::SESSION;
 /// A subprotocol token carrying the id, for clients that can set no header
 /// (browsers after a regeneration); never selected.
-pub(crate) const SESSION_PROTOCOL_PREFIX: &str = "swill.session.";
+pub(crate) const SESSION_PROTOCOL_PREFIX: &str = swill_proto::Metadata::SESSION_PROTOCOL_PREFIX;
 
 /// The session of one connection.
 pub(crate) struct Binding {
@@ -85,7 +85,10 @@ pub(crate) fn new_id() -> String {
 /// Whether `id` could be one of ours: 32 lowercase hex digits. Anything
 /// else is not even looked up.
 fn well_formed(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The id a client presents on the upgrade request: the header, else a
@@ -177,7 +180,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("cookie", "a=1; swill_session=c".parse().unwrap());
         assert_eq!(presented(&headers).as_deref(), Some("c"));
-        headers.insert("sec-websocket-protocol", "swill.v1, swill.session.t".parse().unwrap());
+        headers.insert(
+            "sec-websocket-protocol",
+            "swill.v1, swill.session.t".parse().unwrap(),
+        );
         assert_eq!(presented(&headers).as_deref(), Some("t"));
         headers.insert(SESSION_HEADER, "h".parse().unwrap());
         assert_eq!(presented(&headers).as_deref(), Some("h"));

@@ -45,7 +45,11 @@ impl Session {
     /// `T`, and 503 when the store is unreachable.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
         self.load().await?;
-        let value = self.state().values.as_ref().and_then(|v| v.get(key).cloned());
+        let value = self
+            .state()
+            .values
+            .as_ref()
+            .and_then(|v| v.get(key).cloned());
         value
             .map(|v| {
                 v.decode().map_err(|e| {
@@ -74,9 +78,17 @@ impl Session {
             if state.changes.is_empty() {
                 return Ok(());
             }
-            (self.0.binding.state().id.clone(), std::mem::take(&mut state.changes))
+            (
+                self.0.binding.state().id.clone(),
+                std::mem::take(&mut state.changes),
+            )
         };
-        self.0.binding.store.apply(&id, changes).await.map_err(unavailable)?;
+        self.0
+            .binding
+            .store
+            .apply(&id, changes)
+            .await
+            .map_err(unavailable)?;
         self.0.binding.state().known = true;
         Ok(())
     }
@@ -98,7 +110,10 @@ impl Session {
             (old, known, values)
         };
         let new = self.0.binding.id();
-        let copy = values.into_iter().map(|(k, v)| (k, Some(v))).collect::<Changes>();
+        let copy = values
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .collect::<Changes>();
         let store = &self.0.binding.store;
         if !copy.is_empty() {
             store.apply(&new, copy).await.map_err(unavailable)?;

@@ -68,7 +68,9 @@ impl Store for MemoryStore {
         }
         let values = match sessions.get_mut(id) {
             // An empty session is no session, as in Redis.
-            Some((used, values)) if now.duration_since(*used) <= self.idle && !values.is_empty() => {
+            Some((used, values))
+                if now.duration_since(*used) <= self.idle && !values.is_empty() =>
+            {
                 *used = now;
                 Some(values.clone())
             }
