@@ -81,9 +81,12 @@ async fn main() -> ExitCode {
         .unwrap_or(listen);
     println!("swill demo listening on ws://{addr}/ws");
     println!("playground: http://{addr}/  AsyncAPI: http://{addr}/asyncapi.json");
-    let served = swill::serve(listener, swill_examples::demo::app_with(topics.build(), sessions.build()))
-        .with_graceful_shutdown(stop_signal())
-        .await;
+    let served = swill::serve(
+        listener,
+        swill_examples::demo::app_with(topics.build(), sessions.build()),
+    )
+    .with_graceful_shutdown(stop_signal())
+    .await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
