@@ -32,6 +32,7 @@ mod codec;
 mod error;
 mod frame;
 mod introspect;
+pub mod json;
 mod metadata;
 mod payload;
 mod read;

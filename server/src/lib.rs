@@ -76,6 +76,8 @@ mod service;
 pub mod sessions;
 mod shutdown;
 mod site;
+#[cfg(feature = "spec")]
+pub mod spec;
 mod static_files;
 pub mod topics;
 mod upgrade;

@@ -94,6 +94,9 @@ async fn run<S: Future<Output = ()> + Send>(serve: Serve<S>) -> io::Result<()> {
         signal,
         grace,
     } = serve;
+    #[cfg(feature = "spec")]
+    app.check()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let router = app.into_router();
     let shutdown = Shutdown::new(grace);
     let mut signal = std::pin::pin!(signal);

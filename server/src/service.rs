@@ -48,7 +48,17 @@ pub struct SwillService {
 
 impl App {
     /// Turns the app into a tower `Service` over HTTP requests.
+    ///
+    /// # Panics
+    ///
+    /// With the `spec` feature, when the app's AsyncAPI document and its
+    /// handlers do not fit (see `App::check`): a programming error, caught
+    /// at startup.
     pub fn into_service(self) -> SwillService {
+        #[cfg(feature = "spec")]
+        if let Err(e) = self.check() {
+            panic!("{e}");
+        }
         SwillService {
             router: self.into_router(),
             shutdown: Shutdown::default(),

@@ -15,7 +15,11 @@ const USAGE: &str = "usage: demo [--listen ADDR] [--redis URL] [--node NAME] [--
   --redis URL          keep topics and sessions in Redis, shared with every
                        node using it (default: in this process)
   --node NAME          this node's name in presence listings
-  --presence-ttl-ms MS how long a dead node's presence entries last (Redis)";
+  --presence-ttl-ms MS how long a dead node's presence entries last (Redis)
+  --spec FILE          serve this AsyncAPI 3.0 document (JSON or YAML): every
+                       message in and out, and the handshake, is checked
+                       against it; a document that does not fit the demo's
+                       rpcs is refused";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -27,11 +31,19 @@ async fn main() -> ExitCode {
     let mut topics = swill_examples::demo::topics();
     let mut redis: Option<RedisConfig> = None;
     let mut presence_ttl = None;
+    let mut spec = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--listen", Some(addr)) => listen = addr,
             ("--node", Some(name)) => topics = topics.node(name),
+            ("--spec", Some(path)) => match std::fs::read_to_string(&path) {
+                Ok(text) => spec = Some(text),
+                Err(e) => {
+                    eprintln!("--spec: cannot read {path}: {e}");
+                    return ExitCode::from(2);
+                }
+            },
             ("--redis", Some(url)) => match RedisConfig::new(&url) {
                 Ok(config) => redis = Some(config),
                 Err(e) => {
@@ -68,6 +80,22 @@ async fn main() -> ExitCode {
         (None, None) => {}
     }
 
+    let mut app = swill_examples::demo::app_with(topics.build(), sessions.build());
+    if let Some(document) = spec {
+        app = match app.with_asyncapi(&document) {
+            Ok(app) => app,
+            Err(e) => {
+                eprintln!("--spec: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        // Before listening: a document that does not fit is refused
+        // with every difference, not after clients were told to connect.
+        if let Err(e) = app.check() {
+            eprintln!("--spec: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let listener = match TcpListener::bind(&listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -81,12 +109,9 @@ async fn main() -> ExitCode {
         .unwrap_or(listen);
     println!("swill demo listening on ws://{addr}/ws");
     println!("playground: http://{addr}/  AsyncAPI: http://{addr}/asyncapi.json");
-    let served = swill::serve(
-        listener,
-        swill_examples::demo::app_with(topics.build(), sessions.build()),
-    )
-    .with_graceful_shutdown(stop_signal())
-    .await;
+    let served = swill::serve(listener, app)
+        .with_graceful_shutdown(stop_signal())
+        .await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

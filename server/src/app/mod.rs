@@ -40,7 +40,7 @@ use crate::topics::Topics;
 ///
 /// Handlers are listed by `swill.introspect` in registration order.
 pub struct App {
-    routes: Vec<Route>,
+    pub(crate) routes: Vec<Route>,
     introspection: bool,
     pub(crate) config: Config,
     pub(crate) hooks: Hooks,
@@ -48,6 +48,12 @@ pub struct App {
     pub(crate) site: Site,
     topics: Option<Topics>,
     sessions: Option<Sessions>,
+    /// The AsyncAPI document the app serves, when spec first.
+    #[cfg(feature = "spec")]
+    pub(crate) spec: Option<crate::spec::Spec>,
+    /// Whether answers are checked against the handlers' schemas.
+    #[cfg(feature = "spec")]
+    pub(crate) validate_responses: bool,
 }
 
 /// Implemented by the marker types `#[swill::rpc]` generates, so that
@@ -75,6 +81,10 @@ impl App {
             site: Site::default(),
             topics: None,
             sessions: None,
+            #[cfg(feature = "spec")]
+            spec: None,
+            #[cfg(feature = "spec")]
+            validate_responses: false,
         }
     }
 
@@ -176,6 +186,14 @@ impl App {
 
     /// Freezes the app into the form connections share.
     pub(crate) fn into_router(self) -> Arc<Router> {
+        #[cfg(feature = "spec")]
+        let app = self.with_response_checks();
+        #[cfg(not(feature = "spec"))]
+        let app = self;
+        app.freeze()
+    }
+
+    fn freeze(self) -> Arc<Router> {
         let mut routes = self.routes;
         let descriptions: Vec<RpcDescription> = routes.iter().map(describe).collect();
         let topics = self.topics.as_ref().map(Topics::descriptions);
