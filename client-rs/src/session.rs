@@ -195,10 +195,9 @@ impl<S> Session<S> {
     where
         S: Clone,
     {
-        for metadata in [&frame.leading, &frame.trailing].into_iter().flatten() {
-            if let Some(id) = metadata.get_str(SESSION_KEY) {
-                self.session_id = Some(id.to_owned());
-            }
+        // Only the trailing metadata of a terminal frame carries it.
+        if let Some(id) = frame.trailing.as_ref().and_then(|m| m.get_str(SESSION_KEY)) {
+            self.session_id = Some(id.to_owned());
         }
         let call = self.pending.get_mut(&frame.seq)?;
         let mut events = Vec::with_capacity(2);

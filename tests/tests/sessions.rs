@@ -83,6 +83,8 @@ on_both_stores!(
     a_session_survives_a_new_connection,
     regenerating_changes_the_id_and_the_old_one_is_worth_nothing,
     destroying_empties_the_session_everywhere,
+    a_write_to_a_destroyed_session_does_not_bring_it_back,
+    only_the_server_sets_the_session_metadata,
     unknown_and_forged_ids_start_a_new_empty_session,
     a_hook_refuses_requests_without_a_user,
 );
@@ -144,6 +146,50 @@ async fn destroying_empties_the_session_everywhere(sessions: Sessions) {
     let later = client(&url, Some(&id)).await;
     let user: Option<String> = later.call("whoami", &()).await.expect("whoami");
     assert_eq!(user, None);
+}
+
+/// Stores a value without reading the session first.
+async fn remember(req: Request<String>) -> Result<(), Error> {
+    req.ctx
+        .session()
+        .ok_or_else(Error::internal)?
+        .insert("note", &req.data)
+}
+
+async fn a_write_to_a_destroyed_session_does_not_bring_it_back(sessions: Sessions) {
+    let addr = start(app(sessions).handle_as("remember", remember)).await;
+    let url = format!("ws://{addr}/ws");
+    let a = client(&url, None).await;
+    a.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    let id = a.session().expect("an id");
+    let b = client(&url, Some(&id)).await;
+    a.call::<_, ()>("sign_out", &()).await.expect("sign out");
+    b.call::<_, ()>("remember", &"x").await.expect("write");
+    assert_ne!(
+        b.session(),
+        Some(id.clone()),
+        "the writer moved to a new session"
+    );
+    let later = client(&url, Some(&id)).await;
+    let user: Option<String> = later.call("whoami", &()).await.expect("whoami");
+    assert_eq!(user, None);
+    assert_ne!(later.session(), Some(id), "the destroyed id stays gone");
+}
+
+/// Tries to set the client's session id itself.
+async fn impostor(req: Request<()>) -> Result<(), Error> {
+    let forged = Metadata::from([("swill-session", "0123456789abcdef0123456789abcdef")]);
+    req.ctx.set_leading_metadata(forged.clone());
+    req.ctx.set_trailing_metadata(forged);
+    Ok(())
+}
+
+async fn only_the_server_sets_the_session_metadata(sessions: Sessions) {
+    let addr = start(app(sessions).handle_as("impostor", impostor)).await;
+    let c = client(&format!("ws://{addr}/ws"), None).await;
+    let issued = c.session().expect("an id");
+    c.call::<_, ()>("impostor", &()).await.expect("call");
+    assert_eq!(c.session(), Some(issued));
 }
 
 async fn unknown_and_forged_ids_start_a_new_empty_session(sessions: Sessions) {

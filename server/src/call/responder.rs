@@ -169,7 +169,11 @@ impl Responder {
             meta.leading_sent = true;
             meta.leading.take()
         };
-        hooks::chain2(&self.hooks.before_leading_metadata, ctx, leading).await
+        let mut leading = hooks::chain2(&self.hooks.before_leading_metadata, ctx, leading).await?;
+        if let Some(metadata) = leading.as_mut() {
+            metadata.remove(crate::sessions::SESSION_HEADER);
+        }
+        Ok(leading)
     }
 
     /// The trailing metadata, through the hooks; first the session's
@@ -182,6 +186,11 @@ impl Responder {
         let trailing = self.meta().trailing.take();
         let mut trailing =
             hooks::chain2(&self.hooks.before_trailing_metadata, ctx, trailing).await?;
+        // The key is the server's: what the app set under it is dropped,
+        // so that only the server can change a client's session id.
+        if let Some(metadata) = trailing.as_mut() {
+            metadata.remove(crate::sessions::SESSION_HEADER);
+        }
         if let Some(id) = new_session {
             trailing
                 .get_or_insert_with(Metadata::new)

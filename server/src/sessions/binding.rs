@@ -116,7 +116,14 @@ pub(crate) fn presented(headers: &HeaderMap) -> Option<String> {
             .find(|(name, _)| *name == SESSION_COOKIE)
             .map(|(_, value)| value)
     };
-    header.or_else(token).or_else(cookie).map(str::to_owned)
+    // The first carrier with a well-formed id: a malformed header must not
+    // hide a good cookie.
+    header
+        .filter(|id| well_formed(id))
+        .or_else(|| token().filter(|id| well_formed(id)))
+        .or_else(|| cookie().filter(|id| well_formed(id)))
+        .or(header)
+        .map(str::to_owned)
 }
 
 /// The `Set-Cookie` value for `id`.
@@ -139,7 +146,9 @@ pub(crate) fn redacted(headers: &mut HeaderMap) {
         .collect();
     if headers.contains_key(http::header::SEC_WEBSOCKET_PROTOCOL) {
         headers.remove(http::header::SEC_WEBSOCKET_PROTOCOL);
-        if let Ok(value) = protocols.join(", ").parse() {
+        if !protocols.is_empty()
+            && let Ok(value) = protocols.join(", ").parse()
+        {
             headers.insert(http::header::SEC_WEBSOCKET_PROTOCOL, value);
         }
     }
@@ -177,19 +186,26 @@ mod tests {
 
     #[test]
     fn the_header_wins_over_the_token_and_the_cookie() {
+        let (c, t, h) = (new_id(), new_id(), new_id());
         let mut headers = HeaderMap::new();
-        headers.insert("cookie", "a=1; swill_session=c".parse().unwrap());
-        assert_eq!(presented(&headers).as_deref(), Some("c"));
-        headers.insert(
-            "sec-websocket-protocol",
-            "swill.v1, swill.session.t".parse().unwrap(),
-        );
-        assert_eq!(presented(&headers).as_deref(), Some("t"));
-        headers.insert(SESSION_HEADER, "h".parse().unwrap());
-        assert_eq!(presented(&headers).as_deref(), Some("h"));
+        headers.insert("cookie", format!("a=1; swill_session={c}").parse().unwrap());
+        assert_eq!(presented(&headers), Some(c.clone()));
+        let protocols = format!("swill.v1, swill.session.{t}");
+        headers.insert("sec-websocket-protocol", protocols.parse().unwrap());
+        assert_eq!(presented(&headers), Some(t.clone()));
+        headers.insert(SESSION_HEADER, h.parse().unwrap());
+        assert_eq!(presented(&headers), Some(h));
+        // A malformed header does not hide a good id elsewhere.
+        headers.insert(SESSION_HEADER, "garbage".parse().unwrap());
+        assert_eq!(presented(&headers), Some(t));
         redacted(&mut headers);
         assert_eq!(headers.get("cookie").unwrap(), "a=1");
         assert_eq!(headers.get("sec-websocket-protocol").unwrap(), "swill.v1");
         assert!(headers.get(SESSION_HEADER).is_none());
+        let mut only_token = HeaderMap::new();
+        let token = format!("swill.session.{c}");
+        only_token.insert("sec-websocket-protocol", token.parse().unwrap());
+        redacted(&mut only_token);
+        assert!(only_token.get("sec-websocket-protocol").is_none());
     }
 }

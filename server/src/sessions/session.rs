@@ -73,6 +73,13 @@ impl Session {
 
     /// Saves this request's changes now, rather than when it ends.
     pub async fn save(&self) -> Result<(), Error> {
+        // A session this connection knew may have been destroyed (or have
+        // expired) elsewhere: loading finds out, and moves to a new id,
+        // rather than bringing the old one back with only these changes.
+        let unread = self.state().values.is_none();
+        if unread && !self.state().changes.is_empty() && self.0.binding.state().known {
+            self.load().await?;
+        }
         let (id, changes) = {
             let mut state = self.state();
             if state.changes.is_empty() {
