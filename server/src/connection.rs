@@ -140,7 +140,7 @@ where
             }
             Some(done) = demux.calls.join_next_with_id(), if !demux.calls.is_empty() => {
                 demux.on_call_done(done);
-                if demux.draining && demux.open.is_empty() {
+                if demux.draining && demux.open.is_empty() && demux.calls.is_empty() {
                     break shutting_down();
                 }
             }
@@ -153,7 +153,10 @@ where
             () = shutdown.requested(), if !demux.draining => {
                 demux.draining = true;
                 grace_ends = Some(shutdown.grace_deadline());
-                if demux.open.is_empty() {
+                demux.end_endless_streams();
+                // Calls just ended still have their ERROR to send: the
+                // close comes once their tasks are done.
+                if demux.open.is_empty() && demux.calls.is_empty() {
                     break shutting_down();
                 }
             }
@@ -344,6 +347,21 @@ impl Demux {
         };
         self.open.insert(key, open);
         None
+    }
+
+    /// Ends the calls that would otherwise hold the drain to its grace
+    /// period (subscriptions), with 503: their clients resume elsewhere.
+    fn end_endless_streams(&mut self) {
+        let endless: Vec<Key> = self
+            .open
+            .keys()
+            .filter(|(index, _)| self.router.route(*index).is_some_and(|r| r.endless))
+            .copied()
+            .collect();
+        for key in endless {
+            let error = Error::new(Code::UNAVAILABLE, "the server is shutting down");
+            self.stop(key, Stop::Fail(error));
+        }
     }
 
     fn message_too_large(&self, len: usize) -> Error {

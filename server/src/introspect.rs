@@ -37,5 +37,6 @@ pub(crate) fn route(items: Vec<RpcDescription>) -> Route {
             streams: true,
             schema: serde_json::Value::Bool(true),
         },
+        endless: false,
     }
 }

@@ -21,6 +21,11 @@ pub(crate) struct Route {
     pub(crate) handler: BoxedHandler,
     pub(crate) request: Side,
     pub(crate) response: Side,
+    /// A stream that ends only when its client leaves (a subscription):
+    /// when the server starts shutting down it is ended at once, with 503,
+    /// so that its client moves to another node instead of waiting out
+    /// the grace period.
+    pub(crate) endless: bool,
 }
 
 /// The frozen app: routes by index and by name.
@@ -61,6 +66,11 @@ impl Router {
             topics,
             sessions,
         }
+    }
+
+    /// The route at `index`.
+    pub(crate) fn route(&self, index: usize) -> Option<&Route> {
+        self.routes.get(index)
     }
 
     /// The route registered under `rpc`, with its index.

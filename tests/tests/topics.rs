@@ -550,3 +550,45 @@ async fn response_hooks_see_every_publication() {
     // The position item and the fifty publications.
     assert_eq!(seen.load(Ordering::Relaxed), 51);
 }
+
+/// A node that shuts down ends its subscriptions at once, with 503, so that
+/// subscribers move on instead of waiting out the grace period.
+#[tokio::test]
+async fn shutting_down_ends_subscriptions_at_once() {
+    let topics = Topics::builder().topic(Topic::new("t")).build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        swill::serve(listener, App::new().topics(topics))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            // Far longer than a test waits: only ending at once passes.
+            .grace_period(Duration::from_secs(3600))
+            .await
+    });
+    let mut raw = Raw::connect(addr).await;
+    raw.call(
+        1,
+        SUBSCRIBE_RPC,
+        SubscribeRequest {
+            topic: "t".into(),
+            since: None,
+        },
+    )
+    .await;
+    raw.recv().await; // the position
+    let _ = stop.send(());
+    let ended = raw.recv().await;
+    assert_eq!(swill_tests::expect_error(&ended, 1).code, Code::UNAVAILABLE);
+    let closed = raw.recv_close().await.expect("a close frame");
+    assert_eq!(u16::from(closed.code), 1001);
+    tokio::time::timeout(PATIENCE, server)
+        .await
+        .expect("the server stops without waiting for the grace period")
+        .expect("task")
+        .expect("served");
+}

@@ -145,6 +145,7 @@ impl App {
             handler,
             request,
             response,
+            endless: false,
         });
         self
     }

@@ -46,6 +46,7 @@ pub(crate) fn routes(topics: &Topics) -> Vec<Route> {
             }),
             request: Side::of::<()>(false),
             response: any(true),
+            endless: false,
         },
     ]
 }
@@ -60,6 +61,7 @@ fn route(name: &str, description: &str, topics: &Topics, streams: bool, serve: S
         handler: Arc::new(move |input| serve(topics.clone(), input)),
         request: any(false),
         response: any(streams),
+        endless: name == SUBSCRIBE_RPC,
     }
 }
 
