@@ -252,3 +252,27 @@ async fn code_first_apps_can_check_their_answers_too() {
         .expect_err("500");
     assert_eq!(failed.code(), Code::INTERNAL_ERROR);
 }
+
+#[tokio::test]
+async fn a_required_header_is_checked_whatever_its_case() {
+    let mut doc = exported().await;
+    doc["channels"]["swill"]["bindings"]["ws"]["headers"] = json!({
+        "type": "object",
+        "required": ["X-Api-Key"],
+        "properties": { "X-Api-Key": { "type": "string", "pattern": "^key-" } },
+    });
+    let served = serve(&doc, "headers").await.expect("starts");
+    let addr = served
+        .url
+        .trim_start_matches("ws://")
+        .trim_end_matches("/ws")
+        .parse()
+        .expect("addr");
+    let refused = http_get(addr, "/ws", &UPGRADE_HEADERS).await;
+    assert_eq!(refused.status, 400);
+    assert!(String::from_utf8_lossy(&refused.body).contains("x-api-key"));
+    let wrong = [&UPGRADE_HEADERS[..], &["x-api-key: nope"]].concat();
+    assert_eq!(http_get(addr, "/ws", &wrong).await.status, 400);
+    let right = [&UPGRADE_HEADERS[..], &["X-API-KEY: key-1"]].concat();
+    assert_eq!(http_get(addr, "/ws", &right).await.status, 101);
+}
