@@ -73,6 +73,11 @@ async fn serve(doc: &Value, name: &str) -> Result<Served, (Option<i32>, String)>
 }
 
 impl Served {
+    fn addr(&self) -> std::net::SocketAddr {
+        let addr = self.url.trim_start_matches("ws://").trim_end_matches("/ws");
+        addr.parse().expect("an address")
+    }
+
     async fn client(&self) -> Client {
         Client::connect(&self.url).await.expect("connect")
     }
@@ -176,12 +181,7 @@ async fn a_required_query_parameter_is_checked_before_the_upgrade() {
         "properties": { "token": { "type": "string", "minLength": 3 } },
     });
     let served = serve(&doc, "query").await.expect("starts");
-    let addr = served
-        .url
-        .trim_start_matches("ws://")
-        .trim_end_matches("/ws")
-        .parse()
-        .expect("addr");
+    let addr = served.addr();
     let refused = http_get(addr, "/ws", &UPGRADE_HEADERS).await;
     assert_eq!(refused.status, 400);
     assert!(String::from_utf8_lossy(&refused.body).contains("token"));
@@ -262,12 +262,7 @@ async fn a_required_header_is_checked_whatever_its_case() {
         "properties": { "X-Api-Key": { "type": "string", "pattern": "^key-" } },
     });
     let served = serve(&doc, "headers").await.expect("starts");
-    let addr = served
-        .url
-        .trim_start_matches("ws://")
-        .trim_end_matches("/ws")
-        .parse()
-        .expect("addr");
+    let addr = served.addr();
     let refused = http_get(addr, "/ws", &UPGRADE_HEADERS).await;
     assert_eq!(refused.status, 400);
     assert!(String::from_utf8_lossy(&refused.body).contains("x-api-key"));

@@ -80,6 +80,29 @@ on_both_engines!(
     a_subscriber_that_falls_behind_and_catches_up_loses_nothing,
 );
 
+/// Subscribes to `topic` with raw frames under `seq`, returning the
+/// connection and the position the subscription starts after.
+async fn raw_subscribe(addr: std::net::SocketAddr, seq: u64, topic: &str) -> (Raw, Position) {
+    let mut raw = Raw::connect(addr).await;
+    let request = SubscribeRequest {
+        topic: topic.into(),
+        since: None,
+    };
+    raw.call(seq, SUBSCRIBE_RPC, request).await;
+    match TopicEvent::decode(&raw.recv().await.data).expect("an item") {
+        TopicEvent::Subscribed { position, .. } => (raw, position),
+        other => panic!("the first item is a position, not {other:?}"),
+    }
+}
+
+/// The address of a `ws://ADDR/ws` URL.
+fn addr_of(url: &str) -> std::net::SocketAddr {
+    url.trim_start_matches("ws://")
+        .trim_end_matches("/ws")
+        .parse()
+        .expect("an address")
+}
+
 async fn next<T, S>(stream: &mut S) -> Result<Publication<T>, swill_client::Error>
 where
     S: Stream<Item = Result<Publication<T>, swill_client::Error>> + Unpin,
@@ -388,28 +411,7 @@ async fn a_subscriber_that_stops_reading_is_ended_with_its_position(engine: Engi
     const COUNT: u32 = 4000;
     let topics = engine.topics(vec![Topic::new("t").history(COUNT as usize, None).queue(4)]);
     let (client, url) = engine.serve(App::new().topics(topics.clone())).await;
-    let addr = url
-        .trim_start_matches("ws://")
-        .trim_end_matches("/ws")
-        .parse()
-        .expect("addr");
-    let mut stalled = Raw::connect(addr).await;
-    stalled
-        .call(
-            1,
-            SUBSCRIBE_RPC,
-            SubscribeRequest {
-                topic: "t".into(),
-                since: None,
-            },
-        )
-        .await;
-    let TopicEvent::Subscribed {
-        position: start, ..
-    } = TopicEvent::decode(&stalled.recv().await.data).expect("a position")
-    else {
-        panic!("the first item is a position");
-    };
+    let (mut stalled, start) = raw_subscribe(addr_of(&url), 1, "t").await;
     let mut reader = client
         .subscribe::<(u32, serde_bytes::ByteBuf)>("t")
         .await
@@ -483,26 +485,7 @@ async fn a_subscriber_that_falls_behind_and_catches_up_loses_nothing(engine: Eng
     // have its publications wait while it does not read.
     let topics = engine.topics(vec![Topic::new("t").queue(COUNT as usize)]);
     let (_, url) = engine.serve(App::new().topics(topics.clone())).await;
-    let addr = url
-        .trim_start_matches("ws://")
-        .trim_end_matches("/ws")
-        .parse()
-        .expect("addr");
-    let mut raw = Raw::connect(addr).await;
-    raw.call(
-        7,
-        SUBSCRIBE_RPC,
-        SubscribeRequest {
-            topic: "t".into(),
-            since: None,
-        },
-    )
-    .await;
-    let TopicEvent::Subscribed { position, .. } =
-        TopicEvent::decode(&raw.recv().await.data).expect("item")
-    else {
-        panic!("the first item is a position");
-    };
+    let (mut raw, position) = raw_subscribe(addr_of(&url), 7, "t").await;
     let filler = serde_bytes::ByteBuf::from(vec![1u8; 8 * 1024]);
     // Read along for a while: publications go straight to the connection.
     for i in 0..100u32 {
@@ -570,17 +553,7 @@ async fn shutting_down_ends_subscriptions_at_once() {
             .grace_period(Duration::from_secs(3600))
             .await
     });
-    let mut raw = Raw::connect(addr).await;
-    raw.call(
-        1,
-        SUBSCRIBE_RPC,
-        SubscribeRequest {
-            topic: "t".into(),
-            since: None,
-        },
-    )
-    .await;
-    raw.recv().await; // the position
+    let (mut raw, _) = raw_subscribe(addr, 1, "t").await;
     let _ = stop.send(());
     let ended = raw.recv().await;
     assert_eq!(swill_tests::expect_error(&ended, 1).code, Code::UNAVAILABLE);
