@@ -29,7 +29,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 /// });
 /// ```
 ///
-/// The `App` setters of the same names change one limit each.
+/// `App::max_frame_size`, `max_message_size`, `max_requests_per_connection`,
+/// `max_queued_frames` and `max_connections` change one limit each;
+/// [`App::limits`](crate::App::limits) sets them all.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// The largest WebSocket message accepted, in bytes.

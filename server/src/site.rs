@@ -18,6 +18,9 @@ use crate::static_files::StaticFiles;
 pub(crate) struct Site {
     mounts: Vec<Mount>,
     asyncapi: Option<String>,
+    /// The document to serve as is (the one a spec-first app enforces),
+    /// instead of one made from the code.
+    fixed: Option<Arc<serde_json::Value>>,
     playground: Option<String>,
     title: String,
     version: String,
@@ -28,6 +31,7 @@ impl Default for Site {
         Site {
             mounts: Vec::new(),
             asyncapi: None,
+            fixed: None,
             playground: None,
             title: "swill API".to_owned(),
             version: "0.1.0".to_owned(),
@@ -59,6 +63,12 @@ impl Site {
     pub(crate) fn set_version(&mut self, version: String) {
         self.version = version;
     }
+
+    /// Serves `document` as the AsyncAPI document, as it was given.
+    #[cfg_attr(not(feature = "spec"), allow(dead_code))]
+    pub(crate) fn set_fixed(&mut self, document: serde_json::Value) {
+        self.fixed = Some(Arc::new(document));
+    }
 }
 
 /// Files served under a path prefix, or a document at an exact path.
@@ -77,6 +87,7 @@ enum Content {
 
 #[derive(Debug)]
 struct Document {
+    fixed: Option<Arc<serde_json::Value>>,
     rpcs: Vec<RpcDescription>,
     topics: Vec<TopicDescription>,
     title: String,
@@ -113,6 +124,7 @@ impl Site {
         }
         if let Some(path) = self.asyncapi {
             let document = Document {
+                fixed: self.fixed,
                 rpcs: rpcs.to_vec(),
                 topics,
                 title: self.title,
@@ -167,6 +179,9 @@ impl Mount {
 
 impl Document {
     fn respond<B>(&self, req: &Request<B>) -> Response<Body> {
+        if let Some(fixed) = &self.fixed {
+            return json_file(serde_json::to_vec_pretty(&**fixed).unwrap_or_default(), req);
+        }
         let mut doc = AsyncApi::new(&self.rpcs)
             .topics(&self.topics)
             .title(&self.title)
@@ -176,11 +191,19 @@ impl Document {
         if let Some(host) = host(req.headers()) {
             doc = doc.host(host).secure(forwarded_https(req.headers()));
         }
-        let body = serde_json::to_vec_pretty(&doc.document()).unwrap_or_default();
-        let file = StaticFiles::new().file_with_type("doc", body, "application/json");
-        file.respond("doc", req.method(), req.headers())
-            .unwrap_or_else(|| status(StatusCode::NOT_FOUND))
+        json_file(
+            serde_json::to_vec_pretty(&doc.document()).unwrap_or_default(),
+            req,
+        )
     }
+}
+
+/// Answers with a JSON document (ETag, HEAD and conditional requests as
+/// for any file).
+fn json_file<B>(body: Vec<u8>, req: &Request<B>) -> Response<Body> {
+    let file = StaticFiles::new().file_with_type("doc", body, "application/json");
+    file.respond("doc", req.method(), req.headers())
+        .unwrap_or_else(|| status(StatusCode::NOT_FOUND))
 }
 
 /// The request's `Host`, when it is a valid `host[:port]`.

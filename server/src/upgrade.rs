@@ -44,13 +44,6 @@ pub(crate) async fn respond<B>(
             "too many connections".into(),
         );
     };
-    let session = match &router.sessions {
-        Some(sessions) => {
-            let presented = crate::sessions::presented(req.headers());
-            Some(sessions.bind(presented.as_deref()).await)
-        }
-        None => None,
-    };
     let mut headers = detach_headers(req.headers());
     crate::sessions::redacted(&mut headers);
     let handshake = Handshake {
@@ -62,6 +55,14 @@ pub(crate) async fn respond<B>(
     let handshake = match hooks::chain(&router.hooks.before_connection, handshake).await {
         Ok(handshake) => handshake,
         Err(rejection) => return plain(rejection.status, rejection.reason),
+    };
+    // After the hooks: a refused handshake costs no store lookup.
+    let session = match &router.sessions {
+        Some(sessions) => {
+            let presented = crate::sessions::presented(req.headers());
+            Some(sessions.bind(presented.as_deref()).await)
+        }
+        None => None,
     };
     let key = req
         .headers()

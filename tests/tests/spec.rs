@@ -151,6 +151,30 @@ async fn a_tightened_request_schema_is_422_naming_the_value_and_the_rule() {
             .expect("text")
             .contains("1000")
     );
+    // What the server publishes is what it enforces.
+    let published = http_get(served.addr(), "/asyncapi.json", &[]).await;
+    let published: Value = serde_json::from_slice(&published.body).expect("JSON");
+    assert_eq!(published, doc);
+}
+
+#[tokio::test]
+async fn keywords_beside_a_reference_are_enforced_too() {
+    let mut doc = exported().await;
+    let payload = &mut doc["components"]["messages"]["users.get.request"]["payload"];
+    assert!(payload.get("$ref").is_some(), "the export refers to UserId");
+    payload["properties"] = json!({ "id": { "maximum": 1 } });
+    let served = serve(&doc, "beside").await.expect("starts");
+    let client = served.client().await;
+    let ada: Value = client
+        .call("users.get", &json!({"id": 1}))
+        .await
+        .expect("within");
+    assert_eq!(ada["id"], 1);
+    let refused = client
+        .call::<_, Value>("users.get", &json!({"id": 2}))
+        .await
+        .expect_err("422");
+    assert_eq!(refused.code(), Code::VALIDATION_ERROR);
 }
 
 #[tokio::test]

@@ -9,7 +9,8 @@ use swill::topics::RedisConfig;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: demo [--listen ADDR] [--redis URL] [--node NAME] [--presence-ttl-ms MS]
+const USAGE: &str =
+    "usage: demo [--listen ADDR] [--redis URL] [--node NAME] [--presence-ttl-ms MS] [--spec FILE]
 
   --listen ADDR        where to listen (default 127.0.0.1:8000)
   --redis URL          keep topics and sessions in Redis, shared with every

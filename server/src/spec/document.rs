@@ -32,8 +32,14 @@ pub(crate) fn parse(text: &str) -> Result<Value, SpecError> {
 /// The document's rpcs, with the pointers of their payload schemas
 /// resolved.
 pub(crate) fn operations(doc: &Value) -> Result<Vec<Operation>, SpecError> {
-    match doc.get("asyncapi").and_then(Value::as_str) {
-        Some(v) if v.starts_with("3.") => {}
+    // YAML reads an unquoted `3.0` as a number.
+    let version = doc.get("asyncapi").and_then(|v| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    });
+    match version.as_deref() {
+        Some(v) if v.starts_with("3.") || v == "3" => {}
         Some(v) => return Err(SpecError::one(format!("AsyncAPI {v}: only 3.x is read"))),
         None => {
             return Err(SpecError::one(
@@ -93,11 +99,20 @@ fn first_payload(
             return None;
         }
     };
-    // The message's payload, itself perhaps a reference.
+    // The message's payload, itself perhaps a reference. Keywords beside
+    // a `$ref` (which draft 7 would ignore) are kept, with `allOf`.
     let payload = message.get("payload")?;
-    match payload.get("$ref").and_then(Value::as_str) {
-        Some(target) => Some(serde_json::json!({ "$ref": target })),
-        None => Some(payload.clone()),
+    let Some(target) = payload.get("$ref").and_then(Value::as_str) else {
+        return Some(payload.clone());
+    };
+    let mut beside = payload.clone();
+    if let Some(object) = beside.as_object_mut() {
+        object.remove("$ref");
+    }
+    let reference = serde_json::json!({ "$ref": target });
+    match beside.as_object().is_some_and(|o| !o.is_empty()) {
+        true => Some(serde_json::json!({ "allOf": [reference, beside] })),
+        false => Some(reference),
     }
 }
 

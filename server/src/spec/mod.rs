@@ -71,8 +71,15 @@ use document::Operation;
 use validators::{ByRpc, Checks, Violation};
 
 /// A document that cannot be served, with every reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SpecError(pub Vec<String>);
+
+impl std::fmt::Debug for SpecError {
+    // Readable from `fn main() -> Result<..>` too, where Debug is printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
 
 impl SpecError {
     fn one(problem: impl Into<String>) -> SpecError {
@@ -82,7 +89,7 @@ impl SpecError {
 
 impl std::fmt::Display for SpecError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the AsyncAPI document does not fit the app:")?;
+        write!(f, "the AsyncAPI document cannot be served:")?;
         for problem in &self.0 {
             write!(f, "\n- {problem}")?;
         }
@@ -94,6 +101,8 @@ impl std::error::Error for SpecError {}
 
 /// A parsed document: its rpcs and compiled checks.
 pub(crate) struct Spec {
+    /// The document as given, served at the app's AsyncAPI path.
+    document: Value,
     operations: Vec<Operation>,
     checks: Arc<ByRpc>,
     handshake: Arc<(Option<jsonschema::Validator>, Option<jsonschema::Validator>)>,
@@ -127,6 +136,7 @@ impl Spec {
             return Err(SpecError(problems));
         }
         Ok(Spec {
+            document: doc,
             operations,
             checks: Arc::new(checks),
             handshake: Arc::new(handshake),
@@ -151,6 +161,8 @@ impl App {
         let checks = spec.checks.clone();
         let answers = spec.checks.clone();
         let handshake = spec.handshake.clone();
+        // What the app publishes is what it enforces.
+        self.site.set_fixed(spec.document.clone());
         self.spec = Some(spec);
         Ok(self
             .before_connection(move |h: Handshake| {
