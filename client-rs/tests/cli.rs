@@ -279,3 +279,35 @@ fn topics_that_do_not_exist_exit_1() {
     let out = run(&["publish", &server.url(), "chat", "not json"]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
 }
+
+#[test]
+fn show_session_prints_the_id_and_session_resumes_it() {
+    let server = Server::demo();
+    let put = r#"{"key": "theme", "value": "dark"}"#;
+    let out = run(&["call", &server.url(), "session.put", put, "--show-session"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let id = out
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("session: "))
+        .expect("a `session: ID` line")
+        .to_owned();
+    assert_eq!(id.len(), 32);
+    let out = run(&[
+        "call",
+        &server.url(),
+        "session.get",
+        r#""theme""#,
+        "--session",
+        &id,
+    ]);
+    assert_eq!(
+        (out.code, out.stdout.trim()),
+        (Some(0), r#""dark""#),
+        "{}",
+        out.stderr
+    );
+    // Without it, a new session: nothing there.
+    let out = run(&["call", &server.url(), "session.get", r#""theme""#]);
+    assert_eq!(out.stdout.trim(), "null");
+}
