@@ -84,12 +84,7 @@ impl ConnectionInfo {
 
     /// The value of a cookie sent with the upgrade request.
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        self.headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|h| h.to_str().ok())
-            .flat_map(|h| h.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
+        crate::headers::cookies(&self.headers)
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v)
     }

@@ -59,6 +59,7 @@ mod connection;
 mod context;
 mod error;
 mod handler;
+mod headers;
 mod hooks;
 mod info;
 mod introspect;

@@ -212,14 +212,9 @@ fn check<B>(req: &Request<B>, router: &Router) -> Result<Option<&'static str>, R
 /// speak wins; no offer at all is v1 without a header; offers of only other
 /// protocols are refused (`None`).
 fn negotiate(headers: &HeaderMap) -> Option<Option<&'static str>> {
-    let mut offered = headers
-        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(','))
-        .map(str::trim)
+    let mut offered = crate::headers::items(headers, &header::SEC_WEBSOCKET_PROTOCOL, ',')
         // A session id in disguise is no protocol offer.
-        .filter(|t| !t.is_empty() && !t.starts_with(crate::sessions::SESSION_PROTOCOL_PREFIX))
+        .filter(|t| !t.starts_with(crate::sessions::SESSION_PROTOCOL_PREFIX))
         .peekable();
     if offered.peek().is_none() {
         return Some(None);
@@ -249,10 +244,5 @@ fn detach_uri(uri: &http::Uri) -> http::Uri {
 }
 
 fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+    crate::headers::items(headers, &name, ',').any(|t| t.eq_ignore_ascii_case(token))
 }

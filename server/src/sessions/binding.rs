@@ -4,6 +4,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use http::HeaderMap;
+use http::header::{COOKIE, SEC_WEBSOCKET_PROTOCOL};
+
+use crate::headers::{cookies, items, retain};
 
 use super::store::Store;
 
@@ -99,20 +102,11 @@ pub(crate) fn presented(headers: &HeaderMap) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
     let token = || {
-        headers
-            .get_all(http::header::SEC_WEBSOCKET_PROTOCOL)
-            .iter()
-            .filter_map(|h| h.to_str().ok())
-            .flat_map(|h| h.split(','))
-            .find_map(|t| t.trim().strip_prefix(SESSION_PROTOCOL_PREFIX))
+        items(headers, &SEC_WEBSOCKET_PROTOCOL, ',')
+            .find_map(|t| t.strip_prefix(SESSION_PROTOCOL_PREFIX))
     };
     let cookie = || {
-        headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|h| h.to_str().ok())
-            .flat_map(|h| h.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
+        cookies(headers)
             .find(|(name, _)| *name == SESSION_COOKIE)
             .map(|(_, value)| value)
     };
@@ -135,40 +129,13 @@ pub(crate) fn cookie(id: &str, secure: bool) -> String {
 /// The headers without the session id: what the app (and its logs) see.
 pub(crate) fn redacted(headers: &mut HeaderMap) {
     headers.remove(SESSION_HEADER);
-    let protocols: Vec<String> = headers
-        .get_all(http::header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(','))
-        .map(str::trim)
-        .filter(|t| !t.starts_with(SESSION_PROTOCOL_PREFIX))
-        .map(str::to_owned)
-        .collect();
-    if headers.contains_key(http::header::SEC_WEBSOCKET_PROTOCOL) {
-        headers.remove(http::header::SEC_WEBSOCKET_PROTOCOL);
-        if !protocols.is_empty()
-            && let Ok(value) = protocols.join(", ").parse()
-        {
-            headers.insert(http::header::SEC_WEBSOCKET_PROTOCOL, value);
-        }
-    }
-    let cookies: Vec<String> = headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|h| h.to_str().ok())
-        .flat_map(|h| h.split(';'))
-        .map(str::trim)
-        .filter(|pair| !pair.starts_with(&format!("{SESSION_COOKIE}=")))
-        .map(str::to_owned)
-        .collect();
-    if headers.contains_key(http::header::COOKIE) {
-        headers.remove(http::header::COOKIE);
-        if !cookies.is_empty()
-            && let Ok(value) = cookies.join("; ").parse()
-        {
-            headers.insert(http::header::COOKIE, value);
-        }
-    }
+    retain(headers, &SEC_WEBSOCKET_PROTOCOL, ',', |t| {
+        !t.starts_with(SESSION_PROTOCOL_PREFIX)
+    });
+    retain(headers, &COOKIE, ';', |pair| {
+        pair.split_once('=')
+            .is_none_or(|(name, _)| name != SESSION_COOKIE)
+    });
 }
 
 #[cfg(test)]
