@@ -1,8 +1,11 @@
 //! Everything about a client that is decided before it connects.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::client::Client;
 use crate::error::Error;
@@ -49,7 +52,21 @@ pub(crate) struct Config {
     /// The session id to present when connecting, and the one the server
     /// gave last: shared by every connection the client makes.
     pub(crate) session: SessionSlot,
+    /// Opens the byte stream under the WebSocket; TCP to the URL's host
+    /// when `None`.
+    pub(crate) transport: Option<Dialer>,
 }
+
+/// Opens a byte stream for a connection (see [`Builder::transport`]).
+pub(crate) type Dialer = std::sync::Arc<
+    dyn Fn() -> futures::future::BoxFuture<'static, std::io::Result<Box<dyn Io>>> + Send + Sync,
+>;
+
+/// A byte stream a WebSocket can run over: a TCP stream, an in-memory
+/// pipe, a Unix socket...
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
 
 /// Where a client keeps its session id between connections.
 pub(crate) type SessionSlot = std::sync::Arc<std::sync::Mutex<Option<String>>>;
@@ -73,6 +90,7 @@ impl fmt::Debug for Config {
             .field("reconnect", &self.reconnect)
             .field("max_in_flight", &self.max_in_flight)
             .field("stream_buffer", &self.stream_buffer)
+            .field("transport", &self.transport.as_ref().map(|_| "custom"))
             .finish_non_exhaustive()
     }
 }
@@ -95,7 +113,7 @@ impl fmt::Debug for Config {
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Builder {
     config: Config,
 }
@@ -115,6 +133,7 @@ impl Builder {
                 max_in_flight: 256,
                 stream_buffer: 64,
                 session: SessionSlot::default(),
+                transport: None,
             },
         }
     }
@@ -200,6 +219,33 @@ impl Builder {
     /// crate docs on streams that are not consumed.
     pub fn stream_buffer(mut self, messages: usize) -> Self {
         self.config.stream_buffer = messages.max(1);
+        self
+    }
+
+    /// Runs the WebSocket over streams that `open` makes, one per
+    /// connection (reconnections included), instead of TCP to the URL's
+    /// host: an in-memory pipe in tests (`swill::testing` does this), a
+    /// Unix socket, a tunnel. The URL still names the upgrade's path and
+    /// `Host` header.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), swill_client::Error> {
+    /// let client = swill_client::Client::builder("ws://localhost/ws")
+    ///     .transport(|| tokio::net::UnixStream::connect("/run/app.sock"))
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn transport<F, Fut, T>(mut self, open: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::io::Result<T>> + Send + 'static,
+        T: Io,
+    {
+        self.config.transport = Some(std::sync::Arc::new(move || {
+            let opening = open();
+            Box::pin(async move { Ok(Box::new(opening.await?) as Box<dyn Io>) })
+        }));
         self
     }
 

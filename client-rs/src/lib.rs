@@ -114,7 +114,7 @@ pub use options::{CallOptions, Response};
 pub use reconnect::{ConnectionState, ReconnectPolicy};
 
 #[cfg(feature = "native")]
-pub use builder::{Builder, Subprotocol};
+pub use builder::{Builder, Io, Subprotocol};
 #[cfg(feature = "native")]
 pub use call::ResponseFuture;
 #[cfg(feature = "native")]

@@ -15,12 +15,11 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use swill_proto::{CallShape, Payload, RequestFrame, Seq};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc::{self, UnboundedSender, WeakUnboundedSender};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::WebSocketStream;
 
-use crate::builder::Config;
+use crate::builder::{Config, Io};
 use crate::builder::{SessionSlot, lock_slot};
 use crate::error::Error;
 use crate::options::CallOptions;
@@ -31,8 +30,8 @@ mod task;
 
 pub(crate) use dial::{DialFailure, dial};
 
-/// An open WebSocket to a server.
-pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// An open WebSocket to a server, over TCP or a stream of the user's.
+pub(crate) type Socket = WebSocketStream<Box<dyn Io>>;
 
 /// How a call's events reach its caller.
 type Sink = mpsc::Sender<Event>;

@@ -2,12 +2,13 @@
 //! the WebSocket handshake.
 
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::{ProtocolError, UrlError};
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue, header};
-use tokio_tungstenite::tungstenite::{self, error::ProtocolError};
+use tokio_tungstenite::tungstenite::{self};
 
 use super::Socket;
-use crate::builder::{Config, lock_slot};
+use crate::builder::{Config, Io, lock_slot};
 use crate::error::Error;
 use crate::session::SESSION_KEY;
 
@@ -35,7 +36,10 @@ impl From<Error> for DialFailure {
 /// is offered and accepted like any other.
 pub(crate) async fn dial(config: &Config, token: &str) -> Result<Socket, DialFailure> {
     let request = request(config, token)?;
-    let handshake = tokio_tungstenite::connect_async_with_config(request, None, true);
+    let handshake = async {
+        let stream = open(config, &request).await?;
+        tokio_tungstenite::client_async_with_config(request, stream, None).await
+    };
     match tokio::time::timeout(config.connect_timeout, handshake).await {
         Ok(Ok((socket, response))) => {
             // The server's id for this connection's session, kept for the
@@ -55,6 +59,27 @@ pub(crate) async fn dial(config: &Config, token: &str) -> Result<Socket, DialFai
             ),
         })),
     }
+}
+
+/// The byte stream under the WebSocket: the configured transport's, or
+/// TCP to the URL's host (without Nagle's delay: calls are small frames).
+async fn open(config: &Config, request: &Request) -> Result<Box<dyn Io>, tungstenite::Error> {
+    if let Some(open) = &config.transport {
+        return Ok(open().await?);
+    }
+    let uri = request.uri();
+    if uri.scheme_str() == Some("wss") {
+        return Err(tungstenite::Error::Url(UrlError::TlsFeatureNotEnabled));
+    }
+    let host = uri
+        .host()
+        .ok_or(tungstenite::Error::Url(UrlError::NoHostName))?;
+    // An IPv6 literal comes bracketed.
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = uri.port_u16().unwrap_or(80);
+    let tcp = tokio::net::TcpStream::connect((host, port)).await?;
+    tcp.set_nodelay(true)?;
+    Ok(Box::new(tcp))
 }
 
 /// The URL to connect to: `ws://` is assumed without a scheme, and `/ws`
