@@ -25,7 +25,7 @@ pub async fn connect(kind: Kind, addr: SocketAddr) -> std::io::Result<Ws> {
     let path = if kind == Kind::Swill { "/ws" } else { "/" };
     // A small read buffer keeps the client from zero-filling 128 KiB per
     // read, which would make it, not the server, the bottleneck.
-    let config = WebSocketConfig::default().read_buffer_size(swill::READ_BUFFER_SIZE);
+    let config = WebSocketConfig::default().read_buffer_size(swill::App::DEFAULT_READ_BUFFER_SIZE);
     let url = format!("ws://{addr}{path}");
     let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
         .await

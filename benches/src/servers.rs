@@ -68,7 +68,7 @@ pub async fn run(kind: Kind, addr: SocketAddr) -> std::io::Result<()> {
 }
 
 /// The demo app plus a stream of fixed-size items.
-fn swill_app() -> swill::App {
+fn swill_app() -> swill_examples::demo::DemoApp {
     swill_examples::demo::app().handle_as("items", |req: Request<u64>| async move {
         let item = AnyValue(swill::Value::Binary(vec![b'x'; ITEM]));
         futures::stream::iter((0..req.data).map(move |_| Ok::<_, Error>(item.clone())))
@@ -79,7 +79,7 @@ fn swill_app() -> swill::App {
 /// (feed everything ready, flush once).
 async fn raw_connection(tcp: TcpStream, kind: Kind) {
     // The same WebSocket settings as swill's, so B0 is the ceiling of our stack.
-    let config = WebSocketConfig::default().read_buffer_size(swill::READ_BUFFER_SIZE);
+    let config = WebSocketConfig::default().read_buffer_size(swill::App::DEFAULT_READ_BUFFER_SIZE);
     let Ok(ws) = tokio_tungstenite::accept_async_with_config(tcp, Some(config)).await else {
         return;
     };

@@ -4,20 +4,19 @@ use std::time::Duration;
 
 use crate::limits::Limits;
 
-/// The default of [`App::read_buffer_size`](crate::App::read_buffer_size):
-/// how much is read from the socket at a time.
+/// How much is read from the socket at a time, by default.
 ///
 /// tungstenite's own default, 128 KiB, is zero-filled before every read,
 /// even one that finds nothing: with small frames that memset was most of
 /// the server's time, and the buffer is resident memory of every
 /// connection. 1 KiB keeps an idle connection under 8 KiB; larger frames
 /// still arrive whole, in more reads.
-pub const READ_BUFFER_SIZE: usize = 1024;
+pub(crate) const READ_BUFFER_SIZE: usize = 1024;
 
 /// The subprotocol tokens we speak, in no order of preference: the client's
 /// order decides. `swill.v1` is a valid RFC 6455 token, usable from browsers;
 /// `swill/1` is the original's, accepted for its clients.
-pub const SUBPROTOCOLS: [&str; 2] = ["swill.v1", "swill/1"];
+pub(crate) const SUBPROTOCOLS: [&str; 2] = ["swill.v1", "swill/1"];
 
 /// Settings of the server side of every connection.
 #[derive(Clone, Debug)]

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use http::Extensions;
+use std::future::Future;
 use swill_proto::{Metadata, Seq};
 
 use crate::call::Responder;
@@ -139,6 +140,40 @@ impl Context {
         }
     }
 
+    /// Whether the server has started shutting down: new requests are
+    /// refused, and open ones have the grace period to finish.
+    pub fn is_shutting_down(&self) -> bool {
+        self.0.connection.shutdown.is_cancelled()
+    }
+
+    /// Resolves when the server starts shutting down: an endless stream
+    /// awaits it to end cleanly (END_OF_STREAM) instead of being cut at
+    /// the end of the grace period.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use futures::Stream;
+    /// use swill::{Error, Request};
+    ///
+    /// /// Ticks every second until the server stops.
+    /// async fn ticks(req: Request<()>) -> impl Stream<Item = Result<u64, Error>> {
+    ///     let stopping = req.ctx.shutting_down();
+    ///     async_stream::stream! {
+    ///         tokio::pin!(stopping);
+    ///         let mut every = tokio::time::interval(Duration::from_secs(1));
+    ///         for n in 0.. {
+    ///             tokio::select! {
+    ///                 () = &mut stopping => break,
+    ///                 _ = every.tick() => yield Ok(n),
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn shutting_down(&self) -> impl Future<Output = ()> + Send + use<> {
+        self.0.connection.shutdown.clone().cancelled_owned()
+    }
+
     /// Sets the leading metadata, carried on the first response frame.
     ///
     /// Returns false, and changes nothing, once leading metadata has gone
@@ -165,6 +200,52 @@ impl Context {
     /// The call's responder, for the call and for topics' fan-out.
     pub(crate) fn responder(&self) -> &Responder {
         &self.0.responder
+    }
+}
+
+/// A context outside any server, for calling a handler directly in a
+/// unit test: rpc `""`, seq 0, no metadata, a connection with no address;
+/// what the handler sends with it goes nowhere.
+///
+/// ```
+/// use swill::{Context, Error, Request};
+///
+/// async fn add(req: Request<(i64, i64)>) -> Result<i64, Error> {
+///     Ok(req.data.0 + req.data.1)
+/// }
+///
+/// # tokio_test(async {
+/// let sum = add(Request { data: (1, 2), ctx: Context::default() }).await;
+/// assert_eq!(sum.ok(), Some(3));
+/// assert_eq!(add(Request::new((2, 2))).await.ok(), Some(4));
+/// # });
+/// # fn tokio_test(f: impl std::future::Future) {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f);
+/// # }
+/// ```
+impl Default for Context {
+    fn default() -> Self {
+        Context::detached(Metadata::new(), Extensions::new())
+    }
+}
+
+impl Context {
+    /// A context outside any server, as [`Context::default`], with request
+    /// metadata and extensions (what hooks would have attached): for unit
+    /// tests of handlers that read them.
+    pub fn detached(metadata: Metadata, extensions: Extensions) -> Self {
+        let head = RequestHead {
+            rpc: "".into(),
+            seq: Seq::default(),
+            metadata,
+            extensions,
+            connection: Arc::new(ConnectionInfo::detached()),
+            session: None,
+        };
+        // A write queue nobody reads: what the handler sends goes nowhere.
+        let (outbox, _) = crate::outbox::Outbox::channel(1);
+        let responder = Responder::new(head.seq, outbox, Arc::default());
+        Context::new(head, Arc::new(responder))
     }
 }
 

@@ -87,7 +87,7 @@ pub enum Outcome {
     Disconnected,
 }
 
-type Hook<In, Out> = Arc<dyn Fn(In) -> BoxFuture<'static, Out> + Send + Sync>;
+pub(crate) type Hook<In, Out> = Arc<dyn Fn(In) -> BoxFuture<'static, Out> + Send + Sync>;
 type Hook2<A, B, Out> = Arc<dyn Fn(A, B) -> BoxFuture<'static, Out> + Send + Sync>;
 
 /// Every hook registered on an app, by stage.
@@ -95,7 +95,7 @@ type Hook2<A, B, Out> = Arc<dyn Fn(A, B) -> BoxFuture<'static, Out> + Send + Syn
 pub(crate) struct Hooks {
     pub(crate) before_connection: Vec<Hook<Handshake, Result<Handshake, Rejection>>>,
     pub(crate) after_accept: Vec<Hook<Arc<ConnectionInfo>, ()>>,
-    pub(crate) before_request: Vec<Hook<RequestHead, Result<RequestHead, Error>>>,
+    pub(crate) before_request: Vec<BeforeRequest>,
     pub(crate) before_request_metadata: Vec<Hook<RequestHead, Result<RequestHead, Error>>>,
     pub(crate) before_request_data: Vec<Hook2<Context, Continuation, Result<(), Error>>>,
     pub(crate) before_request_message: Vec<Hook2<Context, Payload, Result<Payload, Error>>>,
@@ -108,6 +108,9 @@ pub(crate) struct Hooks {
 
 /// A hook chain's result: ready at once when there are no hooks.
 pub(crate) type Chained<'a, T, E> = Either<Ready<Result<T, E>>, BoxFuture<'a, Result<T, E>>>;
+
+/// A `before_request` hook (or a guard, which is one).
+pub(crate) type BeforeRequest = Hook<RequestHead, Result<RequestHead, Error>>;
 
 type MetadataHook = Hook2<Context, Option<Metadata>, Result<Option<Metadata>, Error>>;
 

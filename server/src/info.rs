@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use http::{Extensions, HeaderMap};
+use tokio_util::sync::CancellationToken;
 
 /// The WebSocket connection a request arrived on, as it was upgraded.
 ///
@@ -22,6 +23,8 @@ pub struct ConnectionInfo {
     pub(crate) topics: Option<crate::topics::Topics>,
     /// The connection's session, when the app has sessions.
     pub(crate) session: Option<std::sync::Arc<crate::sessions::Binding>>,
+    /// Cancelled when the server starts shutting down.
+    pub(crate) shutdown: CancellationToken,
 }
 
 impl ConnectionInfo {
@@ -31,6 +34,7 @@ impl ConnectionInfo {
         subprotocol: Option<String>,
         topics: Option<crate::topics::Topics>,
         session: Option<std::sync::Arc<crate::sessions::Binding>>,
+        shutdown: CancellationToken,
     ) -> Self {
         ConnectionInfo {
             id,
@@ -41,7 +45,20 @@ impl ConnectionInfo {
             extensions: handshake.extensions,
             topics,
             session,
+            shutdown,
         }
+    }
+
+    /// A connection that is not one: what a [`Context`](crate::Context)
+    /// built outside a server (in a unit test) reports.
+    pub(crate) fn detached() -> Self {
+        let handshake = crate::hooks::Handshake {
+            uri: http::Uri::from_static("/"),
+            headers: HeaderMap::new(),
+            remote_addr: None,
+            extensions: Extensions::new(),
+        };
+        ConnectionInfo::new(0, handshake, None, None, None, CancellationToken::new())
     }
 
     /// A number unique to this connection within the process.

@@ -19,10 +19,10 @@ pub(crate) fn route(items: Vec<RpcDescription>) -> Route {
         .iter()
         .map(|item| encode(item).expect("introspection items always encode"))
         .collect();
-    Route {
-        name: INTROSPECT_RPC.into(),
-        description: Some("Describes every rpc of this server.".to_owned()),
-        handler: Arc::new(move |_input| {
+    Route::new(
+        INTROSPECT_RPC,
+        Some("Describes every rpc of this server.".to_owned()),
+        Arc::new(move |_input| {
             let items = encoded.clone();
             async move {
                 let stream =
@@ -31,12 +31,13 @@ pub(crate) fn route(items: Vec<RpcDescription>) -> Route {
             }
             .boxed()
         }),
-        request: Side::of::<()>(false),
-        // Never listed (built-ins are skipped), so any schema will do.
-        response: Side {
-            streams: true,
-            schema: serde_json::Value::Bool(true),
-        },
-        endless: false,
-    }
+        // Never listed (built-ins are skipped), so any response schema will do.
+        (
+            Side::of::<()>(false),
+            Side {
+                streams: true,
+                schema: serde_json::Value::Bool(true),
+            },
+        ),
+    )
 }

@@ -4,28 +4,44 @@
 //!
 //! ```no_run
 //! use futures::Stream;
-//! use swill::{App, Error, Request, StreamingRequest};
+//! use swill::{App, Error, Module, Request, State};
+//!
+//! #[derive(Clone)]
+//! struct Names(Vec<String>);
 //!
 //! /// Adds two numbers.
-//! #[swill::rpc]
 //! async fn add(req: Request<(i64, i64)>) -> Result<i64, Error> {
 //!     Ok(req.data.0 + req.data.1)
 //! }
 //!
 //! /// Counts from 0 to n - 1.
-//! #[swill::rpc]
 //! async fn count(req: Request<u32>) -> impl Stream<Item = Result<u32, Error>> {
 //!     futures::stream::iter((0..req.data).map(Ok))
 //! }
 //!
+//! /// A user's name, from the shared state.
+//! async fn get(State(names): State<Names>, req: Request<usize>) -> Result<String, Error> {
+//!     names.0.get(req.data).cloned().ok_or_else(|| Error::not_found("no such user"))
+//! }
+//!
 //! #[tokio::main]
 //! async fn main() -> std::io::Result<()> {
-//!     let app = App::new().handle(add).handle(count);
+//!     let names = Names(vec!["ada".into(), "grace".into()]);
+//!     let app = App::with_state(names)
+//!         .handle(add)                                  // rpc "add"
+//!         .handle(count)                                // rpc "count"
+//!         .nest(Module::new("users").handle(get));      // rpc "users.get"
 //!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 //!     swill::serve(listener, app).await
 //! }
 //! ```
 //!
+//! - Plain async fns are handlers, served under their own names;
+//!   [`#[swill::rpc]`](rpc) adds a description (the doc comment) or
+//!   another name. [`App::with_state`] shares a value that handlers take
+//!   with [`State`]; a [`Module`] groups rpcs under a prefix with its own
+//!   guards, hooks and layers; [`testing`] (feature `testing`) calls an app
+//!   in memory, with the real client.
 //! - A handler's argument decides whether the request streams:
 //!   [`Request<T>`] holds one message, [`StreamingRequest<T>`] is a stream.
 //! - Its return type decides whether the response streams: a value (or
@@ -34,8 +50,8 @@
 //! - Message types are `serde` types that also derive
 //!   [`JsonSchema`], which `swill.introspect` uses to
 //!   describe them.
-//! - Errors are [`Error`]s with a [`Code`]; a panic becomes a 500 for that
-//!   call alone.
+//! - Errors are [`Error`]s with a [`Code`], or a handler's own error type
+//!   with `Into<Error>`; a panic becomes a 500 for that call alone.
 //! - [`Context`] carries the request metadata, the connection, and the
 //!   leading and trailing metadata of the answer.
 //! - For production: eleven lifecycle hooks ([`App::before_connection`],
@@ -58,6 +74,7 @@ mod config;
 mod connection;
 mod context;
 mod error;
+mod extract;
 mod handler;
 mod headers;
 mod hooks;
@@ -65,6 +82,7 @@ mod info;
 mod introspect;
 mod limits;
 mod message;
+mod module;
 mod outbox;
 mod playground;
 mod reply;
@@ -80,17 +98,19 @@ mod site;
 #[cfg(feature = "spec")]
 pub mod spec;
 mod static_files;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod topics;
 mod upgrade;
 #[cfg(feature = "validate")]
 mod validate;
 
 pub use any::AnyValue;
-pub use app::{App, Rpc};
-pub use config::{READ_BUFFER_SIZE, SUBPROTOCOLS};
+pub use app::App;
 pub use context::Context;
 pub use context::RequestHead;
 pub use error::Error;
+pub use extract::{Extension, FromContext, FromRef, State};
 pub use handler::Handler;
 pub use hooks::{Continuation, Handshake, Outcome, Rejection};
 /// Re-exported: rejections carry an HTTP status.
@@ -98,10 +118,11 @@ pub use http::StatusCode;
 pub use info::ConnectionInfo;
 pub use limits::Limits;
 pub use message::Message;
+pub use module::Module;
 pub use reply::IntoReply;
 pub use request::{FromCall, Request, StreamingRequest};
 pub use serve::{Serve, serve};
-pub use service::{HandlerService, SwillService};
+pub use service::{HandlerLayer, HandlerService, SwillService};
 pub use static_files::StaticFiles;
 pub use swill_macros::rpc;
 pub use swill_proto::{Code, Metadata, Payload, Position, Value};
@@ -118,7 +139,22 @@ pub use swill_proto as proto;
 
 #[doc(hidden)]
 pub use reply::Reply;
+/// What `#[swill::rpc]` expands to. Internal.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::handler::RpcInfo;
+    pub use inventory;
+
+    /// `#[swill::rpc]` asserts this of an answer's type, to name a missing
+    /// bound at the type.
+    pub fn answer_type<T: serde::Serialize + schemars::JsonSchema>() {}
+
+    /// `#[swill::rpc]` asserts this of a request's message type.
+    pub fn request_type<T: crate::Message>() {}
+}
 #[doc(hidden)]
 pub use request::CallInput;
 #[doc(hidden)]
 pub use schema::Side;
+#[doc(hidden)]
+pub use service::ErasedLayer;

@@ -11,6 +11,11 @@ use crate::schema::Side;
 ///
 /// Implemented for every `serde` type that also derives `JsonSchema`, and,
 /// with the `validate` feature, for `Valid<T>` (constraint validation, 422).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a swill request message",
+    label = "needs `serde::Deserialize` and `schemars::JsonSchema`",
+    note = "derive both on the type: `#[derive(serde::Deserialize, swill::JsonSchema)]`"
+)]
 pub trait Message: Sized + Send + 'static {
     /// Decodes (and checks) one message of `rpc`.
     #[doc(hidden)]

@@ -20,11 +20,40 @@ pub enum Reply {
 
 /// A handler's return type.
 ///
-/// - `Result<T, Error>` or a plain `T`: one message (`T: Serialize + JsonSchema`);
-/// - any `Stream<Item = Result<T, Error>>`, e.g. from `async_stream::stream!`:
+/// - `Result<T, E>` or a plain `T`: one message (`T: Serialize + JsonSchema`);
+/// - any `Stream<Item = Result<T, E>>`, e.g. from `async_stream::stream!`:
 ///   a stream of messages; an `Err` item ends it with that error;
-/// - `Result<impl Stream<...>, Error>`: a stream that can fail before its
+/// - `Result<impl Stream<...>, E>`: a stream that can fail before its
 ///   first item.
+///
+/// `E` is [`Error`] or any error type of yours with `Into<swill::Error>`
+/// (a `From` impl that picks the code):
+///
+/// ```
+/// use swill::{Code, Error, Request};
+///
+/// enum LookupError { Missing(u64), Down }
+///
+/// impl From<LookupError> for Error {
+///     fn from(e: LookupError) -> Error {
+///         match e {
+///             LookupError::Missing(id) => Error::not_found(format!("no user {id}")),
+///             LookupError::Down => Error::new(Code::UNAVAILABLE, "the directory is down"),
+///         }
+///     }
+/// }
+///
+/// async fn name(req: Request<u64>) -> Result<String, LookupError> {
+///     Err(LookupError::Missing(req.data))
+/// }
+/// # let _ = swill::App::new().handle(name);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a swill handler's answer",
+    label = "not an answer swill can send",
+    note = "a handler returns `T`, `Result<T, E>`, a `Stream` of `Result<T, E>`, or `Result<impl Stream, E>`",
+    note = "`T` must be `serde::Serialize + schemars::JsonSchema + Send` (derive both on your types), and `E: Into<swill::Error>`"
+)]
 pub trait IntoReply<M>: Send + 'static {
     /// Erases the answer into frames-to-be.
     #[doc(hidden)]
@@ -44,12 +73,17 @@ pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Payload, Error>
     })
 }
 
-fn stream_reply<S, T>(stream: S) -> Reply
+fn stream_reply<S, T, E>(stream: S) -> Reply
 where
-    S: Stream<Item = Result<T, Error>> + Send + 'static,
+    S: Stream<Item = Result<T, E>> + Send + 'static,
     T: Serialize,
+    E: Into<Error>,
 {
-    Reply::Stream(stream.map(|item| item.and_then(|v| encode(&v))).boxed())
+    Reply::Stream(
+        stream
+            .map(|item| item.map_err(Into::into).and_then(|v| encode(&v)))
+            .boxed(),
+    )
 }
 
 #[doc(hidden)]
@@ -61,12 +95,13 @@ pub struct Streamed<T>(std::marker::PhantomData<fn() -> T>);
 #[doc(hidden)]
 pub struct FallibleStream<T>(std::marker::PhantomData<fn() -> T>);
 
-impl<T> IntoReply<Fallible> for Result<T, Error>
+impl<T, E> IntoReply<Fallible> for Result<T, E>
 where
     T: Serialize + JsonSchema + Send + 'static,
+    E: Into<Error> + Send + 'static,
 {
     fn into_reply(self) -> Reply {
-        Reply::Unary(self.and_then(|v| encode(&v)))
+        Reply::Unary(self.map_err(Into::into).and_then(|v| encode(&v)))
     }
 
     fn describe() -> Side {
@@ -87,10 +122,11 @@ where
     }
 }
 
-impl<S, T> IntoReply<Streamed<T>> for S
+impl<S, T, E> IntoReply<Streamed<(T, E)>> for S
 where
-    S: Stream<Item = Result<T, Error>> + Send + 'static,
+    S: Stream<Item = Result<T, E>> + Send + 'static,
     T: Serialize + JsonSchema + 'static,
+    E: Into<Error> + 'static,
 {
     fn into_reply(self) -> Reply {
         stream_reply(self)
@@ -101,15 +137,20 @@ where
     }
 }
 
-impl<S, T> IntoReply<FallibleStream<T>> for Result<S, Error>
+impl<S, T, E, F> IntoReply<FallibleStream<(T, E, F)>> for Result<S, F>
 where
-    S: Stream<Item = Result<T, Error>> + Send + 'static,
+    S: Stream<Item = Result<T, E>> + Send + 'static,
     T: Serialize + JsonSchema + 'static,
+    E: Into<Error> + 'static,
+    F: Into<Error> + Send + 'static,
 {
     fn into_reply(self) -> Reply {
         match self {
             Ok(stream) => stream_reply(stream),
-            Err(e) => Reply::Stream(futures::stream::once(async { Err(e) }).boxed()),
+            Err(e) => {
+                let e = e.into();
+                Reply::Stream(futures::stream::once(async { Err(e) }).boxed())
+            }
         }
     }
 

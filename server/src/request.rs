@@ -38,6 +38,15 @@ pub struct Request<T> {
 }
 
 impl<T> Request<T> {
+    /// A request outside any server, for calling a handler in a unit test:
+    /// `data` with a [`Context::default`].
+    pub fn new(data: T) -> Self {
+        Request {
+            data,
+            ctx: Context::default(),
+        }
+    }
+
     /// The request metadata.
     pub fn metadata(&self) -> &Metadata {
         self.ctx.metadata()
@@ -138,6 +147,11 @@ impl CallInput {
 /// A handler argument: [`Request<T>`] or [`StreamingRequest<T>`].
 ///
 /// The argument's type decides whether the rpc's request side streams.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a swill handler's request",
+    label = "the last argument must be `Request<T>` or `StreamingRequest<T>`",
+    note = "`T` must be `serde::Deserialize + schemars::JsonSchema`; extractors such as `State<T>` come before the request"
+)]
 pub trait FromCall<M>: Sized + Send + 'static {
     /// Builds the argument from the call's first message or its stream.
     #[doc(hidden)]

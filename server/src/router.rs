@@ -8,7 +8,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::handler::BoxedHandler;
-use crate::hooks::Hooks;
+use crate::hooks::{BeforeRequest, Hooks};
 use crate::schema::Side;
 use crate::sessions::Sessions;
 use crate::site::Pages;
@@ -26,6 +26,28 @@ pub(crate) struct Route {
     /// so that its client moves to another node instead of waiting out
     /// the grace period.
     pub(crate) endless: bool,
+    /// The `before_request` hooks and guards of the modules it sits in,
+    /// outermost first; they run after the app's own.
+    pub(crate) before_request: Option<Arc<[BeforeRequest]>>,
+}
+
+impl Route {
+    pub(crate) fn new(
+        name: impl Into<Arc<str>>,
+        description: Option<String>,
+        handler: BoxedHandler,
+        (request, response): (Side, Side),
+    ) -> Route {
+        Route {
+            name: name.into(),
+            description,
+            handler,
+            request,
+            response,
+            endless: false,
+            before_request: None,
+        }
+    }
 }
 
 /// The frozen app: routes by index and by name.

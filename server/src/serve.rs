@@ -11,7 +11,7 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 use crate::app::App;
 use crate::router::Router;
@@ -33,10 +33,19 @@ use crate::upgrade;
 /// Without a shutdown signal it serves until the process ends. Errors
 /// accepting one connection (a reset, running out of file descriptors) are
 /// logged and do not stop the server.
-pub fn serve(listener: TcpListener, app: App) -> Serve<Pending<()>> {
+pub fn serve<S>(listener: TcpListener, app: App<S>) -> Serve<Pending<()>> {
+    // The app is frozen now; a spec-first app that does not fit its
+    // document fails when the server is awaited.
+    #[cfg(feature = "spec")]
+    let router = app
+        .check()
+        .map(|()| app.into_router())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e));
+    #[cfg(not(feature = "spec"))]
+    let router = Ok(app.into_router());
     Serve {
         listener,
-        app,
+        router,
         signal: std::future::pending(),
         grace: DEFAULT_GRACE,
     }
@@ -46,7 +55,7 @@ pub fn serve(listener: TcpListener, app: App) -> Serve<Pending<()>> {
 #[must_use = "a server does nothing until it is awaited"]
 pub struct Serve<S> {
     listener: TcpListener,
-    app: App,
+    router: io::Result<Arc<Router>>,
     signal: S,
     grace: Duration,
 }
@@ -62,7 +71,7 @@ impl<S> Serve<S> {
     {
         Serve {
             listener: self.listener,
-            app: self.app,
+            router: self.router,
             signal,
             grace: self.grace,
         }
@@ -90,14 +99,11 @@ where
 async fn run<S: Future<Output = ()> + Send>(serve: Serve<S>) -> io::Result<()> {
     let Serve {
         listener,
-        app,
+        router,
         signal,
         grace,
     } = serve;
-    #[cfg(feature = "spec")]
-    app.check()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let router = app.into_router();
+    let router = router?;
     let shutdown = Shutdown::new(grace);
     let mut signal = std::pin::pin!(signal);
     loop {
@@ -105,7 +111,7 @@ async fn run<S: Future<Output = ()> + Send>(serve: Serve<S>) -> io::Result<()> {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, remote)) => {
                     let _ = tcp.set_nodelay(true);
-                    tokio::spawn(serve_http(tcp, router.clone(), remote, shutdown.clone()));
+                    tokio::spawn(serve_http(tcp, router.clone(), Some(remote), shutdown.clone()));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -122,13 +128,22 @@ async fn run<S: Future<Output = ()> + Send>(serve: Serve<S>) -> io::Result<()> {
     Ok(())
 }
 
-async fn serve_http(tcp: TcpStream, router: Arc<Router>, remote: SocketAddr, shutdown: Shutdown) {
+/// Serves HTTP/1.1 on one byte stream (a TCP connection, or the test
+/// client's in-memory pipe), upgrading to WebSocket on the app's path.
+pub(crate) async fn serve_http<I>(
+    io: I,
+    router: Arc<Router>,
+    remote: Option<SocketAddr>,
+    shutdown: Shutdown,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = service_fn(move |req| {
-        let response = upgrade::respond(router.clone(), req, Some(remote), shutdown.clone());
+        let response = upgrade::respond(router.clone(), req, remote, shutdown.clone());
         async move { Ok::<_, Infallible>(response.await) }
     });
     if let Err(e) = http1::Builder::new()
-        .serve_connection(TokioIo::new(tcp), service)
+        .serve_connection(TokioIo::new(io), service)
         .with_upgrades()
         .await
     {

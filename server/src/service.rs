@@ -14,7 +14,7 @@ use tower::{Layer, Service, ServiceExt};
 
 use crate::app::App;
 use crate::error::Error;
-use crate::handler::{Handler, boxed};
+use crate::handler::{BoxedHandler, Handler};
 use crate::reply::Reply;
 use crate::request::CallInput;
 use crate::response::Body;
@@ -38,15 +38,19 @@ use swill_proto::Code;
 /// # Ok(()) }
 /// ```
 ///
-/// The peer's address is read from a `SocketAddr` request extension, when
-/// a layer puts one there.
+/// The peer's address comes from axum's `ConnectInfo<SocketAddr>` (serve
+/// with `into_make_service_with_connect_info::<SocketAddr>()`; feature
+/// `axum`, on by default) or from a `SocketAddr` request extension.
+/// [`SwillService::shutdown`] drains the connections as
+/// [`Serve::with_graceful_shutdown`](crate::Serve::with_graceful_shutdown)
+/// does, with the grace period of [`SwillService::grace_period`].
 #[derive(Clone)]
 pub struct SwillService {
     router: Arc<Router>,
     shutdown: Shutdown,
 }
 
-impl App {
+impl<S> App<S> {
     /// Turns the app into a tower `Service` over HTTP requests.
     ///
     /// # Panics
@@ -67,6 +71,14 @@ impl App {
 }
 
 impl SwillService {
+    /// How long open requests may run once [`shutdown`](SwillService::shutdown)
+    /// starts (default 10 s). Set it before serving: connections already
+    /// open keep the period they started with.
+    pub fn grace_period(mut self, grace: std::time::Duration) -> Self {
+        self.shutdown = Shutdown::new(grace);
+        self
+    }
+
     /// Shuts the WebSocket connections down gracefully (see
     /// [`Serve::with_graceful_shutdown`](crate::Serve::with_graceful_shutdown)),
     /// resolving once they are closed.
@@ -85,16 +97,27 @@ impl<B: Send + 'static> Service<http::Request<B>> for SwillService {
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let remote = req.extensions().get::<SocketAddr>().copied();
+        let remote = peer(req.extensions());
         let response = upgrade::respond(self.router.clone(), req, remote, self.shutdown.clone());
         Box::pin(async move { Ok(response.await) })
     }
 }
 
+/// The peer's address, as axum or a layer of the user's recorded it.
+fn peer(extensions: &http::Extensions) -> Option<SocketAddr> {
+    #[cfg(feature = "axum")]
+    if let Some(axum::extract::ConnectInfo(addr)) =
+        extensions.get::<axum::extract::ConnectInfo<SocketAddr>>()
+    {
+        return Some(*addr);
+    }
+    extensions.get::<SocketAddr>().copied()
+}
+
 /// A handler as a tower [`Service`] from one call to its reply, for tower
 /// layers to wrap. Built by [`App::handle_layered`].
 #[derive(Clone)]
-pub struct HandlerService(crate::handler::BoxedHandler);
+pub struct HandlerService(BoxedHandler);
 
 impl Service<CallInput> for HandlerService {
     type Response = Reply;
@@ -125,7 +148,7 @@ fn layer_error(error: tower::BoxError) -> Error {
     }
 }
 
-impl App {
+impl<S: Clone + Send + Sync + 'static> App<S> {
     /// Registers a handler wrapped in a tower layer: `ConcurrencyLimitLayer`,
     /// `TimeoutLayer`, `LoadShedLayer`, or your own. Introspection still
     /// describes the handler's types.
@@ -148,27 +171,56 @@ impl App {
     ///
     /// A timeout answers ERROR 408, a shed load 503, any other layer error
     /// 500. For a streaming response the layer covers the call until its
-    /// stream is returned, not the streaming itself.
+    /// stream is returned, not the streaming itself. A whole
+    /// [`Module`](crate::Module) takes layers too.
     pub fn handle_layered<H, M, L>(self, name: &str, handler: H, layer: L) -> Self
     where
-        H: Handler<M>,
-        L: Layer<HandlerService>,
-        L::Service: Service<CallInput, Response = Reply> + Clone + Send + Sync + 'static,
-        <L::Service as Service<CallInput>>::Error: Into<tower::BoxError>,
-        <L::Service as Service<CallInput>>::Future: Send,
+        H: Handler<M, S>,
+        L: HandlerLayer,
     {
-        let service = layer.layer(HandlerService(boxed(handler)));
-        let layered: crate::handler::BoxedHandler = Arc::new(move |input| {
-            let service = service.clone();
-            async move {
-                match service.oneshot(input).await {
-                    Ok(reply) => reply,
-                    Err(e) => Reply::Unary(Err(layer_error(e.into()))),
+        let mut route = crate::handler::route(Some(name), handler, self.state().clone());
+        route.handler = (layer.erase().0)(route.handler);
+        self.add_route(route)
+    }
+}
+
+/// A tower layer that can wrap handlers: any `Layer<HandlerService>`
+/// whose service answers calls with a [`Reply`], fails with something
+/// that converts to `tower::BoxError`, and can be cloned and shared.
+/// `ServiceBuilder` stacks of tower's own layers qualify.
+pub trait HandlerLayer: Send + Sync + 'static {
+    /// Erases the layer's types. Internal.
+    #[doc(hidden)]
+    fn erase(self) -> ErasedLayer;
+}
+
+/// A layer with its types erased. Internal.
+#[doc(hidden)]
+pub struct ErasedLayer(pub(crate) LayerFn);
+
+/// A function from a handler to the handler wrapped in a layer.
+pub(crate) type LayerFn = Arc<dyn Fn(BoxedHandler) -> BoxedHandler + Send + Sync>;
+
+impl<L> HandlerLayer for L
+where
+    L: Layer<HandlerService> + Send + Sync + 'static,
+    L::Service: Service<CallInput, Response = Reply> + Clone + Send + Sync + 'static,
+    <L::Service as Service<CallInput>>::Error: Into<tower::BoxError>,
+    <L::Service as Service<CallInput>>::Future: Send,
+{
+    fn erase(self) -> ErasedLayer {
+        ErasedLayer(Arc::new(move |inner: BoxedHandler| {
+            let service = self.layer(HandlerService(inner));
+            Arc::new(move |input| {
+                let service = service.clone();
+                async move {
+                    match service.oneshot(input).await {
+                        Ok(reply) => reply,
+                        Err(e) => Reply::Unary(Err(layer_error(e.into()))),
+                    }
                 }
-            }
-            .boxed()
-        });
-        let (request, response) = H::describe();
-        self.push_route(name, None, layered, request, response)
+                .boxed()
+            }) as BoxedHandler
+        }))
     }
 }

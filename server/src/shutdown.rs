@@ -60,6 +60,11 @@ impl Shutdown {
         self.token.cancelled().await
     }
 
+    /// The token cancelled when shutdown starts, for handlers to watch.
+    pub(crate) fn token(&self) -> CancellationToken {
+        self.token.clone()
+    }
+
     /// When the grace period ends, counted from now.
     pub(crate) fn grace_deadline(&self) -> tokio::time::Instant {
         tokio::time::Instant::now() + self.grace

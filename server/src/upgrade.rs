@@ -76,6 +76,7 @@ pub(crate) async fn respond<B>(
         protocol.map(str::to_owned),
         router.topics.clone(),
         session.clone(),
+        shutdown.token(),
     ));
     let secure = crate::site::forwarded_https(req.headers());
 

@@ -3,16 +3,20 @@
 
 use proc_macro::TokenStream;
 use proc_macro2::Span;
-use quote::{format_ident, quote};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ItemFn, Lit, LitStr, Meta, parse_macro_input};
 
-/// Turns an async fn into a swill handler registered with `App::handle(name)`.
+/// Records an async fn's rpc name and description for `App::handle`.
 ///
-/// The rpc is named after the function, or `#[swill::rpc(name = "users.get")]`;
-/// the doc comment becomes the rpc's description in introspection.
+/// The function itself is left as written (it can still be called, in a
+/// test say); beside it goes a record, keyed by its module and name, that
+/// registration looks up. The rpc is named after the function, or
+/// `#[swill::rpc(name = "users.get")]`; the doc comment becomes the rpc's
+/// description in introspection.
 #[proc_macro_attribute]
 pub fn rpc(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut func = parse_macro_input!(item as ItemFn);
+    let func = parse_macro_input!(item as ItemFn);
     let name = match rpc_name(attr.into(), &func) {
         Ok(name) => name,
         Err(e) => return e.to_compile_error().into(),
@@ -27,37 +31,97 @@ pub fn rpc(attr: TokenStream, item: TokenStream) -> TokenStream {
         true => quote!(::core::option::Option::None),
         false => quote!(::core::option::Option::Some(#description)),
     };
-
-    // The marker keeps the function's name, docs and visibility, so that
-    // `App::handle(add)` reads like registering the function itself; the
-    // function moves to a hidden name beside it.
-    let marker = func.sig.ident.clone();
-    let vis = func.vis.clone();
-    let docs: Vec<_> = func
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("doc"))
-        .cloned()
-        .collect();
-    let inner = format_ident!("__swill_rpc_{}", marker);
-    func.sig.ident = inner.clone();
-    func.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+    let function = LitStr::new(&func.sig.ident.to_string(), Span::call_site());
+    let checks = type_checks(&func);
 
     quote! {
         #func
 
-        #(#docs)*
-        #[allow(non_camel_case_types)]
-        #[derive(Clone, Copy, Debug)]
-        #vis struct #marker;
+        #checks
 
-        impl ::swill::Rpc for #marker {
-            fn register(self, app: ::swill::App) -> ::swill::App {
-                app.handle_described(#name, #description, #inner)
+        ::swill::__private::inventory::submit! {
+            ::swill::__private::RpcInfo {
+                module: ::core::module_path!(),
+                function: #function,
+                name: #name,
+                description: #description,
             }
         }
     }
     .into()
+}
+
+/// Assertions on the message types, so that a type missing a bound is
+/// named where it is written, not deep in the `Handler` impls: the
+/// answer's `T` of `Result<T, E>` must serialize, a `Request<T>`'s `T`
+/// deserialize, both with a schema. Generic functions are left alone.
+fn type_checks(func: &ItemFn) -> proc_macro2::TokenStream {
+    if !func.sig.generics.params.is_empty() {
+        return quote!();
+    }
+    let mut checks = Vec::new();
+    if let syn::ReturnType::Type(_, ty) = &func.sig.output
+        && let Some(answer) = generic_arg(ty, "Result", 0)
+        && !may_be_stream(answer)
+    {
+        checks.push(quote_spanned! {answer.span()=>
+            ::swill::__private::answer_type::<#answer>();
+        });
+    }
+    for input in &func.sig.inputs {
+        if let syn::FnArg::Typed(arg) = input {
+            for wrapper in ["Request", "StreamingRequest"] {
+                if let Some(message) = generic_arg(&arg.ty, wrapper, 0) {
+                    checks.push(quote_spanned! {message.span()=>
+                        ::swill::__private::request_type::<#message>();
+                    });
+                }
+            }
+        }
+    }
+    if checks.is_empty() {
+        return quote!();
+    }
+    quote! {
+        const _: fn() = || { #(#checks)* };
+    }
+}
+
+/// Whether a `Result`'s `Ok` type might be a stream (a fallible stream
+/// answer), which is not checked: `Pin<Box<dyn Stream>>`, `BoxStream`...
+fn may_be_stream(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) => path.path.segments.last().is_none_or(|last| {
+            let name = last.ident.to_string();
+            name.ends_with("Stream") || name == "Pin" || name == "Box"
+        }),
+        syn::Type::Tuple(_) | syn::Type::Array(_) | syn::Type::Slice(_) => false,
+        syn::Type::Reference(_) => false,
+        _ => true,
+    }
+}
+
+/// The `index`th type argument of `ty` when its last path segment is
+/// `wrapper` (`Result<T, E>`, `swill::Request<T>`).
+fn generic_arg<'a>(ty: &'a syn::Type, wrapper: &str, index: usize) -> Option<&'a syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .nth(index)
+        .filter(|t| !matches!(t, syn::Type::ImplTrait(_) | syn::Type::Infer(_)))
 }
 
 /// Reads `name = "..."` from the attribute, defaulting to the fn's name.

@@ -13,7 +13,7 @@ use crate::hooks::{Continuation, Handshake, Outcome, Rejection, erase, erase2};
 use crate::info::ConnectionInfo;
 
 /// Registering hooks.
-impl App {
+impl<S> App<S> {
     /// Before the WebSocket upgrade: sees the HTTP request, can refuse
     /// it with an HTTP status ([`Rejection`]) or attach values to the
     /// connection through [`Handshake::extensions`].

@@ -7,7 +7,7 @@ use crate::limits::Limits;
 
 /// Limits and connection settings. The defaults suit a public server; each
 /// setter says its default. All the limits are one [`Limits`] value.
-impl App {
+impl<S> App<S> {
     /// Sets every limit at once (see [`Limits`] for each one's default and
     /// what happens past it).
     pub fn limits(mut self, limits: Limits) -> Self {
@@ -88,10 +88,10 @@ impl App {
     /// against cross-site WebSocket hijacking, since browsers send cookies
     /// with any page's WebSocket. Clients that send no `Origin` header
     /// (non-browser programs) are not affected.
-    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
+    pub fn allowed_origins<I, O>(mut self, origins: I) -> Self
     where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
+        I: IntoIterator<Item = O>,
+        O: Into<String>,
     {
         self.config.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
         self

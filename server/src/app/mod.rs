@@ -9,22 +9,22 @@ use std::sync::Arc;
 use swill_proto::{MessageDesc, RpcDescription};
 
 use crate::config::Config;
-use crate::handler::{self, BoxedHandler, Handler};
+use crate::handler::{self, Handler};
 use crate::hooks::Hooks;
 use crate::introspect;
+use crate::module::Module;
 use crate::router::{Route, Router};
-use crate::schema::Side;
 use crate::sessions::Sessions;
 use crate::site::Site;
 use crate::topics::Topics;
 
-/// A swill application: a set of handlers, each under an rpc name.
+/// A swill application: a set of handlers, each under an rpc name, and
+/// the state they share.
 ///
 /// ```no_run
 /// use swill::{App, Error, Request};
 ///
 /// /// Adds two numbers.
-/// #[swill::rpc]
 /// async fn add(req: Request<(i64, i64)>) -> Result<i64, Error> {
 ///     Ok(req.data.0 + req.data.1)
 /// }
@@ -38,9 +38,12 @@ use crate::topics::Topics;
 /// # }
 /// ```
 ///
-/// Handlers are listed by `swill.introspect` in registration order.
-pub struct App {
+/// `S` is the state handlers take with [`State`](crate::State): `()` for
+/// [`App::new`], any `Clone` value for [`App::with_state`]. Handlers are
+/// listed by `swill.introspect` in registration order.
+pub struct App<S = ()> {
     pub(crate) routes: Vec<Route>,
+    state: S,
     introspection: bool,
     pub(crate) config: Config,
     pub(crate) hooks: Hooks,
@@ -56,13 +59,6 @@ pub struct App {
     pub(crate) validate_responses: bool,
 }
 
-/// Implemented by the marker types `#[swill::rpc]` generates, so that
-/// `App::handle(add)` registers `add` under its name, with its docs.
-pub trait Rpc {
-    /// Adds this rpc to the app.
-    fn register(self, app: App) -> App;
-}
-
 impl Default for App {
     fn default() -> Self {
         App::new()
@@ -70,11 +66,46 @@ impl Default for App {
 }
 
 impl App {
-    /// An app with no handlers, serving on `/ws`, introspection on, with
-    /// the default limits (see the setters in the limits section).
+    /// The subprotocol tokens the server speaks: `swill.v1` (a valid RFC
+    /// 6455 token, usable from browsers) and the original's `swill/1`. The
+    /// client's order of preference decides.
+    pub const SUBPROTOCOLS: [&'static str; 2] = crate::config::SUBPROTOCOLS;
+
+    /// The default of [`App::read_buffer_size`]: how much is read from the
+    /// socket at a time. tungstenite's own default, 128 KiB, is zero-filled
+    /// before every read, even one that finds nothing: with small frames
+    /// that memset was most of the server's time, and the buffer is
+    /// resident memory of every connection. 1 KiB keeps an idle connection
+    /// small; larger frames still arrive whole, in more reads.
+    pub const DEFAULT_READ_BUFFER_SIZE: usize = crate::config::READ_BUFFER_SIZE;
+
+    /// An app with no handlers and no state, serving on `/ws`,
+    /// introspection on, with the default limits (see [`Limits`](crate::Limits)).
     pub fn new() -> Self {
+        App::with_state(())
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> App<S> {
+    /// An app whose handlers share `state` (a pool, a client, settings):
+    /// each takes it, or a part of it, with [`State`](crate::State).
+    ///
+    /// ```
+    /// use swill::{App, Error, Request, State};
+    ///
+    /// #[derive(Clone)]
+    /// struct Db { /* a pool */ }
+    ///
+    /// async fn ping(State(_db): State<Db>, _req: Request<()>) -> Result<&'static str, Error> {
+    ///     Ok("pong")
+    /// }
+    ///
+    /// let app = App::with_state(Db {}).handle(ping);
+    /// ```
+    pub fn with_state(state: S) -> Self {
         App {
             routes: Vec::new(),
+            state,
             introspection: true,
             config: Config::default(),
             hooks: Hooks::default(),
@@ -88,9 +119,23 @@ impl App {
         }
     }
 
-    /// Registers a function marked `#[swill::rpc]`, under its name.
-    pub fn handle<R: Rpc>(self, rpc: R) -> Self {
-        rpc.register(self)
+    /// The app's state: clone it into a hook or a layer that needs it.
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// Registers an async fn under its own name: `handle(add)` serves the
+    /// rpc `add`. A function marked [`#[swill::rpc]`](crate::rpc) may carry
+    /// another name and its doc comment as a description.
+    ///
+    /// # Panics
+    ///
+    /// For a closure (it has no name: use [`handle_as`](App::handle_as)),
+    /// a name already taken, or one starting with `swill.` (reserved for
+    /// the built-ins): programming errors, caught at startup.
+    pub fn handle<H: Handler<M, S>, M>(self, handler: H) -> Self {
+        let route = handler::route(None, handler, self.state.clone());
+        self.add_route(route)
     }
 
     /// Registers any handler (an async fn or closure) under an explicit
@@ -98,20 +143,28 @@ impl App {
     ///
     /// # Panics
     ///
-    /// When the name is taken, empty, or starts with `swill.` (reserved for
-    /// the built-ins): a programming error, caught at startup.
-    pub fn handle_as<H: Handler<M>, M>(self, name: &str, handler: H) -> Self {
-        self.handle_described(name, None, handler)
+    /// When the name is taken, empty, or starts with `swill.`.
+    pub fn handle_as<H: Handler<M, S>, M>(self, name: &str, handler: H) -> Self {
+        let route = handler::route(Some(name), handler, self.state.clone());
+        self.add_route(route)
     }
 
-    /// Registers a handler with a description. Used by `#[swill::rpc]`.
-    #[doc(hidden)]
-    pub fn handle_described<H: Handler<M>, M>(
-        self,
-        name: &str,
-        description: Option<&str>,
-        handler: H,
-    ) -> Self {
+    /// Adds a module's rpcs, each under the module's prefix, with the
+    /// module's guards, hooks and layers. See [`Module`](crate::Module).
+    ///
+    /// # Panics
+    ///
+    /// When one of its names is taken (or reserved).
+    pub fn nest(mut self, module: Module<S>) -> Self {
+        for route in module.into_routes(&self.state) {
+            self = self.add_route(route);
+        }
+        self
+    }
+
+    /// Adds a route, with the checks every way of registering shares.
+    pub(crate) fn add_route(mut self, route: Route) -> Self {
+        let name = &*route.name;
         assert!(!name.is_empty(), "an rpc name cannot be empty");
         assert!(
             !name.starts_with("swill."),
@@ -121,35 +174,12 @@ impl App {
             self.routes.iter().all(|r| &*r.name != name),
             "`{name}` is registered twice"
         );
-        let (request, response) = H::describe();
-        self.push_route(
-            name,
-            description,
-            handler::boxed(handler),
-            request,
-            response,
-        )
-    }
-
-    pub(crate) fn push_route(
-        mut self,
-        name: &str,
-        description: Option<&str>,
-        handler: BoxedHandler,
-        request: Side,
-        response: Side,
-    ) -> Self {
-        self.routes.push(Route {
-            name: name.into(),
-            description: description.map(str::to_owned),
-            handler,
-            request,
-            response,
-            endless: false,
-        });
+        self.routes.push(route);
         self
     }
+}
 
+impl<S> App<S> {
     /// Turns `swill.introspect` on (the default) or off; off, it answers
     /// 404 like any unknown rpc.
     pub fn introspection(mut self, enabled: bool) -> Self {

@@ -4,7 +4,7 @@ use super::App;
 use crate::static_files::StaticFiles;
 
 /// What the app serves beside its WebSocket endpoint.
-impl App {
+impl<S> App<S> {
     /// Serves `files` under `prefix` over plain HTTP: with the prefix
     /// `/static`, `GET /static/app.js` answers the file `app.js`, and
     /// `/static/` its `index.html`. The WebSocket path stays the WebSocket

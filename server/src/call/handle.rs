@@ -65,6 +65,7 @@ pub(crate) fn open(
     let responder = Arc::new(Responder::new(head.seq, outbox, hooks.clone()));
     let call = Call {
         handler: route.handler.clone(),
+        module_hooks: route.before_request.clone(),
         head,
         first,
         inbound: rx,

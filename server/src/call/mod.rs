@@ -33,7 +33,7 @@ use crate::context::Context;
 use crate::context::RequestHead;
 use crate::error::Error;
 use crate::handler::BoxedHandler;
-use crate::hooks::{self, Hooks, Outcome};
+use crate::hooks::{self, BeforeRequest, Hooks, Outcome};
 use crate::reply::Reply;
 use crate::request::CallInput;
 
@@ -52,6 +52,8 @@ pub(crate) enum Stop {
 /// Everything a call task starts from.
 pub(crate) struct Call {
     pub(crate) handler: BoxedHandler,
+    /// The `before_request` hooks and guards of the route's modules.
+    pub(crate) module_hooks: Option<Arc<[BeforeRequest]>>,
     pub(crate) head: RequestHead,
     /// The opening MESSAGE's data; `None` when a METADATA frame opened it.
     pub(crate) first: Option<Payload>,
@@ -91,6 +93,7 @@ impl Call {
     async fn run_inner(self) {
         let Call {
             handler,
+            module_hooks,
             head,
             first,
             inbound,
@@ -106,21 +109,22 @@ impl Call {
             head.connection.clone(),
             head.session.clone(),
         );
-        let (head, rejected) = match request_hooks(&hooks, head, has_metadata).await {
-            Ok(head) => (head, None),
-            Err(e) => {
-                let (rpc, seq, connection, session) = fallback;
-                let head = RequestHead {
-                    rpc,
-                    seq,
-                    metadata: Metadata::new(),
-                    extensions: http::Extensions::new(),
-                    connection,
-                    session,
-                };
-                (head, Some(e))
-            }
-        };
+        let (head, rejected) =
+            match request_hooks(&hooks, module_hooks.as_deref(), head, has_metadata).await {
+                Ok(head) => (head, None),
+                Err(e) => {
+                    let (rpc, seq, connection, session) = fallback;
+                    let head = RequestHead {
+                        rpc,
+                        seq,
+                        metadata: Metadata::new(),
+                        extensions: http::Extensions::new(),
+                        connection,
+                        session,
+                    };
+                    (head, Some(e))
+                }
+            };
         let timeout = head.metadata.get(Metadata::TIMEOUT).cloned();
         let ctx = Context::new(head, responder.clone());
 
@@ -155,16 +159,21 @@ impl Call {
     }
 }
 
+/// The app's `before_request` (and `before_request_metadata`) hooks, then
+/// those of the modules the rpc sits in.
 async fn request_hooks(
     hooks: &Hooks,
+    module_hooks: Option<&[BeforeRequest]>,
     head: RequestHead,
     has_metadata: bool,
 ) -> Result<RequestHead, Error> {
-    let head = hooks::chain(&hooks.before_request, head).await?;
+    let mut head = hooks::chain(&hooks.before_request, head).await?;
     if has_metadata {
-        hooks::chain(&hooks.before_request_metadata, head).await
-    } else {
-        Ok(head)
+        head = hooks::chain(&hooks.before_request_metadata, head).await?;
+    }
+    match module_hooks {
+        Some(module_hooks) => hooks::chain(module_hooks, head).await,
+        None => Ok(head),
     }
 }
 

@@ -153,10 +153,13 @@ impl App {
     pub fn from_asyncapi(document: &str) -> Result<App, SpecError> {
         App::new().with_asyncapi(document)
     }
+}
 
+/// Serving from a document, with state.
+impl<S> App<S> {
     /// Serves `document` with this app, as [`from_asyncapi`](App::from_asyncapi)
     /// does with a new one.
-    pub fn with_asyncapi(mut self, document: &str) -> Result<App, SpecError> {
+    pub fn with_asyncapi(mut self, document: &str) -> Result<App<S>, SpecError> {
         let spec = Spec::parse(document)?;
         let checks = spec.checks.clone();
         let answers = spec.checks.clone();
@@ -224,7 +227,7 @@ impl App {
 
     /// Turns on the code-first answer check, now that every handler is
     /// registered.
-    pub(crate) fn with_response_checks(self) -> App {
+    pub(crate) fn with_response_checks(self) -> App<S> {
         if !self.validate_responses || self.spec.is_some() {
             return self;
         }

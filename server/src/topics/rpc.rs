@@ -37,17 +37,15 @@ pub(crate) fn routes(topics: &Topics) -> Vec<Route> {
             false,
             presence,
         ),
-        Route {
-            name: TOPICS_RPC.into(),
-            description: Some("Describes the declared topics.".to_owned()),
-            handler: Arc::new(move |_input| {
+        Route::new(
+            TOPICS_RPC,
+            Some("Describes the declared topics.".to_owned()),
+            Arc::new(move |_input| {
                 let items = descriptions.clone();
                 async move { Reply::Stream(futures::stream::iter(items.to_vec()).boxed()) }.boxed()
             }),
-            request: Side::of::<()>(false),
-            response: any(true),
-            endless: false,
-        },
+            (Side::of::<()>(false), any(true)),
+        ),
     ]
 }
 
@@ -55,14 +53,14 @@ type Serve = fn(Topics, CallInput) -> BoxFuture<'static, Reply>;
 
 fn route(name: &str, description: &str, topics: &Topics, streams: bool, serve: Serve) -> Route {
     let topics = topics.clone();
-    Route {
-        name: name.into(),
-        description: Some(description.to_owned()),
-        handler: Arc::new(move |input| serve(topics.clone(), input)),
-        request: any(false),
-        response: any(streams),
-        endless: name == SUBSCRIBE_RPC,
-    }
+    let mut route = Route::new(
+        name,
+        Some(description.to_owned()),
+        Arc::new(move |input| serve(topics.clone(), input)),
+        (any(false), any(streams)),
+    );
+    route.endless = name == SUBSCRIBE_RPC;
+    route
 }
 
 /// Built-ins are never listed by `swill.introspect`, so any schema will do.
