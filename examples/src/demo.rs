@@ -3,13 +3,16 @@
 //!
 //! Run with: `cargo run -p swill-examples --bin demo`
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use swill::sessions::Sessions;
 use swill::topics::{Topic, Topics, TopicsBuilder};
-use swill::{AnyValue, App, Code, Error, JsonSchema, Request, StreamingRequest, Valid};
+use swill::{
+    AnyValue, App, Code, Error, JsonSchema, Module, Request, State, StreamingRequest, Valid,
+};
 
 /// Adds two numbers.
 #[swill::rpc]
@@ -83,7 +86,7 @@ pub struct UserId {
 }
 
 /// A user of the demo's directory.
-#[derive(Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 pub struct User {
     /// The user's id.
     pub id: u64,
@@ -93,24 +96,47 @@ pub struct User {
     pub email: String,
 }
 
-const USERS: [(u64, &str, &str); 2] = [
-    (1, "Ada Lovelace", "ada@example.com"),
-    (2, "Grace Hopper", "grace@example.com"),
-];
+/// The demo's state: a directory of users, shared by every handler that
+/// takes `State<Directory>` (a real service would hold a pool here).
+#[derive(Clone, Debug)]
+pub struct Directory {
+    users: Arc<[User]>,
+}
+
+impl Default for Directory {
+    fn default() -> Self {
+        let user = |id, name: &str, email: &str| User {
+            id,
+            name: name.to_owned(),
+            email: email.to_owned(),
+        };
+        Directory {
+            users: Arc::new([
+                user(1, "Ada Lovelace", "ada@example.com"),
+                user(2, "Grace Hopper", "grace@example.com"),
+            ]),
+        }
+    }
+}
 
 /// Fetches a user by id.
-#[swill::rpc(name = "users.get")]
-pub async fn get_user(req: Request<Valid<UserId>>) -> Result<User, Error> {
+#[swill::rpc]
+pub async fn get(
+    State(directory): State<Directory>,
+    req: Request<Valid<UserId>>,
+) -> Result<User, Error> {
     let id = req.data.id;
-    USERS
+    directory
+        .users
         .iter()
-        .find(|(uid, ..)| *uid == id)
-        .map(|(id, name, email)| User {
-            id: *id,
-            name: (*name).to_owned(),
-            email: (*email).to_owned(),
-        })
+        .find(|user| user.id == id)
+        .cloned()
         .ok_or_else(|| Error::new(Code::NOT_FOUND, format!("no user with id {id}")))
+}
+
+/// The `users` module: `users.get`.
+pub fn users() -> Module<Directory> {
+    Module::new("users").handle(get)
 }
 
 /// What `session.put` stores.
@@ -123,14 +149,14 @@ pub struct Entry {
 }
 
 /// Stores a value in the caller's session, under a key.
-#[swill::rpc(name = "session.put")]
+#[swill::rpc(name = "put")]
 pub async fn session_put(req: Request<Entry>) -> Result<(), Error> {
     let session = req.ctx.session().ok_or_else(no_sessions)?;
     session.insert(&req.data.key, &req.data.value)
 }
 
 /// The value under a key of the caller's session, or null.
-#[swill::rpc(name = "session.get")]
+#[swill::rpc(name = "get")]
 pub async fn session_get(req: Request<String>) -> Result<Option<AnyValue>, Error> {
     let session = req.ctx.session().ok_or_else(no_sessions)?;
     session.get(&req.data).await
@@ -154,13 +180,16 @@ pub fn topics() -> TopicsBuilder {
 /// The demo app, with every handler above, the `chat` topic in this
 /// process, the playground at `/` and its AsyncAPI document at
 /// `/asyncapi.json`.
-pub fn app() -> App {
+pub fn app() -> DemoApp {
     app_with(topics().build(), Sessions::memory())
 }
 
+/// The demo app's type: its state is the user directory.
+pub type DemoApp = App<Directory>;
+
 /// The demo app over the given topics and sessions (e.g. in Redis).
-pub fn app_with(topics: Topics, sessions: Sessions) -> App {
-    App::new()
+pub fn app_with(topics: Topics, sessions: Sessions) -> DemoApp {
+    App::with_state(Directory::default())
         .topics(topics)
         .sessions(sessions)
         .title("swill demo")
@@ -173,7 +202,10 @@ pub fn app_with(topics: Topics, sessions: Sessions) -> App {
         .handle(echo_meta)
         .handle(fail)
         .handle(sleep)
-        .handle(get_user)
-        .handle(session_put)
-        .handle(session_get)
+        .nest(users())
+        .nest(
+            Module::new("session")
+                .handle(session_put)
+                .handle(session_get),
+        )
 }

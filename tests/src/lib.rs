@@ -41,10 +41,11 @@ pub fn free_port() -> u16 {
 pub const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Serves `app` on a free port of 127.0.0.1 and returns its address.
-pub async fn start(app: App) -> SocketAddr {
+pub async fn start<S>(app: App<S>) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
-    tokio::spawn(async move { swill::serve(listener, app).await });
+    let server = swill::serve(listener, app);
+    tokio::spawn(async move { server.await });
     addr
 }
 

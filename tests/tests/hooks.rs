@@ -28,7 +28,7 @@ fn show_md(m: &Option<Metadata>) -> String {
 }
 
 /// The demo's handlers with every hook logging its stage.
-fn logged(log: &Log) -> App {
+fn logged(log: &Log) -> swill_examples::demo::DemoApp {
     let l = log.clone();
     let app = swill_examples::demo::app().before_connection(move |h: Handshake| {
         let l = l.clone();

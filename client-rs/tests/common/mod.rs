@@ -62,7 +62,7 @@ impl Server {
     }
 
     /// Serves the app `make` builds on `addr` (port 0 picks a free one).
-    pub fn start(addr: &str, make: impl FnOnce() -> App + Send + 'static) -> Server {
+    pub fn start<S>(addr: &str, make: impl FnOnce() -> App<S> + Send + 'static) -> Server {
         let listener = std::net::TcpListener::bind(addr).expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("local addr");
