@@ -17,7 +17,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p swill-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "docs: every public item documented, every link resolves"
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p swill-proto -p swill -p swill-client --features swill/redis,swill/spec
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p swill-proto -p swill -p swill-client --features swill/redis,swill/spec,swill/testing
 
 step "the wire crate and the client's session build for wasm32 (no tokio, no sockets)"
 cargo build -p swill-proto --target wasm32-unknown-unknown --locked

@@ -128,18 +128,31 @@ function markCurrent(rpcName, topicName) {
   }
 }
 
+/** The module an rpc belongs to: its name up to the last dot ("" for none). */
+function moduleOf(name) {
+  const dot = name.lastIndexOf(".");
+  return dot < 0 ? "" : name.slice(0, dot);
+}
+
 function renderList(problem) {
   const list = $("rpcs");
-  list.replaceChildren(
-    ...state.rpcs.map((rpc) => {
-      const button = el("button", { type: "button", "data-rpc": rpc.name, title: rpc.description ?? "" }, [
-        el("span", { class: "name" }, [rpc.name]),
-        el("span", { class: "shape", "data-shape": rpc.shape }, [SHAPES[rpc.shape] ?? rpc.shape]),
-      ]);
-      button.addEventListener("click", () => select(rpc));
-      return el("li", {}, [button]);
-    }),
-  );
+  // Rpcs keep the server's order; each module's run gets a heading.
+  const items = [];
+  let current = "";
+  for (const rpc of state.rpcs) {
+    const module = moduleOf(rpc.name);
+    if (module !== current && module !== "") {
+      items.push(el("li", { class: "module" }, [module]));
+    }
+    current = module;
+    const button = el("button", { type: "button", "data-rpc": rpc.name, title: rpc.description ?? "" }, [
+      el("span", { class: "name" }, [rpc.name]),
+      el("span", { class: "shape", "data-shape": rpc.shape }, [SHAPES[rpc.shape] ?? rpc.shape]),
+    ]);
+    button.addEventListener("click", () => select(rpc));
+    items.push(el("li", {}, [button]));
+  }
+  list.replaceChildren(...items);
   $("rpcs-empty").hidden = !problem && state.rpcs.length > 0;
   $("rpcs-empty").textContent = problem ?? "This server has no rpcs.";
   if (problem) {

@@ -41,6 +41,11 @@ pub(super) fn operation(rpc: &RpcDescription, key: &str) -> Value {
         op["summary"] = first_paragraph(description).into();
         op["description"] = description.into();
     }
+    // Rpcs of one module (`users.get`, `users.list`) share a tag: the
+    // name up to its last dot.
+    if let Some((module, _)) = rpc.name.rsplit_once('.') {
+        op["tags"] = json!([{ "name": module }]);
+    }
     op["messages"] = received.into();
     op["reply"] = json!({ "channel": reference("#/channels/swill"), "messages": replies });
     op["x-swill-rpc"] = rpc.name.clone().into();
