@@ -102,3 +102,20 @@ fn named_types_move_to_components() {
             .is_none()
     );
 }
+
+#[test]
+fn operations_of_one_module_share_its_tag() {
+    let rpcs = [
+        rpc("add", (false, false), json!(true), json!(true)),
+        rpc("users.get", (false, false), json!(true), json!(true)),
+        rpc("admin.users.ban", (false, false), json!(true), json!(true)),
+    ];
+    let doc = AsyncApi::new(&rpcs).document();
+    let ops = &doc["operations"];
+    assert_eq!(ops["add"].get("tags"), None);
+    assert_eq!(ops["users.get"]["tags"], json!([{"name": "users"}]));
+    assert_eq!(
+        ops["admin.users.ban"]["tags"],
+        json!([{"name": "admin.users"}])
+    );
+}
