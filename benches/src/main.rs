@@ -8,6 +8,7 @@
 //! itself to CPU 1. Figures are throughput of the server under a client
 //! that has a core of its own.
 
+mod grpc;
 mod load;
 mod report;
 mod servers;
@@ -22,7 +23,7 @@ use servers::Kind;
 
 const USAGE: &str = "usage: bench run [--quick | --full] [--only KIND] [--out FILE]
        bench topics [--quick | --full] [--out FILE]
-       bench serve KIND --listen ADDR   (KIND: b0, b2, swill, jsonrpsee)
+       bench serve KIND --listen ADDR   (KIND: b0, b2, swill, jsonrpsee, tonic)
        bench serve-topics KIND --listen ADDR --queue N [--redis URL]   (KIND: swill, socketio)";
 
 fn main() -> ExitCode {
@@ -34,6 +35,10 @@ fn main() -> ExitCode {
             .build()
     };
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["serve", "tonic", "--listen", addr] => match addr.parse() {
+            Ok(addr) => runtime(1).and_then(|rt| rt.block_on(grpc::serve(addr))),
+            Err(_) => return usage(),
+        },
         ["serve", kind, "--listen", addr] => match (Kind::parse(kind), addr.parse()) {
             (Some(kind), Ok(addr)) => {
                 runtime(1).and_then(|rt| rt.block_on(servers::run(kind, addr)))
@@ -266,6 +271,21 @@ async fn run(mode: Mode, out: Option<String>, only: Option<Kind>) -> std::io::Re
             },
         );
         drop(server);
+    }
+    if only.is_none() {
+        let port = 18_450;
+        eprintln!("[tonic] starting the server on 127.0.0.1:{port}");
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let args = ["serve", "tonic", "--listen", &addr.to_string()].map(str::to_owned);
+        let server = Server::spawn("tonic", addr, &args)?;
+        eprintln!("[tonic] unary, 1 connection x 64 in flight");
+        let deep = grpc::unary(server.addr, 64, p.warmup, p.time).await?;
+        eprintln!("[tonic]   {deep:.0} calls/s");
+        eprintln!("[tonic] server stream of 64 B items");
+        let _ = grpc::stream(server.addr, p.items / 10).await?;
+        let stream = grpc::stream(server.addr, p.items).await?;
+        eprintln!("[tonic]   {stream:.0} items/s");
+        figures.push_tonic(report::Peer { deep, stream });
     }
     let text = report::render(&figures, mode);
     println!("{text}");
