@@ -182,6 +182,11 @@ pub async fn stream(kind: Kind, addr: SocketAddr, n: u64) -> std::io::Result<f64
 /// fixed `rate` on one connection, open loop: each latency counts from when
 /// the request was due, not from when it was sent, so a stalled server
 /// cannot hide its tail (coordinated omission).
+///
+/// The pacing runs on a thread of its own, sleeping to each due time and
+/// handing the due ids to the writer: a pacer that busy-looped on the
+/// load's one core would take that core from the reader, and its stalls,
+/// not the server's, would make the tail.
 pub async fn latency(
     kind: Kind,
     addr: SocketAddr,
@@ -192,26 +197,35 @@ pub async fn latency(
     let (mut sink, mut source) = ws.split();
     let total = (rate * time.as_secs_f64()) as u64;
     let interval = Duration::from_secs_f64(1.0 / rate);
-    let start = Instant::now();
-    let due = move |id: u64| start + interval * (id - 1) as u32;
-    let sender = async move {
-        let mut next = 1u64;
-        while next <= total {
+    let start = Instant::now() + Duration::from_millis(10);
+    let due = move |id: u64| start + interval.mul_f64((id - 1) as f64);
+    let (tick, mut ticks) = tokio::sync::mpsc::unbounded_channel::<u64>();
+    let pacer = std::thread::spawn(move || {
+        for id in 1..=total {
+            let at = due(id);
             let now = Instant::now();
-            let mut sent = false;
-            while next <= total && due(next) <= now {
-                if sink.feed(echo_request(kind, next)).await.is_err() {
-                    return;
-                }
-                next += 1;
-                sent = true;
+            if at > now {
+                std::thread::sleep(at - now);
             }
-            if sent && sink.flush().await.is_err() {
+            if tick.send(id).is_err() {
                 return;
             }
-            // Busy pacing: tokio's timer ticks in milliseconds, far too
-            // coarse for gaps of microseconds. The client has its own core.
-            tokio::task::yield_now().await;
+        }
+    });
+    let sender = async move {
+        while let Some(id) = ticks.recv().await {
+            if sink.feed(echo_request(kind, id)).await.is_err() {
+                return;
+            }
+            // Whatever else came due meanwhile goes in the same flush.
+            while let Ok(id) = ticks.try_recv() {
+                if sink.feed(echo_request(kind, id)).await.is_err() {
+                    return;
+                }
+            }
+            if sink.flush().await.is_err() {
+                return;
+            }
         }
     };
     let receiver = async move {
@@ -230,6 +244,7 @@ pub async fn latency(
         Ok(histogram)
     };
     let ((), histogram) = tokio::join!(sender, receiver);
+    let _ = pacer.join();
     let h = histogram?;
     Ok([
         h.value_at_quantile(0.5),
