@@ -86,6 +86,7 @@ where
         + Send
         + 'static,
 {
+    let _open = crate::metrics::ConnectionOpen::new();
     let (sink, mut source) = socket.split();
     let (outbox, queue) = Outbox::channel(router.config.limits.max_queued_frames);
     let writer = tokio::spawn(outbox::write_loop(sink, queue).in_current_span());
@@ -114,6 +115,7 @@ where
                 demux.last_frame = Instant::now();
                 match incoming {
                     Some(Ok(Message::Binary(bytes))) => {
+                        crate::metrics::frame_received(bytes.len());
                         if let Some(wait) = demux.on_frame(bytes) {
                             wait.await;
                         }

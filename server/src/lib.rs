@@ -82,6 +82,7 @@ mod info;
 mod introspect;
 mod limits;
 mod message;
+mod metrics;
 mod module;
 mod outbox;
 mod playground;

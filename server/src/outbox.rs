@@ -31,7 +31,10 @@ pub(crate) enum Outgoing {
 impl Outgoing {
     fn into_message(self) -> Message {
         match self {
-            Outgoing::Frame(bytes) => Message::Binary(bytes),
+            Outgoing::Frame(bytes) => {
+                crate::metrics::frame_sent(bytes.len());
+                Message::Binary(bytes)
+            }
             Outgoing::Control(message) => *message,
         }
     }
@@ -65,7 +68,10 @@ impl Outbox {
     pub(crate) fn try_push(&self, frame: Bytes) -> Pushed {
         match self.0.try_send(Outgoing::Frame(frame)) {
             Ok(()) => Pushed::Queued,
-            Err(mpsc::error::TrySendError::Full(_)) => Pushed::Full,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                crate::metrics::queue_full();
+                Pushed::Full
+            }
             Err(mpsc::error::TrySendError::Closed(_)) => Pushed::Closed,
         }
     }
@@ -84,6 +90,7 @@ impl Outbox {
         match self.0.try_send(Outgoing::Frame(frame.encode().into())) {
             Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
             Err(mpsc::error::TrySendError::Full(message)) => {
+                crate::metrics::queue_full();
                 let queue = self.0.clone();
                 Some(Box::pin(async move {
                     let _ = queue.send(message).await;
@@ -101,6 +108,7 @@ impl Outbox {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Closed(_)) => false,
             Err(mpsc::error::TrySendError::Full(message)) => {
+                crate::metrics::queue_full();
                 Box::pin(self.0.send(message)).await.is_ok()
             }
         }

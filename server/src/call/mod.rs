@@ -102,6 +102,7 @@ impl Call {
             hooks,
             received,
         } = self;
+        let in_flight = crate::metrics::InFlight::new(&head.rpc);
         let has_metadata = !head.metadata.is_empty();
         let fallback = (
             head.rpc.clone(),
@@ -153,6 +154,7 @@ impl Call {
             }
         };
         record(&outcome, received);
+        in_flight.finish(&outcome, received.elapsed());
         for hook in &hooks.after_request {
             hook(ctx.clone(), outcome.clone()).await;
         }

@@ -151,6 +151,7 @@ impl Topics {
             .publish(topic, data, declared.retention)
             .await
             .map_err(unavailable)?;
+        crate::metrics::published(topic);
         Ok(Position::new(&*epoch, offset))
     }
 

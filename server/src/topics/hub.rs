@@ -141,6 +141,7 @@ impl Hub {
         };
         let (start, lag) = joined.ok_or_else(|| EngineError("the topic is not in sync".into()))?;
         membership.subscriber = Some((id, presence_key));
+        crate::metrics::subscribers(topic, 1.0);
         Ok(Joined {
             rx,
             lag,
@@ -510,6 +511,7 @@ impl Drop for Membership {
     fn drop(&mut self) {
         if let Some((id, key)) = self.subscriber.take() {
             self.relay.state().subscribers.retain(|s| s.id != id);
+            crate::metrics::subscribers(&self.relay.topic, -1.0);
             self.hub.engine.presence_remove(&self.relay.topic, key);
         }
         self.hub.release(&self.relay);
