@@ -34,9 +34,17 @@ impl Node {
     /// Starts a demo node on a free port, with topics in `redis`, and
     /// returns once it listens.
     pub async fn start(redis: &str, name: &str, extra: &[&str]) -> Node {
+        let mut args = vec!["--redis", redis, "--node", name];
+        args.extend_from_slice(extra);
+        Node::spawn(&args).await
+    }
+
+    /// Starts a demo process on a free port with `args`, and returns once
+    /// it listens.
+    pub async fn spawn(args: &[&str]) -> Node {
         let mut child = Command::new(demo_binary())
-            .args(["--listen", "127.0.0.1:0", "--redis", redis, "--node", name])
-            .args(extra)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use swill::sessions::Sessions;
 use swill::topics::RedisConfig;
+use swill_examples::demo::DemoApp;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str =
-    "usage: demo [--listen ADDR] [--redis URL] [--node NAME] [--presence-ttl-ms MS] [--spec FILE]
+    "usage: demo [--listen ADDR] [--redis URL] [--node NAME] [--presence-ttl-ms MS] [--spec FILE] [--metrics]
 
   --listen ADDR        where to listen (default 127.0.0.1:8000)
+  --metrics            serve Prometheus metrics at /metrics
   --redis URL          keep topics and sessions in Redis, shared with every
                        node using it (default: in this process)
   --node NAME          this node's name in presence listings
@@ -33,8 +35,13 @@ async fn main() -> ExitCode {
     let mut redis: Option<RedisConfig> = None;
     let mut presence_ttl = None;
     let mut spec = None;
+    let mut metrics = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--metrics" {
+            metrics = true;
+            continue;
+        }
         match (arg.as_str(), args.next()) {
             ("--listen", Some(addr)) => listen = addr,
             ("--node", Some(name)) => topics = topics.node(name),
@@ -110,9 +117,14 @@ async fn main() -> ExitCode {
         .unwrap_or(listen);
     println!("swill demo listening on ws://{addr}/ws");
     println!("playground: http://{addr}/  AsyncAPI: http://{addr}/asyncapi.json");
-    let served = swill::serve(listener, app)
-        .with_graceful_shutdown(stop_signal())
-        .await;
+    let served = if metrics {
+        println!("metrics: http://{addr}/metrics");
+        serve_with_metrics(listener, app).await
+    } else {
+        swill::serve(listener, app)
+            .with_graceful_shutdown(stop_signal())
+            .await
+    };
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -120,6 +132,29 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Serves the app mounted in axum beside `/metrics`, Prometheus text from
+/// the recorder installed here: the way an application adds an exporter,
+/// since swill only records through the `metrics` facade.
+async fn serve_with_metrics(listener: TcpListener, app: DemoApp) -> std::io::Result<()> {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(std::io::Error::other)?;
+    let rpc = app.into_service();
+    let router = axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move || std::future::ready(recorder.render())),
+        )
+        .fallback_service(rpc.clone());
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, service)
+        .with_graceful_shutdown(stop_signal())
+        .await;
+    // The HTTP side has stopped; now drain the WebSocket connections.
+    rpc.shutdown().await;
+    served
 }
 
 /// Resolves on Ctrl-C or SIGTERM: the server then drains and closes its
