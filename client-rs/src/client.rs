@@ -325,6 +325,10 @@ impl Client {
                 .map_err(|_| Error::Timeout(after))??,
             None => ready.await?,
         };
+        #[cfg(feature = "otel")]
+        let traced = crate::otel::with_current_trace(options);
+        #[cfg(feature = "otel")]
+        let options = &traced;
         let (seq, events) = connection.start(rpc, shape, data, options)?;
         Ok(Inbound::new(connection, seq, events, deadline, slot))
     }

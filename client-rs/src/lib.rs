@@ -102,6 +102,8 @@ mod call;
 mod client;
 #[cfg(feature = "native")]
 mod connector;
+#[cfg(feature = "otel")]
+mod otel;
 #[cfg(feature = "native")]
 mod stream;
 #[cfg(feature = "native")]

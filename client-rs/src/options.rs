@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use swill_proto::{Metadata, Value};
+use swill_proto::{Metadata, TraceParent, Value};
 
 /// Per-call settings: request metadata and a deadline.
 ///
@@ -28,6 +28,7 @@ use swill_proto::{Metadata, Value};
 pub struct CallOptions {
     metadata: Option<Metadata>,
     timeout: Option<Duration>,
+    trace: Option<(TraceParent, Option<String>)>,
 }
 
 impl CallOptions {
@@ -56,16 +57,51 @@ impl CallOptions {
         self
     }
 
+    /// Continues the caller's trace on the server: sent as the W3C
+    /// `traceparent` (and `tracestate`) metadata, so that the server's
+    /// request span joins this trace.
+    ///
+    /// ```
+    /// use swill_client::{CallOptions, proto::TraceParent};
+    ///
+    /// let parent: TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap();
+    /// let sent = CallOptions::new().trace(parent, None).request_metadata().unwrap();
+    /// assert_eq!(sent.get_str("traceparent"), Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    /// ```
+    ///
+    /// With the `otel` feature, calls made inside a `tracing` span that
+    /// has an OpenTelemetry context send it without this.
+    pub fn trace(mut self, parent: TraceParent, state: Option<String>) -> Self {
+        self.trace = Some((parent, state));
+        self
+    }
+
+    /// Whether the call carries trace context already.
+    pub fn has_trace(&self) -> bool {
+        self.trace.is_some()
+            || self
+                .metadata
+                .as_ref()
+                .is_some_and(|m| m.get(Metadata::TRACEPARENT).is_some())
+    }
+
     /// The deadline, if one is set.
     pub fn get_timeout(&self) -> Option<Duration> {
         self.timeout
     }
 
     /// The metadata that goes on the wire: the caller's entries, plus
-    /// `swill-timeout` when there is a deadline. `None` when there is
-    /// neither.
+    /// `swill-timeout` when there is a deadline and the trace context when
+    /// there is one. `None` when there is none of these.
     pub fn request_metadata(&self) -> Option<Metadata> {
         let mut metadata = self.metadata.clone();
+        if let Some((parent, state)) = &self.trace {
+            let metadata = metadata.get_or_insert_with(Metadata::new);
+            metadata.insert(Metadata::TRACEPARENT, parent.to_string());
+            if let Some(state) = state {
+                metadata.insert(Metadata::TRACESTATE, state.as_str());
+            }
+        }
         if let Some(timeout) = self.timeout {
             let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
             metadata

@@ -40,6 +40,7 @@ mod schemas;
 #[cfg(feature = "test-util")]
 pub mod testing;
 mod topic;
+mod trace;
 mod write;
 
 pub use asyncapi::{ASYNCAPI_VERSION, AsyncApi};
@@ -58,3 +59,4 @@ pub use topic::{
     PRESENCE_RPC, PUBLISH_RPC, ParsePositionError, Position, PresenceEntry, PresenceRequest,
     PublishRequest, SUBSCRIBE_RPC, SubscribeRequest, TOPICS_RPC, TopicDescription, TopicEvent,
 };
+pub use trace::{TraceParent, TraceParentError};

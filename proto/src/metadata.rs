@@ -41,6 +41,14 @@ impl Metadata {
     /// no header can be set (browsers): `swill.session.ID`, never selected.
     pub const SESSION_PROTOCOL_PREFIX: &'static str = "swill.session.";
 
+    /// W3C trace context: the caller's trace and span
+    /// (`00-<trace id>-<span id>-<flags>`, see [`TraceParent`](crate::TraceParent)).
+    /// A server continues that trace in its request span.
+    pub const TRACEPARENT: &'static str = "traceparent";
+
+    /// W3C trace context: vendor-specific trace state, passed on as is.
+    pub const TRACESTATE: &'static str = "tracestate";
+
     /// An empty map.
     pub fn new() -> Self {
         Metadata::default()

@@ -102,6 +102,7 @@ mod static_files;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod topics;
+mod trace;
 mod upgrade;
 #[cfg(feature = "validate")]
 mod validate;

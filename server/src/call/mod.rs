@@ -86,7 +86,10 @@ impl Call {
             seq = %self.head.seq,
             outcome = tracing::field::Empty,
             code = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+            parent_id = tracing::field::Empty,
         );
+        crate::trace::continue_trace(&span, &self.head.metadata);
         self.run_inner().instrument(span).await
     }
 
