@@ -25,7 +25,8 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    /// Reads `{ metadata, timeoutMs, signal }` (all optional).
+    /// Reads `{ metadata, timeoutMs, signal, traceparent, tracestate }`
+    /// (all optional).
     pub(crate) fn from_js(options: JsValue) -> Result<Settings, Error> {
         if options.is_undefined() || options.is_null() {
             return Ok(Settings {
@@ -38,6 +39,12 @@ impl Settings {
         let read = CallOptions::from_js(options).map_err(|e| invalid(e.to_string()))?;
         let mut options =
             Options::new().metadata(convert::to_metadata(&read.metadata).map_err(invalid)?);
+        if let Some(traceparent) = &read.traceparent {
+            let parent = traceparent
+                .parse::<swill_proto::TraceParent>()
+                .map_err(|e| invalid(format!("traceparent: {e}")))?;
+            options = options.trace(parent, read.tracestate.clone());
+        }
         let timeout_ms = read.timeout_ms.map(|ms| ms.max(0.0));
         if let Some(ms) = timeout_ms {
             options = options.timeout(Duration::from_secs_f64(ms / 1000.0));

@@ -99,6 +99,15 @@ pub struct CallOptions {
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     #[tsify(optional, type = "AbortSignal")]
     pub signal: JsValue,
+    /// W3C trace context (`00-<trace id>-<span id>-<flags>`), e.g. from
+    /// OpenTelemetry's propagator: sent as the `traceparent` metadata, so
+    /// the server's span continues this trace. A malformed one fails the
+    /// call with 400 before anything is sent.
+    #[tsify(optional)]
+    pub traceparent: Option<String>,
+    /// W3C `tracestate`, sent beside `traceparent`.
+    #[tsify(optional)]
+    pub tracestate: Option<String>,
 }
 
 /// What the connection is doing, as told to `onStateChange`.

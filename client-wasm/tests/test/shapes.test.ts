@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { WebSocket } from "ws";
-import { Client, type CallResult, type Metadata, type Value } from "swill-client";
+import { Client, SwillError, type CallResult, type Metadata, type Value } from "swill-client";
 import { hangGuard, startDemo, type Demo } from "./helpers.js";
 
 let demo: Demo;
@@ -126,6 +126,18 @@ describe("metadata", () => {
     assert.equal(r.trailingMetadata["x"], "1");
     // The deadline travels as the reserved key `swill-timeout`, in milliseconds.
     assert.equal(r.leadingMetadata["swill-timeout"], 500);
+  });
+
+  test("a traceparent travels as W3C trace context metadata", async () => {
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const r = await client.callWithMetadata("echo_meta", "hi", { traceparent, tracestate: "vendor=1" });
+    assert.equal(r.trailingMetadata["traceparent"], traceparent);
+    assert.equal(r.trailingMetadata["tracestate"], "vendor=1");
+    await assert.rejects(client.call("add", [1, 2], { traceparent: "not-a-trace" }), (e: SwillError) => {
+      assert.equal(e.code, 400);
+      assert.match(e.message, /traceparent/);
+      return true;
+    });
   });
 
   test("no metadata comes back as empty objects", async () => {
