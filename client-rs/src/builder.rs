@@ -113,9 +113,22 @@ impl fmt::Debug for Config {
 ///     .await?;
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Builder {
     config: Config,
+}
+
+/// A clone starts from the same settings, with a session slot of its own:
+/// two clients built from one builder must not overwrite each other's
+/// session id.
+impl Clone for Builder {
+    fn clone(&self) -> Self {
+        let mut config = self.config.clone();
+        config.session = SessionSlot::new(std::sync::Mutex::new(
+            lock_slot(&self.config.session).clone(),
+        ));
+        Builder { config }
+    }
 }
 
 impl Builder {
@@ -225,13 +238,14 @@ impl Builder {
     /// Runs the WebSocket over streams that `open` makes, one per
     /// connection (reconnections included), instead of TCP to the URL's
     /// host: an in-memory pipe in tests (`swill::testing` does this), a
-    /// Unix socket, a tunnel. The URL still names the upgrade's path and
-    /// `Host` header.
+    /// Unix socket, a tunnel or a proxy. The URL still names the upgrade's
+    /// path and `Host` header.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), swill_client::Error> {
-    /// let client = swill_client::Client::builder("ws://localhost/ws")
-    ///     .transport(|| tokio::net::UnixStream::connect("/run/app.sock"))
+    /// // Through a local tunnel to the real host.
+    /// let client = swill_client::Client::builder("ws://api.example.com/ws")
+    ///     .transport(|| tokio::net::TcpStream::connect("127.0.0.1:9000"))
     ///     .connect()
     ///     .await?;
     /// # Ok(()) }
@@ -259,4 +273,17 @@ impl Builder {
 /// Locks the session slot; its data stays valid even after a panic.
 pub(crate) fn lock_slot(slot: &SessionSlot) -> std::sync::MutexGuard<'_, Option<String>> {
     slot.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cloned_builder_has_a_session_slot_of_its_own() {
+        let first = Builder::new("ws://127.0.0.1:1/ws").session("shared");
+        let second = first.clone().session("other");
+        assert_eq!(lock_slot(&first.config.session).as_deref(), Some("shared"));
+        assert_eq!(lock_slot(&second.config.session).as_deref(), Some("other"));
+    }
 }

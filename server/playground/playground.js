@@ -141,8 +141,10 @@ function renderList(problem) {
   let current = "";
   for (const rpc of state.rpcs) {
     const module = moduleOf(rpc.name);
-    if (module !== current && module !== "") {
-      items.push(el("li", { class: "module" }, [module]));
+    // Top-level rpcs listed after a module's get a heading of their own,
+    // so that they do not read as that module's.
+    if (module !== current && (module !== "" || items.length > 0)) {
+      items.push(el("li", { class: "module" }, [module || "(no module)"]));
     }
     current = module;
     const button = el("button", { type: "button", "data-rpc": rpc.name, title: rpc.description ?? "" }, [

@@ -112,6 +112,7 @@ where
 /// # Panics
 ///
 /// For a closure registered without a name.
+#[track_caller]
 pub(crate) fn route<H, M, S>(name: Option<&str>, handler: H, state: S) -> Route
 where
     H: Handler<M, S>,
@@ -127,13 +128,15 @@ where
 /// # Panics
 ///
 /// For a closure registered without a name.
+#[track_caller]
 pub(crate) fn naming<H>(name: Option<&str>) -> (String, Option<String>) {
     let (recorded, description) = registered::<H>();
     let name = match (name, recorded) {
         (Some(name), _) => name.to_owned(),
         (None, Some(name)) => name,
         (None, None) => panic!(
-            "`{}` has no name to serve it under: register a closure with handle_as(\"name\", handler)",
+            "`{}` has no name to serve it under (a closure, or not a plain fn): \
+             register it with handle_as(\"name\", handler)",
             std::any::type_name::<H>()
         ),
     };
@@ -144,6 +147,9 @@ pub(crate) fn naming<H>(name: Option<&str>) -> (String, Option<String>) {
 /// [`registered`] when the function is registered. Internal.
 #[doc(hidden)]
 pub struct RpcInfo {
+    /// The function's type name, for a function without generics: the
+    /// record is then matched exactly.
+    pub type_name: Option<fn() -> &'static str>,
     /// `module_path!()` where the function is defined.
     pub module: &'static str,
     /// The function's own name.
@@ -161,28 +167,77 @@ inventory::collect!(RpcInfo);
 /// A handler is a function item, whose type name is its path
 /// (`my_service::users::get`): the rpc is named after its last segment,
 /// unless `#[swill::rpc]` recorded another name (or a description) for that
-/// function. Closures have no name.
+/// very function. Closures, and anything else that is not a plain
+/// function, have no name.
+///
+/// The format of `type_name` is not specified by Rust, but it has been the
+/// item's path since 1.0 and the handler tests pin the names it gives.
 fn registered<H>() -> (Option<String>, Option<&'static str>) {
-    let path = std::any::type_name::<H>();
-    // Generic functions print their parameters: `f<u32>`.
-    let path = path.split('<').next().unwrap_or(path);
-    let function = path.rsplit("::").next().unwrap_or(path);
-    let recorded = inventory::iter::<RpcInfo>.into_iter().find(|info| {
-        info.function == function
-            && path
-                .strip_suffix(function)
-                .and_then(|p| p.strip_suffix("::"))
-                .is_some_and(|module| within(module, info.module))
-    });
-    if let Some(info) = recorded {
+    let full = std::any::type_name::<H>();
+    let records = || inventory::iter::<RpcInfo>.into_iter();
+    if let Some(info) = records().find(|info| info.type_name.is_some_and(|name| name() == full)) {
         return (Some(info.name.to_owned()), info.description);
     }
-    let is_name = !function.is_empty() && function.chars().all(|c| c.is_alphanumeric() || c == '_');
-    (is_name.then(|| function.to_owned()), None)
+    // `<T as Trait>::f` and the like: not a plain function.
+    if full.starts_with('<') {
+        return (None, None);
+    }
+    // Generic functions (and methods of generic types) print their
+    // parameters: `f<u32>`, `Svc<u8>::get`.
+    let path = without_generics(full);
+    let Some((module, function)) = path.rsplit_once("::") else {
+        return (None, None);
+    };
+    let is_name = !function.is_empty()
+        && !function.starts_with(|c: char| c.is_ascii_digit())
+        && function.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !is_name {
+        return (None, None);
+    }
+    // A generic function's record cannot hold its type name: the closest
+    // module wins.
+    let recorded = records()
+        .filter(|info| info.type_name.is_none() && info.function == function)
+        .filter(|info| within(module, info.module))
+        .max_by_key(|info| info.module.len());
+    match recorded {
+        Some(info) => (Some(info.name.to_owned()), info.description),
+        None => (Some(function.to_owned()), None),
+    }
+}
+
+/// `path` without its `<...>` groups, balanced.
+fn without_generics(path: &str) -> String {
+    let mut depth = 0usize;
+    path.chars()
+        .filter(|c| {
+            match c {
+                '<' => depth += 1,
+                '>' => depth = depth.saturating_sub(1),
+                _ => return depth == 0,
+            }
+            false
+        })
+        .collect()
 }
 
 /// Whether `path` is the module `module` or inside it (a fn body in it).
 fn within(path: &str, module: &str) -> bool {
     path.strip_prefix(module)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_generics;
+
+    #[test]
+    fn generics_are_taken_out_of_paths() {
+        assert_eq!(
+            without_generics("app::users<Db>::{{closure}}"),
+            "app::users::{{closure}}"
+        );
+        assert_eq!(without_generics("app::Svc<Vec<u8>>::get"), "app::Svc::get");
+        assert_eq!(without_generics("app::get"), "app::get");
+    }
 }

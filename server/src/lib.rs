@@ -147,9 +147,9 @@ pub mod __private {
     pub use crate::handler::RpcInfo;
     pub use inventory;
 
-    /// `#[swill::rpc]` asserts this of an answer's type, to name a missing
-    /// bound at the type.
-    pub fn answer_type<T: serde::Serialize + schemars::JsonSchema>() {}
+    /// `#[swill::rpc]` asserts this of a handler's return type, to name a
+    /// missing bound at the type.
+    pub fn answer_type<R: crate::IntoReply<M>, M>() {}
 
     /// `#[swill::rpc]` asserts this of a request's message type.
     pub fn request_type<T: crate::Message>() {}

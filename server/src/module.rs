@@ -45,6 +45,11 @@ use crate::service::{HandlerLayer, LayerFn};
 ///
 /// A module with an empty prefix groups rpcs under a policy without
 /// renaming them: the way to guard a single rpc.
+///
+/// A guard on the peer address trusts the TCP peer: behind a reverse proxy
+/// on the same machine, every caller is loopback. Each rpc gets its own
+/// copy of a module's layers (a `ConcurrencyLimitLayer` limits each rpc;
+/// `GlobalConcurrencyLimitLayer` shares one limit).
 pub struct Module<S = ()> {
     prefix: String,
     routes: Vec<Pending<S>>,
@@ -72,6 +77,7 @@ impl<S: Clone + Send + Sync + 'static> Module<S> {
     /// # Panics
     ///
     /// When the prefix starts or ends with a dot.
+    #[track_caller]
     pub fn new(prefix: impl Into<String>) -> Self {
         let prefix = prefix.into();
         assert!(
@@ -88,17 +94,20 @@ impl<S: Clone + Send + Sync + 'static> Module<S> {
 
     /// Registers an async fn under its own name (or the one
     /// `#[swill::rpc]` gave it), below the prefix. See [`App::handle`](crate::App::handle).
+    #[track_caller]
     pub fn handle<H: Handler<M, S>, M>(self, handler: H) -> Self {
         self.push(None, handler, None)
     }
 
     /// Registers a handler under `name`, below the prefix.
+    #[track_caller]
     pub fn handle_as<H: Handler<M, S>, M>(self, name: &str, handler: H) -> Self {
         self.push(Some(name), handler, None)
     }
 
     /// Registers a handler wrapped in a tower layer, below the prefix. See
     /// [`App::handle_layered`](crate::App::handle_layered).
+    #[track_caller]
     pub fn handle_layered<H, M, L>(self, name: &str, handler: H, layer: L) -> Self
     where
         H: Handler<M, S>,
@@ -107,6 +116,7 @@ impl<S: Clone + Send + Sync + 'static> Module<S> {
         self.push(Some(name), handler, Some(layer.erase().0))
     }
 
+    #[track_caller]
     fn push<H: Handler<M, S>, M>(
         mut self,
         name: Option<&str>,
@@ -116,6 +126,10 @@ impl<S: Clone + Send + Sync + 'static> Module<S> {
         // Named now, so that a closure without a name fails where it is
         // registered.
         let (name, description) = handler::naming::<H>(name);
+        assert!(
+            !name.is_empty() && !name.starts_with('.') && !name.ends_with('.'),
+            "`{name}`: an rpc name in a module is neither empty nor starts or ends with a dot"
+        );
         self.routes.push(Pending {
             name,
             description,

@@ -72,10 +72,11 @@ impl<S> App<S> {
 
 impl SwillService {
     /// How long open requests may run once [`shutdown`](SwillService::shutdown)
-    /// starts (default 10 s). Set it before serving: connections already
-    /// open keep the period they started with.
+    /// starts (default 10 s). Set it before mounting the service: clones
+    /// made earlier keep the period they had (they still share the one
+    /// shutdown signal).
     pub fn grace_period(mut self, grace: std::time::Duration) -> Self {
-        self.shutdown = Shutdown::new(grace);
+        self.shutdown = self.shutdown.with_grace(grace);
         self
     }
 
@@ -173,6 +174,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// 500. For a streaming response the layer covers the call until its
     /// stream is returned, not the streaming itself. A whole
     /// [`Module`](crate::Module) takes layers too.
+    #[track_caller]
     pub fn handle_layered<H, M, L>(self, name: &str, handler: H, layer: L) -> Self
     where
         H: Handler<M, S>,

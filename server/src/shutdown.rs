@@ -60,6 +60,15 @@ impl Shutdown {
         self.token.cancelled().await
     }
 
+    /// The same shutdown (one signal, one set of connections) with another
+    /// grace period.
+    pub(crate) fn with_grace(&self, grace: Duration) -> Self {
+        Shutdown {
+            grace,
+            ..self.clone()
+        }
+    }
+
     /// The token cancelled when shutdown starts, for handlers to watch.
     pub(crate) fn token(&self) -> CancellationToken {
         self.token.clone()

@@ -109,7 +109,8 @@ impl TestServer {
     /// `connect().await`.
     pub fn client_builder(&self) -> Builder {
         let server = self.clone();
-        Client::builder("ws://swill.test/ws").transport(move || {
+        let url = format!("ws://swill.test{}", self.router.config.path);
+        Client::builder(url).transport(move || {
             let (near, far) = tokio::io::duplex(PIPE_BUFFER);
             tokio::spawn(serve_http(
                 far,

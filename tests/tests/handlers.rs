@@ -72,6 +72,12 @@ fn db() -> Db {
     }
 }
 
+/// Each rpc's name and description, as introspection lists them.
+async fn described(client: &TestClient) -> Vec<(String, Option<String>)> {
+    let rpcs = client.introspect().await.unwrap();
+    rpcs.into_iter().map(|d| (d.name, d.description)).collect()
+}
+
 fn code(error: &swill_client::Error) -> Code {
     error.code()
 }
@@ -107,13 +113,7 @@ async fn a_marked_function_keeps_its_name_and_description_and_stays_callable() {
         .handle_layered("layered", add_marked, tower::ServiceBuilder::new())
         .nest(Module::new("m").handle(add_marked));
     let client = TestClient::new(app);
-    let described: Vec<(String, Option<String>)> = client
-        .introspect()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| (d.name, d.description))
-        .collect();
+    let described = described(&client).await;
     let doc = Some("Sums two numbers, under another name.".to_owned());
     assert_eq!(
         described,
@@ -486,4 +486,88 @@ async fn a_streaming_request_takes_state_too() {
     tx.send(&0).await.unwrap();
     tx.finish();
     assert_eq!(answer.await.unwrap().data, "grace,ada");
+}
+
+mod users {
+    use swill::{Error, Request};
+
+    /// Fetches, under another name.
+    #[swill::rpc(name = "fetch")]
+    pub async fn get(req: Request<u32>) -> Result<u32, Error> {
+        Ok(req.data)
+    }
+
+    pub mod admin {
+        use swill::{Error, Request};
+
+        pub async fn get(req: Request<u32>) -> Result<u32, Error> {
+            Ok(req.data + 1)
+        }
+    }
+}
+
+fn orders() -> Module {
+    /// An order.
+    #[swill::rpc(name = "one")]
+    async fn get(req: Request<u32>) -> Result<u32, Error> {
+        Ok(req.data + 10)
+    }
+    Module::new("orders").handle(get)
+}
+
+fn invoices() -> Module {
+    /// An invoice.
+    #[swill::rpc]
+    async fn get(req: Request<u32>) -> Result<u32, Error> {
+        Ok(req.data + 20)
+    }
+    Module::new("invoices").handle(get)
+}
+
+#[tokio::test]
+async fn functions_of_one_name_in_different_places_keep_their_own_records() {
+    let app = App::new()
+        .handle(users::get)
+        .handle(users::admin::get)
+        .nest(orders())
+        .nest(invoices());
+    let client = TestClient::new(app);
+    let described = described(&client).await;
+    assert_eq!(
+        described,
+        [
+            (
+                "fetch".to_owned(),
+                Some("Fetches, under another name.".to_owned())
+            ),
+            ("get".to_owned(), None),
+            ("orders.one".to_owned(), Some("An order.".to_owned())),
+            ("invoices.get".to_owned(), Some("An invoice.".to_owned())),
+        ]
+    );
+    assert_eq!(client.call::<u32>("get", 1).await.unwrap(), 2);
+    assert_eq!(client.call::<u32>("orders.one", 1).await.unwrap(), 11);
+    assert_eq!(client.call::<u32>("invoices.get", 1).await.unwrap(), 21);
+}
+
+fn generic_module<S: Clone + Send + Sync + 'static>() -> Module<S> {
+    Module::new("m").handle(|_r: Request<()>| async { Ok::<_, Error>(()) })
+}
+
+#[test]
+#[should_panic(expected = "no name to serve it under")]
+fn a_closure_inside_a_generic_function_has_no_name_either() {
+    let _ = generic_module::<()>();
+}
+
+#[test]
+#[should_panic(expected = "neither empty nor starts or ends with a dot")]
+fn a_module_refuses_an_empty_rpc_name() {
+    let _ = Module::<()>::new("users").handle_as("", add);
+}
+
+#[tokio::test]
+async fn the_test_client_follows_the_apps_path() {
+    let client = TestClient::new(App::new().path("/rpc").handle(add));
+    assert_eq!(client.call::<i64>("add", (1, 2)).await.unwrap(), 3);
 }

@@ -68,7 +68,11 @@ async fn open(config: &Config, request: &Request) -> Result<Box<dyn Io>, tungste
         return Ok(open().await?);
     }
     let uri = request.uri();
-    if uri.scheme_str() == Some("wss") {
+    // `ws` or `wss`; any other scheme is refused before connecting.
+    if matches!(
+        tungstenite::client::uri_mode(uri)?,
+        tungstenite::stream::Mode::Tls
+    ) {
         return Err(tungstenite::Error::Url(UrlError::TlsFeatureNotEnabled));
     }
     let host = uri

@@ -4,6 +4,7 @@
 use proc_macro::TokenStream;
 use proc_macro2::Span;
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ItemFn, Lit, LitStr, Meta, parse_macro_input};
 
@@ -31,7 +32,19 @@ pub fn rpc(attr: TokenStream, item: TokenStream) -> TokenStream {
         true => quote!(::core::option::Option::None),
         false => quote!(::core::option::Option::Some(#description)),
     };
-    let function = LitStr::new(&func.sig.ident.to_string(), Span::call_site());
+    let ident = &func.sig.ident;
+    let function = LitStr::new(&ident.unraw().to_string(), Span::call_site());
+    // A function without generics is matched by its exact type name; a
+    // generic one (whose type name needs its parameters) by module and name.
+    let type_name = match func.sig.generics.params.is_empty() {
+        true => quote!(::core::option::Option::Some({
+            fn __swill_type_name() -> &'static str {
+                ::core::any::type_name_of_val(&#ident)
+            }
+            __swill_type_name as fn() -> &'static str
+        })),
+        false => quote!(::core::option::Option::None),
+    };
     let checks = type_checks(&func);
 
     quote! {
@@ -41,6 +54,7 @@ pub fn rpc(attr: TokenStream, item: TokenStream) -> TokenStream {
 
         ::swill::__private::inventory::submit! {
             ::swill::__private::RpcInfo {
+                type_name: #type_name,
                 module: ::core::module_path!(),
                 function: #function,
                 name: #name,
@@ -51,21 +65,22 @@ pub fn rpc(attr: TokenStream, item: TokenStream) -> TokenStream {
     .into()
 }
 
-/// Assertions on the message types, so that a type missing a bound is
-/// named where it is written, not deep in the `Handler` impls: the
-/// answer's `T` of `Result<T, E>` must serialize, a `Request<T>`'s `T`
-/// deserialize, both with a schema. Generic functions are left alone.
+/// Assertions on the signature, so that a type missing a bound is named
+/// where it is written, not deep in the `Handler` impls: the return type
+/// must be an answer (`IntoReply`), a `Request<T>`'s `T` a message.
+/// Generic functions are left alone.
 fn type_checks(func: &ItemFn) -> proc_macro2::TokenStream {
     if !func.sig.generics.params.is_empty() {
         return quote!();
     }
     let mut checks = Vec::new();
+    // The whole return type must be an answer (`impl Trait` cannot be
+    // named here, so those are left to `App::handle`).
     if let syn::ReturnType::Type(_, ty) = &func.sig.output
-        && let Some(answer) = generic_arg(ty, "Result", 0)
-        && !may_be_stream(answer)
+        && !quote!(#ty).to_string().contains("impl")
     {
-        checks.push(quote_spanned! {answer.span()=>
-            ::swill::__private::answer_type::<#answer>();
+        checks.push(quote_spanned! {ty.span()=>
+            ::swill::__private::answer_type::<#ty, _>();
         });
     }
     for input in &func.sig.inputs {
@@ -84,20 +99,6 @@ fn type_checks(func: &ItemFn) -> proc_macro2::TokenStream {
     }
     quote! {
         const _: fn() = || { #(#checks)* };
-    }
-}
-
-/// Whether a `Result`'s `Ok` type might be a stream (a fallible stream
-/// answer), which is not checked: `Pin<Box<dyn Stream>>`, `BoxStream`...
-fn may_be_stream(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(path) => path.path.segments.last().is_none_or(|last| {
-            let name = last.ident.to_string();
-            name.ends_with("Stream") || name == "Pin" || name == "Box"
-        }),
-        syn::Type::Tuple(_) | syn::Type::Array(_) | syn::Type::Slice(_) => false,
-        syn::Type::Reference(_) => false,
-        _ => true,
     }
 }
 
@@ -126,7 +127,7 @@ fn generic_arg<'a>(ty: &'a syn::Type, wrapper: &str, index: usize) -> Option<&'a
 
 /// Reads `name = "..."` from the attribute, defaulting to the fn's name.
 fn rpc_name(attr: proc_macro2::TokenStream, func: &ItemFn) -> syn::Result<LitStr> {
-    let default = LitStr::new(&func.sig.ident.to_string(), Span::call_site());
+    let default = LitStr::new(&func.sig.ident.unraw().to_string(), Span::call_site());
     if attr.is_empty() {
         return Ok(default);
     }

@@ -133,6 +133,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// For a closure (it has no name: use [`handle_as`](App::handle_as)),
     /// a name already taken, or one starting with `swill.` (reserved for
     /// the built-ins): programming errors, caught at startup.
+    #[track_caller]
     pub fn handle<H: Handler<M, S>, M>(self, handler: H) -> Self {
         let route = handler::route(None, handler, self.state.clone());
         self.add_route(route)
@@ -144,6 +145,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// # Panics
     ///
     /// When the name is taken, empty, or starts with `swill.`.
+    #[track_caller]
     pub fn handle_as<H: Handler<M, S>, M>(self, name: &str, handler: H) -> Self {
         let route = handler::route(Some(name), handler, self.state.clone());
         self.add_route(route)
@@ -155,6 +157,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// # Panics
     ///
     /// When one of its names is taken (or reserved).
+    #[track_caller]
     pub fn nest(mut self, module: Module<S>) -> Self {
         for route in module.into_routes(&self.state) {
             self = self.add_route(route);
@@ -163,6 +166,7 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     }
 
     /// Adds a route, with the checks every way of registering shares.
+    #[track_caller]
     pub(crate) fn add_route(mut self, route: Route) -> Self {
         let name = &*route.name;
         assert!(!name.is_empty(), "an rpc name cannot be empty");
