@@ -13,9 +13,65 @@
 //! - NaN and infinite floats become `null` (JSON has no such numbers);
 //! - an extension value becomes `{"ext": TYPE, "data": [bytes...]}`;
 //! - strings that are not valid UTF-8 are decoded lossily.
+//!
+//! The same rules make the JSON encoding of whole frames (the subprotocol
+//! [`SUBPROTOCOL`], `swill.v1.json`): a frame is the JSON text of the same
+//! array, `[1,[1,2],"add"]` answered `[1,3,0,null,null]`. See
+//! [`frame_to_text`] and [`frame_from_text`].
 
 use rmpv::Value;
 use serde_json::{Map, Number, Value as Json};
+
+/// The subprotocol token of the JSON encoding: the same frames as JSON
+/// text frames.
+pub const SUBPROTOCOL: &str = "swill.v1.json";
+
+/// A frame encoded in MessagePack, as JSON text; `None` if the bytes are
+/// not one MessagePack value.
+///
+/// ```
+/// use swill_proto::{Payload, ResponseFrame, Seq, json};
+///
+/// let frame = ResponseFrame::message(Seq::from(1i64), Payload::encode(&3).unwrap()).encode();
+/// assert_eq!(json::frame_to_text(&frame).unwrap(), "[1,3,0,null,null]");
+/// ```
+pub fn frame_to_text(frame: &[u8]) -> Option<String> {
+    let mut bytes = frame;
+    let value = rmpv::decode::read_value(&mut bytes).ok()?;
+    bytes.is_empty().then(|| to_json(&value).to_string())
+}
+
+/// A JSON text frame as the MessagePack bytes of the same frame, for the
+/// MessagePack decoder and its checks; the parse error when the text is
+/// not JSON.
+///
+/// ```
+/// use swill_proto::{RequestFrame, json};
+///
+/// let bytes = json::frame_from_text(r#"[1,[1,2],"add"]"#).unwrap();
+/// let frame = RequestFrame::decode(bytes.into()).unwrap();
+/// assert_eq!(frame.rpc, "add");
+/// ```
+pub fn frame_from_text(text: &str) -> Result<Vec<u8>, String> {
+    let json: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::with_capacity(text.len());
+    rmpv::encode::write_value(&mut bytes, &to_msgpack(&json)).map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
+
+/// The seq at the start of a frame's text (`[12, ...`), for answering a
+/// frame that is not JSON by seq when that much of it is readable.
+pub fn leading_seq(text: &str) -> Option<i64> {
+    let rest = text.trim_start().strip_prefix('[')?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(rest.len());
+    let after = rest[end..].trim_start();
+    if !(after.starts_with(',') || after.starts_with(']')) {
+        return None;
+    }
+    rest[..end].parse().ok()
+}
 
 /// A JSON value as MessagePack.
 pub fn to_msgpack(json: &Json) -> Value {
@@ -93,6 +149,25 @@ mod tests {
     fn json_round_trips_through_msgpack() {
         let json = json!({"id": 7, "neg": -3, "ratio": 0.5, "tags": ["a", null, true]});
         assert_eq!(to_json(&to_msgpack(&json)), json);
+    }
+
+    #[test]
+    fn a_seq_is_read_from_the_start_of_broken_json() {
+        assert_eq!(leading_seq("[12, {oops"), Some(12));
+        assert_eq!(leading_seq("  [ -3 ,"), Some(-3));
+        assert_eq!(leading_seq("[12x"), None);
+        assert_eq!(leading_seq("{\"seq\": 1}"), None);
+        assert_eq!(leading_seq("not json"), None);
+    }
+
+    #[test]
+    fn frames_round_trip_through_text() {
+        let text = r#"[7,{"k":[1,2]},"echo",0,{"swill-timeout":1500}]"#;
+        let bytes = frame_from_text(text).unwrap();
+        assert_eq!(frame_to_text(&bytes).unwrap(), text);
+        assert!(frame_from_text("[1, nope").is_err());
+        // A truncated value is not a frame.
+        assert_eq!(frame_to_text(&[0x92, 0x01]), None);
     }
 
     #[test]

@@ -15,8 +15,9 @@ pub(crate) const READ_BUFFER_SIZE: usize = 1024;
 
 /// The subprotocol tokens we speak, in no order of preference: the client's
 /// order decides. `swill.v1` is a valid RFC 6455 token, usable from browsers;
-/// `swill/1` is the original's, accepted for its clients.
-pub(crate) const SUBPROTOCOLS: [&str; 2] = ["swill.v1", "swill/1"];
+/// `swill/1` is the original's, accepted for its clients; `swill.v1.json`
+/// is the same protocol in JSON text frames.
+pub(crate) const SUBPROTOCOLS: [&str; 3] = ["swill.v1", "swill/1", swill_proto::json::SUBPROTOCOL];
 
 /// Settings of the server side of every connection.
 #[derive(Clone, Debug)]

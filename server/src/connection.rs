@@ -87,9 +87,10 @@ where
         + 'static,
 {
     let _open = crate::metrics::ConnectionOpen::new();
+    let json = info.subprotocol() == Some(swill_proto::json::SUBPROTOCOL);
     let (sink, mut source) = socket.split();
     let (outbox, queue) = Outbox::channel(router.config.limits.max_queued_frames);
-    let writer = tokio::spawn(outbox::write_loop(sink, queue).in_current_span());
+    let writer = tokio::spawn(outbox::write_loop(sink, queue, json).in_current_span());
     tracing::debug!(remote = ?info.remote_addr(), "connected");
     hooks::notify(&router.hooks.after_accept, &info).await;
 
@@ -114,12 +115,22 @@ where
             incoming = source.next() => {
                 demux.last_frame = Instant::now();
                 match incoming {
-                    Some(Ok(Message::Binary(bytes))) => {
+                    Some(Ok(Message::Binary(bytes))) if !json => {
                         crate::metrics::frame_received(bytes.len());
                         if let Some(wait) = demux.on_frame(bytes) {
                             wait.await;
                         }
                     }
+                    Some(Ok(Message::Text(text))) if json => {
+                        crate::metrics::frame_received(text.len());
+                        if let Some(wait) = demux.on_text(&text) {
+                            wait.await;
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => break Leave::Close(
+                        CloseCode::Unsupported,
+                        format!("this connection speaks JSON text frames ({})", swill_proto::json::SUBPROTOCOL),
+                    ),
                     Some(Ok(Message::Text(_))) => break Leave::Close(
                         CloseCode::Unsupported,
                         "swill speaks binary MessagePack frames, not text".to_owned(),
@@ -214,6 +225,26 @@ impl Demux {
                 }
                 None => {
                     tracing::warn!(error = %e, "dropped a malformed frame without a readable seq");
+                    None
+                }
+            },
+        }
+    }
+
+    /// Handles one JSON text frame: read as the MessagePack frame it
+    /// stands for. Text that is not JSON is a malformed frame, answered by
+    /// seq when the start of it is readable.
+    fn on_text(&mut self, text: &str) -> Option<Wait> {
+        match swill_proto::json::frame_from_text(text) {
+            Ok(bytes) => self.on_frame(bytes.into()),
+            Err(e) => match swill_proto::json::leading_seq(text) {
+                Some(seq) => {
+                    tracing::debug!(%seq, error = %e, "a frame that is not JSON");
+                    let error = Error::bad_request(format!("malformed frame: not JSON: {e}"));
+                    self.reply_error(Seq::from(seq), error)
+                }
+                None => {
+                    tracing::warn!(error = %e, "dropped a text frame that is not JSON, without a readable seq");
                     None
                 }
             },

@@ -29,8 +29,16 @@ pub(crate) enum Outgoing {
 }
 
 impl Outgoing {
-    fn into_message(self) -> Message {
+    /// The WebSocket message: the frame as is, or as JSON text on a
+    /// `swill.v1.json` connection.
+    fn into_message(self, json: bool) -> Message {
         match self {
+            Outgoing::Frame(bytes) if json => {
+                // Our own frames are always one MessagePack value.
+                let text = swill_proto::json::frame_to_text(&bytes).unwrap_or_default();
+                crate::metrics::frame_sent(text.len());
+                Message::Text(text.into())
+            }
             Outgoing::Frame(bytes) => {
                 crate::metrics::frame_sent(bytes.len());
                 Message::Binary(bytes)
@@ -119,7 +127,7 @@ impl Outbox {
 ///
 /// Every message already queued is fed before one flush, so a burst of
 /// replies costs one write system call, not one per frame.
-pub(crate) async fn write_loop<S>(mut sink: S, mut queue: mpsc::Receiver<Outgoing>)
+pub(crate) async fn write_loop<S>(mut sink: S, mut queue: mpsc::Receiver<Outgoing>, json: bool)
 where
     S: Sink<Message> + Unpin,
     S::Error: std::fmt::Display,
@@ -127,7 +135,7 @@ where
     // Fed straight from the queue: a batch vector would cost every
     // connection kilobytes of capacity for the one burst it ever had.
     while let Some(first) = queue.recv().await {
-        let first = first.into_message();
+        let first = first.into_message(json);
         let mut closing = first.is_close();
         if let Err(e) = sink.feed(first).await {
             tracing::debug!(error = %e, "write failed; closing the connection");
@@ -135,7 +143,7 @@ where
         }
         for _ in 1..BATCH {
             let Ok(next) = queue.try_recv() else { break };
-            let next = next.into_message();
+            let next = next.into_message(json);
             closing |= next.is_close();
             if let Err(e) = sink.feed(next).await {
                 tracing::debug!(error = %e, "write failed; closing the connection");

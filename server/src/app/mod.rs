@@ -67,9 +67,10 @@ impl Default for App {
 
 impl App {
     /// The subprotocol tokens the server speaks: `swill.v1` (a valid RFC
-    /// 6455 token, usable from browsers) and the original's `swill/1`. The
-    /// client's order of preference decides.
-    pub const SUBPROTOCOLS: [&'static str; 2] = crate::config::SUBPROTOCOLS;
+    /// 6455 token, usable from browsers), the original's `swill/1`, and
+    /// `swill.v1.json` (the same frames as JSON text). The client's order of
+    /// preference decides.
+    pub const SUBPROTOCOLS: [&'static str; 3] = crate::config::SUBPROTOCOLS;
 
     /// The default of [`App::read_buffer_size`]: how much is read from the
     /// socket at a time. tungstenite's own default, 128 KiB, is zero-filled
