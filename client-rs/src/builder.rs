@@ -26,6 +26,19 @@ pub enum Subprotocol {
     Auto,
 }
 
+/// How frames travel.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Encoding {
+    /// Binary MessagePack frames: compact and fast, the default.
+    #[default]
+    MessagePack,
+    /// The same frames as JSON text (subprotocol `swill.v1.json`), readable
+    /// in a browser's devtools and in packet captures. Bytes travel as
+    /// arrays of integers; swill servers only (the original Python Swill
+    /// speaks MessagePack).
+    Json,
+}
+
 impl Subprotocol {
     /// The token of [`Subprotocol::V1`].
     pub const V1_TOKEN: &'static str = "swill.v1";
@@ -43,6 +56,7 @@ pub(crate) struct Config {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) cookies: Vec<(String, String)>,
     pub(crate) subprotocol: Subprotocol,
+    pub(crate) encoding: Encoding,
     pub(crate) connect_timeout: Duration,
     pub(crate) keepalive: Option<Duration>,
     pub(crate) reconnect: ReconnectPolicy,
@@ -139,6 +153,7 @@ impl Builder {
                 headers: Vec::new(),
                 cookies: Vec::new(),
                 subprotocol: Subprotocol::V1,
+                encoding: Encoding::MessagePack,
                 connect_timeout: Duration::from_secs(10),
                 keepalive: None,
                 reconnect: ReconnectPolicy::default(),
@@ -232,6 +247,16 @@ impl Builder {
     /// crate docs on streams that are not consumed.
     pub fn stream_buffer(mut self, messages: usize) -> Self {
         self.config.stream_buffer = messages.max(1);
+        self
+    }
+
+    /// Chooses how frames travel: MessagePack (the default) or JSON text
+    /// (see [`Encoding`]). With JSON the subprotocol offered is
+    /// `swill.v1.json`, whatever [`subprotocol`](Self::subprotocol) says;
+    /// JSON with [`Subprotocol::Legacy`] makes `connect` fail, since the
+    /// original servers speak MessagePack only.
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.config.encoding = encoding;
         self
     }
 

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::Mutex;
 
-use crate::builder::{Config, Subprotocol};
+use crate::builder::{Config, Encoding, Subprotocol};
 use crate::error::Error;
 use crate::reconnect::ConnectionState;
 use crate::transport::{self, Connection, DialFailure};
@@ -113,10 +113,20 @@ impl Connector {
     /// once with the legacy token if the server refuses the first).
     async fn attempt(&self, attempt: u32) -> Result<Arc<Connection>, Error> {
         self.config.report(ConnectionState::Connecting { attempt });
-        let result = match self.config.subprotocol {
-            Subprotocol::V1 => transport::dial(&self.config, Subprotocol::V1_TOKEN).await,
-            Subprotocol::Legacy => transport::dial(&self.config, Subprotocol::LEGACY_TOKEN).await,
-            Subprotocol::Auto => self.dial_auto().await,
+        let result = match (self.config.encoding, self.config.subprotocol) {
+            (Encoding::Json, Subprotocol::Legacy) => Err(DialFailure::from(Error::Invalid(
+                "the JSON encoding needs a swill server (swill.v1.json); the legacy swill/1 \
+                 speaks MessagePack only"
+                    .to_owned(),
+            ))),
+            (Encoding::Json, _) => {
+                transport::dial(&self.config, swill_proto::json::SUBPROTOCOL).await
+            }
+            (_, Subprotocol::V1) => transport::dial(&self.config, Subprotocol::V1_TOKEN).await,
+            (_, Subprotocol::Legacy) => {
+                transport::dial(&self.config, Subprotocol::LEGACY_TOKEN).await
+            }
+            (_, Subprotocol::Auto) => self.dial_auto().await,
         };
         match result {
             Ok(socket) => {

@@ -116,7 +116,7 @@ pub use options::{CallOptions, Response};
 pub use reconnect::{ConnectionState, ReconnectPolicy};
 
 #[cfg(feature = "native")]
-pub use builder::{Builder, Io, Subprotocol};
+pub use builder::{Builder, Encoding, Io, Subprotocol};
 #[cfg(feature = "native")]
 pub use call::ResponseFuture;
 #[cfg(feature = "native")]

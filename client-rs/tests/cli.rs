@@ -37,6 +37,31 @@ fn call_prints_the_answer() {
 }
 
 #[test]
+fn the_json_encoding_gives_the_same_answers() {
+    let server = Server::demo();
+    let out = run(&["call", &server.url(), "add", "[1, 2]", "--encoding", "json"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "3\n"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&[
+        "call",
+        &server.url(),
+        "users.get",
+        r#"{"id": 2}"#,
+        "--encoding",
+        "json",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let user: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(user["email"], "grace@example.com");
+    let out = run(&["call", &server.url(), "add", "[1, 2]", "--encoding", "yaml"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+}
+
+#[test]
 fn call_prints_structs_as_json_objects() {
     let server = Server::demo();
     let out = run(&["call", &server.url(), "users.get", r#"{"id": 1}"#]);

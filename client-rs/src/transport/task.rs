@@ -12,7 +12,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, WeakUnboundedSender};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::{Outgoing, Shared, Socket};
-use crate::builder::Config;
+use crate::builder::{Config, Encoding};
 use crate::reconnect::ConnectionState;
 
 /// The most frames written before one flush.
@@ -28,9 +28,10 @@ pub(super) async fn run(
     config: Config,
 ) {
     let (sink, stream) = socket.split();
+    let json = config.encoding == Encoding::Json;
     let reason = tokio::select! {
-        reason = read_loop(stream, &shared, &replies) => reason,
-        reason = write_loop(sink, &mut queue, &shared, config.keepalive) => reason,
+        reason = read_loop(stream, &shared, &replies, json) => reason,
+        reason = write_loop(sink, &mut queue, &shared, config.keepalive, json) => reason,
     };
     tracing::debug!(%reason, "connection closed");
     let failed = shared.session().close(reason.clone());
@@ -47,6 +48,7 @@ async fn read_loop(
     mut stream: SplitStream<Socket>,
     shared: &Shared,
     replies: &WeakUnboundedSender<Outgoing>,
+    json: bool,
 ) -> String {
     loop {
         let message = match stream.next().await {
@@ -56,7 +58,14 @@ async fn read_loop(
         };
         shared.touch();
         match message {
-            Message::Binary(bytes) => shared.deliver(bytes, replies).await,
+            Message::Binary(bytes) if !json => shared.deliver(bytes, replies).await,
+            Message::Text(text) if json => match swill_proto::json::frame_from_text(&text) {
+                Ok(bytes) => shared.deliver(bytes.into(), replies).await,
+                Err(e) => tracing::warn!(error = %e, "dropped a text frame that is not JSON"),
+            },
+            Message::Binary(_) => {
+                tracing::warn!("ignored a binary frame: this connection speaks JSON")
+            }
             Message::Close(Some(close)) => {
                 let code = u16::from(close.code);
                 return format!("the server closed the connection ({code} {})", close.reason);
@@ -74,6 +83,7 @@ async fn write_loop(
     queue: &mut UnboundedReceiver<Outgoing>,
     shared: &Shared,
     keepalive: Option<Duration>,
+    json: bool,
 ) -> String {
     let mut ticker = keepalive.map(|every| {
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
@@ -87,7 +97,7 @@ async fn write_loop(
                     let _ = sink.close().await;
                     return "the client was dropped".to_owned();
                 };
-                if let Err(e) = write_batch(&mut sink, first, queue).await {
+                if let Err(e) = write_batch(&mut sink, first, queue, json).await {
                     return e.to_string();
                 }
             }
@@ -109,12 +119,22 @@ async fn write_batch(
     sink: &mut SplitSink<Socket, Message>,
     first: Outgoing,
     queue: &mut UnboundedReceiver<Outgoing>,
+    json: bool,
 ) -> Result<(), tungstenite::Error> {
     let mut next = Some(first);
     let mut written = 0;
     while let Some(outgoing) = next.take() {
-        sink.feed(Message::Binary(outgoing.frame.encode().into()))
-            .await?;
+        let frame = outgoing.frame.encode();
+        let message = match json {
+            // Our own frames are always one MessagePack value.
+            true => Message::Text(
+                swill_proto::json::frame_to_text(&frame)
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            false => Message::Binary(frame.into()),
+        };
+        sink.feed(message).await?;
         written += 1;
         if written < MAX_BATCH {
             next = queue.try_recv().ok();

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use swill_client::{CallOptions, CallShape, Metadata, Position, Subprotocol, Value};
+use swill_client::{CallOptions, CallShape, Encoding, Metadata, Position, Subprotocol, Value};
 
 /// Talks to swill servers from the command line: JSON in, JSON out.
 #[derive(Debug, Parser)]
@@ -223,6 +223,11 @@ pub(crate) struct ConnectionArgs {
     /// when the server refuses.
     #[arg(long)]
     legacy: bool,
+    /// How frames travel: `msgpack` (binary MessagePack, the default) or
+    /// `json` (JSON text frames, subprotocol `swill.v1.json`; swill servers
+    /// only).
+    #[arg(long, value_name = "ENCODING", default_value = "msgpack", value_parser = ["msgpack", "json"])]
+    encoding: String,
     /// A header for the upgrade request, `NAME: VALUE`. Repeatable.
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,
@@ -244,6 +249,13 @@ impl ConnectionArgs {
             Subprotocol::Legacy
         } else {
             Subprotocol::Auto
+        }
+    }
+
+    pub(crate) fn encoding(&self) -> Encoding {
+        match self.encoding.as_str() {
+            "json" => Encoding::Json,
+            _ => Encoding::MessagePack,
         }
     }
 

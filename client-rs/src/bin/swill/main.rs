@@ -208,6 +208,7 @@ async fn connect_with(
 ) -> Result<Client, Failure> {
     let mut builder = Client::builder(url)
         .subprotocol(args.subprotocol())
+        .encoding(args.encoding())
         .connect_timeout(args.connect_timeout())
         .reconnect(reconnect);
     if let Some(id) = &args.session {
