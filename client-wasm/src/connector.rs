@@ -30,6 +30,8 @@ pub(crate) struct Connector {
     closed: Cell<bool>,
     /// The session id to present, and the last one the server gave.
     session: SessionSlot,
+    /// Whether frames travel as JSON text.
+    json: bool,
 }
 
 /// Where the client keeps its session id between connections.
@@ -44,6 +46,8 @@ pub(crate) struct Settings {
     pub(crate) report: Report,
     /// A session id to resume, from the connect options.
     pub(crate) session: Option<String>,
+    /// Whether frames travel as JSON text (`swill.v1.json`).
+    pub(crate) json: bool,
 }
 
 impl Connector {
@@ -59,6 +63,7 @@ impl Connector {
             round: RefCell::new(None),
             closed: Cell::new(false),
             session: Rc::new(RefCell::new(settings.session)),
+            json: settings.json,
         });
         let connection = connector.attempt(1).await?;
         *connector.current.borrow_mut() = Some(connection);
@@ -152,6 +157,7 @@ impl Connector {
             self.connect_timeout_ms,
             self.report.clone(),
             self.session.clone(),
+            self.json,
         )
         .await;
         match &opened {

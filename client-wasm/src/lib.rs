@@ -512,6 +512,16 @@ fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
             .policy(),
         _ => swill_client::ReconnectPolicy::default(),
     };
+    let json = match options.encoding.as_string().as_deref() {
+        _ if options.encoding.is_undefined() => false,
+        Some("msgpack") => false,
+        Some("json") => true,
+        _ => {
+            return Err(Error::Invalid(
+                "`encoding` must be \"msgpack\" or \"json\"".to_owned(),
+            ));
+        }
+    };
     let on_state = options.on_state_change.dyn_into::<Function>().ok();
     let report: transport::Report = Rc::new(move |state| {
         if let Some(callback) = &on_state
@@ -527,6 +537,7 @@ fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
         policy,
         report,
         session: options.session,
+        json,
     })
 }
 

@@ -35,6 +35,13 @@ pub struct ConnectOptions {
     /// a new session.
     #[tsify(optional)]
     pub session: Option<String>,
+    /// How frames travel: `"msgpack"` (binary, the default) or `"json"`
+    /// (JSON text frames, subprotocol `swill.v1.json`, readable in the
+    /// browser's devtools; swill servers only). Values and integers are the
+    /// same either way; bytes come back as arrays of numbers over JSON.
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    #[tsify(optional, type = "\"msgpack\" | \"json\"")]
+    pub encoding: JsValue,
 }
 
 /// How to reconnect: a call made after the connection was lost connects

@@ -36,6 +36,8 @@ pub(crate) struct Connection {
     session_id: SessionSlot,
     report: Report,
     handlers: RefCell<Option<Handlers>>,
+    /// Whether frames travel as JSON text (`swill.v1.json`).
+    json: bool,
 }
 
 /// The socket's event handlers, kept alive as long as the connection.
@@ -53,10 +55,15 @@ impl Connection {
         timeout_ms: f64,
         report: Report,
         session_id: SessionSlot,
+        json: bool,
     ) -> Result<Rc<Connection>, Error> {
         // The session id travels as a second subprotocol token: browsers
         // let no header be set, and the server never selects it.
-        let protocols = Array::of1(&SUBPROTOCOL.into());
+        let token = match json {
+            true => swill_proto::json::SUBPROTOCOL,
+            false => SUBPROTOCOL,
+        };
+        let protocols = Array::of1(&token.into());
         if let Some(id) = session_id.borrow().as_deref() {
             protocols
                 .push(&format!("{}{id}", swill_proto::Metadata::SESSION_PROTOCOL_PREFIX).into());
@@ -96,16 +103,22 @@ impl Connection {
                 reason,
             });
         }
-        Ok(Connection::start(socket, report, session_id))
+        Ok(Connection::start(socket, report, session_id, json))
     }
 
-    fn start(socket: WebSocket, report: Report, session_id: SessionSlot) -> Rc<Connection> {
+    fn start(
+        socket: WebSocket,
+        report: Report,
+        session_id: SessionSlot,
+        json: bool,
+    ) -> Rc<Connection> {
         let connection = Rc::new(Connection {
             socket,
             session: RefCell::new(Session::new()),
             session_id,
             report,
             handlers: RefCell::new(None),
+            json,
         });
         let weak = Rc::downgrade(&connection);
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
@@ -192,21 +205,32 @@ impl Connection {
     }
 
     fn write(&self, frame: &RequestFrame) -> Result<(), Error> {
-        // A copy owned by JavaScript: the `ws` package may keep a view of
-        // the buffer it is given after `send` returns.
-        let bytes = Uint8Array::from(&frame.encode()[..]);
-        self.socket
-            .send_with_js_u8_array(&bytes)
-            .map_err(|e| Error::Disconnected {
-                reason: describe(&e),
-            })
+        let encoded = frame.encode();
+        let sent = if self.json {
+            // Our own frames are always one MessagePack value.
+            let text = swill_proto::json::frame_to_text(&encoded).unwrap_or_default();
+            self.socket.send_with_str(&text)
+        } else {
+            // A copy owned by JavaScript: the `ws` package may keep a view
+            // of the buffer it is given after `send` returns.
+            self.socket
+                .send_with_js_u8_array(&Uint8Array::from(&encoded[..]))
+        };
+        sent.map_err(|e| Error::Disconnected {
+            reason: describe(&e),
+        })
     }
 
     fn receive(&self, data: JsValue) {
-        let Some(buffer) = data.dyn_ref::<ArrayBuffer>() else {
-            return warn("ignored a text frame: Swill frames are binary");
+        let bytes = match (self.json, data.dyn_ref::<ArrayBuffer>(), data.as_string()) {
+            (false, Some(buffer), _) => Bytes::from(Uint8Array::new(buffer).to_vec()),
+            (true, _, Some(text)) => match swill_proto::json::frame_from_text(&text) {
+                Ok(bytes) => Bytes::from(bytes),
+                Err(e) => return warn(&format!("dropped a text frame that is not JSON: {e}")),
+            },
+            (false, ..) => return warn("ignored a text frame: Swill frames are binary"),
+            (true, ..) => return warn("ignored a binary frame: this connection speaks JSON"),
         };
-        let bytes = Bytes::from(Uint8Array::new(buffer).to_vec());
         let received = {
             let mut session = self.session.borrow_mut();
             let received = session.receive(bytes);

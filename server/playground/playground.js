@@ -33,6 +33,10 @@ async function main() {
     $("asyncapi").hidden = false;
   }
   $("url").value = params.get("url") ?? endpoint(config.ws ?? "/ws");
+  // The frames' encoding: MessagePack, or JSON text (swill.v1.json) that
+  // the browser's devtools show as it is. Changing it reconnects.
+  if (params.get("encoding") === "json") $("encoding").value = "json";
+  $("encoding").addEventListener("change", () => connect(state.selected?.name));
   $("connect").addEventListener("click", () => connect(params.get("rpc")));
   $("url").addEventListener("keydown", (e) => e.key === "Enter" && connect());
   $("call").addEventListener("click", onCall);
@@ -79,6 +83,7 @@ async function connect(rpcName) {
   let client;
   try {
     client = await Client.connect($("url").value.trim(), {
+      encoding: $("encoding").value,
       onStateChange: (change) => state.token === token && showConnection(change),
     });
   } catch (e) {

@@ -60,7 +60,7 @@ test("every rpc is an operation the server receives, with a reply on the WebSock
   assert.equal(server.protocol(), "ws");
   assert.equal(server.host(), new URL(demo.url).host);
   const channel = document.channels().get("swill");
-  assert.deepEqual(channel.extensions().get("x-swill-subprotocols").value(), ["swill.v1", "swill/1"]);
+  assert.deepEqual(channel.extensions().get("x-swill-subprotocols").value(), ["swill.v1", "swill/1", "swill.v1.json"]);
   assert.equal(channel.bindings().get("ws").value().method, "GET");
 });
 

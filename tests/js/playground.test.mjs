@@ -259,6 +259,23 @@ test("a topic: subscribe in the page, publish from Node and from the page, unsub
   }
 });
 
+test("the encoding switch reconnects over JSON text frames, readable as they are", async () => {
+  // The answer to add, `[seq,42,0,null,null]`, as the text on the wire.
+  const answered = frameSeen((f) => !f.sent && /^\[\d+,42,0,null,null\]$/.test(f.bytes.toString()));
+  await page.selectOption("#encoding", "json");
+  await page.waitForSelector("#connection[data-state='connected']");
+  await page.waitForSelector(`#rpcs button[data-rpc="add"]`);
+  await choose("add", "[20, 22]");
+  await page.click("#call");
+  await outcome("done");
+  assert.equal(await text("#result pre"), "42");
+  await answered;
+  // Back to MessagePack for the tests that follow (they read binary frames).
+  await page.selectOption("#encoding", "msgpack");
+  await page.waitForSelector("#connection[data-state='connected']");
+  await page.waitForSelector(`#rpcs button[data-rpc="add"]`);
+});
+
 test("the page works without errors; a screenshot is saved", async () => {
   await choose("users.get", '{"id": 2}');
   await page.click("#call");

@@ -246,3 +246,41 @@ describe("values", () => {
     assert.deepEqual(user, { id: 1, name: "Ada Lovelace", email: "ada@example.com" });
   });
 });
+
+describe("the JSON encoding", () => {
+  test("every call shape, metadata and errors work over swill.v1.json", async () => {
+    const json = await Client.connect(demo.url, { WebSocket, encoding: "json" });
+    try {
+      assert.equal(await json.call<number>("add", [1, 2]), 3);
+      const numbers: number[] = [];
+      for await (const n of json.stream<number>("count", 3)) numbers.push(n);
+      assert.deepEqual(numbers, [0, 1, 2]);
+      const tot = json.clientStream<number, number>("total");
+      await tot.send(40);
+      await tot.send(2);
+      assert.equal(await tot.finish(), 42);
+      const r = await json.callWithMetadata("echo_meta", "hi", { metadata: { k: "v" } });
+      assert.deepEqual(r, { data: "hi", leadingMetadata: { k: "v" }, trailingMetadata: { k: "v" } });
+      // Integers travel exactly, even beyond 2^53.
+      assert.equal(await json.call("echo_meta", 2n ** 60n + 1n), 2n ** 60n + 1n);
+      await assert.rejects(json.call("fail", { code: 418, message: "teapot" }), (e: SwillError) => {
+        assert.equal(e.code, 418);
+        assert.equal(e.message, "teapot");
+        return true;
+      });
+    } finally {
+      json.close();
+    }
+  });
+
+  test("an unknown encoding is refused", async () => {
+    await assert.rejects(
+      Client.connect(demo.url, { WebSocket, encoding: "xml" as "json" }),
+      (e: SwillError) => {
+        assert.equal(e.code, 400);
+        assert.match(e.message, /encoding/);
+        return true;
+      },
+    );
+  });
+});

@@ -81,7 +81,8 @@ pub struct AsyncApi<'a> {
 
 impl<'a> AsyncApi<'a> {
     /// A document of `rpcs`, titled "swill API", version 0.1.0, served on
-    /// `/ws` at no known host, offering the protocol's two subprotocols.
+    /// `/ws` at no known host, offering the protocol's three subprotocols
+    /// (`swill.v1`, `swill/1`, and `swill.v1.json` for JSON text frames).
     pub fn new(rpcs: &'a [RpcDescription]) -> Self {
         AsyncApi {
             rpcs,
@@ -91,7 +92,11 @@ impl<'a> AsyncApi<'a> {
             path: "/ws".to_owned(),
             host: None,
             secure: false,
-            subprotocols: vec!["swill.v1".to_owned(), "swill/1".to_owned()],
+            subprotocols: vec![
+                "swill.v1".to_owned(),
+                "swill/1".to_owned(),
+                crate::json::SUBPROTOCOL.to_owned(),
+            ],
             topics: &[],
         }
     }

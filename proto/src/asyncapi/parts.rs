@@ -10,7 +10,7 @@ use crate::topic::TopicDescription;
 /// The Swill envelope, for `x-swill-envelope`.
 pub(super) fn envelope() -> Value {
     json!({
-        "encoding": "one MessagePack array per binary WebSocket frame",
+        "encoding": "one MessagePack array per binary WebSocket frame; with the subprotocol swill.v1.json, the same array as JSON text per text frame",
         "request": ["seq", "data", "rpc", "type", "metadata"],
         "response": ["seq", "data", "type", "leading_metadata", "trailing_metadata"],
         "requestTypes": { "MESSAGE": 0, "END_OF_STREAM": 1, "METADATA": 2, "CANCEL": 3 },
