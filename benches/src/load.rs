@@ -11,6 +11,8 @@ use hdrhistogram::Histogram;
 use swill_proto::{Payload, RequestFrame, ResponseFrame};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -22,12 +24,23 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const ECHO: &[u8; 16] = b"0123456789abcdef";
 
 pub async fn connect(kind: Kind, addr: SocketAddr) -> std::io::Result<Ws> {
-    let path = if kind == Kind::Swill { "/ws" } else { "/" };
+    let path = match kind {
+        Kind::Swill | Kind::SwillJson => "/ws",
+        _ => "/",
+    };
     // A small read buffer keeps the client from zero-filling 128 KiB per
     // read, which would make it, not the server, the bottleneck.
     let config = WebSocketConfig::default().read_buffer_size(swill::App::DEFAULT_READ_BUFFER_SIZE);
-    let url = format!("ws://{addr}{path}");
-    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
+    let mut request = format!("ws://{addr}{path}")
+        .into_client_request()
+        .map_err(std::io::Error::other)?;
+    if kind == Kind::SwillJson {
+        let token = HeaderValue::from_static(swill_proto::json::SUBPROTOCOL);
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", token);
+    }
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
         .await
         .map_err(std::io::Error::other)?;
     Ok(ws)
@@ -46,8 +59,21 @@ fn echo_request(kind: Kind, id: u64) -> Message {
         _ => {
             let data =
                 Payload::encode(&swill_proto::serde_bytes::Bytes::new(ECHO)).unwrap_or_default();
-            Message::Binary(RequestFrame::message(id, "echo_meta", data).encode().into())
+            frame(kind, RequestFrame::message(id, "echo_meta", data))
         }
+    }
+}
+
+/// A Swill request frame, binary or (for `SwillJson`) as JSON text.
+fn frame(kind: Kind, frame: RequestFrame) -> Message {
+    let bytes = frame.encode();
+    match kind {
+        Kind::SwillJson => Message::Text(
+            swill_proto::json::frame_to_text(&bytes)
+                .unwrap_or_default()
+                .into(),
+        ),
+        _ => Message::Binary(bytes.into()),
     }
 }
 
@@ -57,6 +83,9 @@ fn answer_id(kind: Kind, message: &Message) -> Option<u64> {
         (Kind::Jsonrpsee, Message::Text(text)) => {
             let v: serde_json::Value = serde_json::from_str(text).ok()?;
             v.get("id")?.as_u64()
+        }
+        (Kind::SwillJson, Message::Text(text)) => {
+            swill_proto::json::leading_seq(text).map(|seq| seq as u64)
         }
         (Kind::B0, Message::Binary(b)) => {
             Some(RequestFrame::decode(b.clone()).ok()?.seq.get() as u64)
@@ -154,7 +183,7 @@ pub async fn stream(kind: Kind, addr: SocketAddr, n: u64) -> std::io::Result<f64
         ),
         _ => {
             let data = Payload::encode(&n).unwrap_or_default();
-            Message::Binary(RequestFrame::message(1u64, "items", data).encode().into())
+            frame(kind, RequestFrame::message(1u64, "items", data))
         }
     };
     // Frames besides the items: swill and B2 end with END_OF_STREAM, a

@@ -167,7 +167,8 @@ pub fn render(f: &Figures, mode: Mode) -> String {
          batched writes; **B2** B0 plus decoding and encoding the Swill envelope \
          (swill-proto) and nothing else; **swill** the demo app (`echo_meta` for echo, plus an \
          `items` stream of 64-byte `bin` items); **jsonrpsee** 0.26 over WebSocket with an `echo` \
-         method and an `items` subscription (JSON text frames); **tonic** 0.14 (gRPC over \
+         method and an `items` subscription (JSON text frames); **swill-json** the swill server \
+         again, spoken in JSON text frames (`swill.v1.json`); **tonic** 0.14 (gRPC over \
          HTTP/2, prost) with an `Echo` and an `Items` server stream, measured for unary 1x64 \
          (64 calls in flight on one HTTP/2 connection) and the stream only.\n\
          - Latency: open loop at half the server's own unary 1x64 maximum, on one connection; \
@@ -260,6 +261,20 @@ pub fn render(f: &Figures, mode: Mode) -> String {
             "| RSS per idle connection | {:.1} KiB | | | <= 5 KiB | {} |",
             mem / 1024.0,
             met(mem <= 5.0 * 1024.0)
+        );
+    }
+    if let Some(json) = f.get(Kind::SwillJson) {
+        let _ = writeln!(
+            s,
+            "| JSON encoding, unary 1x64 | {}x MessagePack | | {} | (no target: a readable encoding) | - |",
+            ratio(json.deep, ours.deep),
+            ratio(json.deep, j.deep),
+        );
+        let _ = writeln!(
+            s,
+            "| JSON encoding, stream | {}x MessagePack | | {} | (no target) | - |",
+            ratio(json.stream, ours.stream),
+            ratio(json.stream, j.stream),
         );
     }
     if let Some(t) = &f.1 {

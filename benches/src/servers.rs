@@ -27,10 +27,18 @@ pub enum Kind {
     Swill,
     /// jsonrpsee over WebSocket: an `echo` method and an `items` subscription.
     Jsonrpsee,
+    /// swill again, spoken in JSON text frames (`swill.v1.json`).
+    SwillJson,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::B0, Kind::B2, Kind::Swill, Kind::Jsonrpsee];
+    pub const ALL: [Kind; 5] = [
+        Kind::B0,
+        Kind::B2,
+        Kind::Swill,
+        Kind::Jsonrpsee,
+        Kind::SwillJson,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -38,6 +46,7 @@ impl Kind {
             Kind::B2 => "B2",
             Kind::Swill => "swill",
             Kind::Jsonrpsee => "jsonrpsee",
+            Kind::SwillJson => "swill-json",
         }
     }
 
@@ -53,7 +62,7 @@ pub async fn run(kind: Kind, addr: SocketAddr) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
     match kind {
         Kind::Jsonrpsee => return jsonrpsee_server(listener).await,
-        Kind::Swill => {
+        Kind::Swill | Kind::SwillJson => {
             println!("ready");
             return swill::serve(listener, swill_app()).await;
         }
