@@ -101,6 +101,8 @@ pub mod spec;
 mod static_files;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod topics;
 mod trace;
 mod upgrade;

@@ -46,6 +46,8 @@ pub fn serve<S>(listener: TcpListener, app: App<S>) -> Serve<Pending<()>> {
     Serve {
         listener,
         router,
+        #[cfg(feature = "tls")]
+        tls: None,
         signal: std::future::pending(),
         grace: DEFAULT_GRACE,
     }
@@ -56,6 +58,8 @@ pub fn serve<S>(listener: TcpListener, app: App<S>) -> Serve<Pending<()>> {
 pub struct Serve<S> {
     listener: TcpListener,
     router: io::Result<Arc<Router>>,
+    #[cfg(feature = "tls")]
+    tls: Option<tokio_rustls::TlsAcceptor>,
     signal: S,
     grace: Duration,
 }
@@ -72,9 +76,20 @@ impl<S> Serve<S> {
         Serve {
             listener: self.listener,
             router: self.router,
+            #[cfg(feature = "tls")]
+            tls: self.tls,
             signal,
             grace: self.grace,
         }
+    }
+
+    /// Serves `wss://`: every connection does the TLS handshake first
+    /// (feature `tls`; see [`tls`](crate::tls) for a configuration from PEM
+    /// files). A client that does not finish it within 10 s is dropped.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: Arc<tokio_rustls::rustls::ServerConfig>) -> Self {
+        self.tls = Some(tokio_rustls::TlsAcceptor::from(config));
+        self
     }
 
     /// How long open requests may run once shutdown starts (default 10 s).
@@ -100,6 +115,8 @@ async fn run<S: Future<Output = ()> + Send>(serve: Serve<S>) -> io::Result<()> {
     let Serve {
         listener,
         router,
+        #[cfg(feature = "tls")]
+        tls,
         signal,
         grace,
     } = serve;
@@ -111,7 +128,13 @@ async fn run<S: Future<Output = ()> + Send>(serve: Serve<S>) -> io::Result<()> {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, remote)) => {
                     let _ = tcp.set_nodelay(true);
-                    tokio::spawn(serve_http(tcp, router.clone(), Some(remote), shutdown.clone()));
+                    let (router, shutdown) = (router.clone(), shutdown.clone());
+                    #[cfg(feature = "tls")]
+                    if let Some(tls) = &tls {
+                        tokio::spawn(serve_tls(tls.clone(), tcp, router, remote, shutdown));
+                        continue;
+                    }
+                    tokio::spawn(serve_http(tcp, router, Some(remote), shutdown));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -126,6 +149,22 @@ async fn run<S: Future<Output = ()> + Send>(serve: Serve<S>) -> io::Result<()> {
     tracing::info!("shutting down");
     shutdown.run().await;
     Ok(())
+}
+
+/// The TLS handshake, then HTTP on the encrypted stream.
+#[cfg(feature = "tls")]
+async fn serve_tls(
+    tls: tokio_rustls::TlsAcceptor,
+    tcp: tokio::net::TcpStream,
+    router: Arc<Router>,
+    remote: SocketAddr,
+    shutdown: Shutdown,
+) {
+    match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, tls.accept(tcp)).await {
+        Ok(Ok(stream)) => serve_http(stream, router, Some(remote), shutdown).await,
+        Ok(Err(e)) => tracing::debug!(%remote, error = %e, "TLS handshake failed"),
+        Err(_) => tracing::debug!(%remote, "no TLS handshake within the timeout"),
+    }
 }
 
 /// Serves HTTP/1.1 on one byte stream (a TCP connection, or the test
