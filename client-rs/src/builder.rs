@@ -69,6 +69,8 @@ pub(crate) struct Config {
     /// Opens the byte stream under the WebSocket; TCP to the URL's host
     /// when `None`.
     pub(crate) transport: Option<Dialer>,
+    /// PEM certificates trusted for `wss://` besides the platform's roots.
+    pub(crate) roots_pem: Vec<Vec<u8>>,
 }
 
 /// Opens a byte stream for a connection (see [`Builder::transport`]).
@@ -162,6 +164,7 @@ impl Builder {
                 stream_buffer: 64,
                 session: SessionSlot::default(),
                 transport: None,
+                roots_pem: Vec::new(),
             },
         }
     }
@@ -257,6 +260,25 @@ impl Builder {
     /// original servers speak MessagePack only.
     pub fn encoding(mut self, encoding: Encoding) -> Self {
         self.config.encoding = encoding;
+        self
+    }
+
+    /// Trusts the certificates in `pem` (a private CA, or a self-signed
+    /// server certificate) for `wss://`, besides the platform's roots.
+    /// Repeatable. PEM that holds no certificate makes `connect` fail with
+    /// [`Error::Invalid`].
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), swill_client::Error> {
+    /// let ca = std::fs::read("ca.pem").expect("the CA file");
+    /// let client = swill_client::Client::builder("wss://internal.example.com/ws")
+    ///     .root_certificates_pem(ca)
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.config.roots_pem.push(pem.into());
         self
     }
 

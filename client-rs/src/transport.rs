@@ -27,6 +27,8 @@ use crate::session::{Event, Session};
 
 mod dial;
 mod task;
+#[cfg(feature = "tls")]
+mod tls;
 
 pub(crate) use dial::{DialFailure, dial};
 

@@ -69,18 +69,22 @@ async fn open(config: &Config, request: &Request) -> Result<Box<dyn Io>, tungste
     }
     let uri = request.uri();
     // `ws` or `wss`; any other scheme is refused before connecting.
-    if matches!(
+    let secure = matches!(
         tungstenite::client::uri_mode(uri)?,
         tungstenite::stream::Mode::Tls
-    ) {
-        return Err(tungstenite::Error::Url(UrlError::TlsFeatureNotEnabled));
-    }
+    );
     let host = uri
         .host()
         .ok_or(tungstenite::Error::Url(UrlError::NoHostName))?;
     // An IPv6 literal comes bracketed.
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = uri.port_u16().unwrap_or(80);
+    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+    if secure {
+        #[cfg(feature = "tls")]
+        return super::tls::connect(config, host, port).await;
+        #[cfg(not(feature = "tls"))]
+        return Err(tungstenite::Error::Url(UrlError::TlsFeatureNotEnabled));
+    }
     let tcp = tokio::net::TcpStream::connect((host, port)).await?;
     tcp.set_nodelay(true)?;
     Ok(Box::new(tcp))

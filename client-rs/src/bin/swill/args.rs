@@ -228,6 +228,10 @@ pub(crate) struct ConnectionArgs {
     /// only).
     #[arg(long, value_name = "ENCODING", default_value = "msgpack", value_parser = ["msgpack", "json"])]
     encoding: String,
+    /// Trust this PEM file's certificates for wss:// (a private CA or a
+    /// self-signed server), besides the system's roots. Repeatable.
+    #[arg(long = "ca", value_name = "FILE")]
+    pub(crate) ca: Vec<std::path::PathBuf>,
     /// A header for the upgrade request, `NAME: VALUE`. Repeatable.
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     headers: Vec<String>,

@@ -217,6 +217,11 @@ async fn connect_with(
     for (name, value) in args.headers().map_err(Failure::Usage)? {
         builder = builder.header(name, value);
     }
+    for path in &args.ca {
+        let pem = std::fs::read(path)
+            .map_err(|e| Failure::Usage(format!("--ca {}: {e}", path.display())))?;
+        builder = builder.root_certificates_pem(pem);
+    }
     let client = builder.connect().await?;
     if args.show_session {
         let _ = SHOWN.set(client.clone());

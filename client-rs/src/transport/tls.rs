@@ -1,0 +1,76 @@
+//! `wss://` (feature `tls`): rustls with the `ring` provider, trusting the
+//! platform's roots (rustls-native-certs) and any PEM the builder was given.
+
+use std::sync::Arc;
+
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
+use tokio_tungstenite::tungstenite::{self, error::UrlError};
+
+use crate::builder::{Config, Io};
+
+/// TCP to `host:port`, then the TLS handshake for `host`.
+pub(super) async fn connect(
+    config: &Config,
+    host: &str,
+    port: u16,
+) -> Result<Box<dyn Io>, tungstenite::Error> {
+    let name = ServerName::try_from(host.to_owned())
+        .map_err(|_| tungstenite::Error::Url(UrlError::NoHostName))?;
+    let connector = TlsConnector::from(client_config(config)?);
+    let tcp = tokio::net::TcpStream::connect((host, port)).await?;
+    tcp.set_nodelay(true)?;
+    let stream = connector.connect(name, tcp).await.map_err(|e| {
+        // rustls reports an untrusted certificate as an I/O error; say what
+        // it means and what to do.
+        let untrusted = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_)));
+        let message = match untrusted {
+            true => format!(
+                "TLS: the server's certificate is not trusted ({e}); \
+                 trust its CA with Builder::root_certificates_pem (the CLI's --ca FILE)"
+            ),
+            false => format!("TLS handshake failed: {e}"),
+        };
+        tungstenite::Error::Io(std::io::Error::new(e.kind(), message))
+    })?;
+    Ok(Box::new(stream))
+}
+
+/// The platform's roots plus the builder's PEM certificates.
+fn client_config(config: &Config) -> Result<Arc<ClientConfig>, tungstenite::Error> {
+    let invalid = |what: String| {
+        tungstenite::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, what))
+    };
+    let mut roots = RootCertStore::empty();
+    // A platform store that cannot be read leaves the builder's roots.
+    let native = rustls_native_certs::load_native_certs();
+    roots.add_parsable_certificates(native.certs);
+    for pem in &config.roots_pem {
+        let certs = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(format!("a root certificate is not PEM: {e}")))?;
+        if certs.is_empty() {
+            return Err(invalid(
+                "the root certificate PEM holds no certificate".to_owned(),
+            ));
+        }
+        for cert in certs {
+            roots
+                .add(cert)
+                .map_err(|e| invalid(format!("a root certificate was refused: {e}")))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(tls))
+}
