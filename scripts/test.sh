@@ -17,7 +17,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p swill-wasm --target wasm32-unknown-unknown --locked -- -D warnings
 
 step "docs: every public item documented, every link resolves"
-RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p swill-proto -p swill -p swill-client --features swill/redis,swill/spec,swill/testing
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib --locked -p swill-proto -p swill -p swill-client --features swill/redis,swill/spec,swill/testing,swill/tls,swill/metrics
 
 step "the wire crate and the client's session build for wasm32 (no tokio, no sockets)"
 cargo build -p swill-proto --target wasm32-unknown-unknown --locked
@@ -30,9 +30,17 @@ if ! command -v redis-server >/dev/null; then
   $sudo apt-get install -y redis-server
 fi
 
+step "Debian's openssl, for the TypeScript client's wss tests (certificates made at test time)"
+if ! command -v openssl >/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  $sudo apt-get install -y openssl
+fi
+
 step "rust tests"
-# The cluster tests run the demo binary as real server processes.
-cargo build -p swill-examples --bin demo --locked
+# The cluster tests run the demo binary as real server processes; the TLS
+# tests run the CLI against it.
+cargo build -p swill-examples --bin demo -p swill-client --bin swill --locked
 cargo test --workspace --locked
 
 step "benchmark harness, quick mode (a smoke test: it fails on errors, never on figures)"

@@ -13,14 +13,21 @@ use tokio::process::{Child, Command};
 /// The demo binary, built beside the test binaries (`cargo test
 /// --workspace` builds it; so does the test command).
 pub fn demo_binary() -> PathBuf {
+    binary("demo", "cargo build -p swill-examples --bin demo")
+}
+
+/// The `swill` command-line tool, built beside the test binaries.
+pub fn swill_binary() -> PathBuf {
+    binary("swill", "cargo build -p swill-client --bin swill")
+}
+
+fn binary(name: &str, build: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
-    let debug = exe
+    let found = exe
         .ancestors()
-        .find(|dir| dir.join("demo").is_file())
-        .map(|dir| dir.join("demo"));
-    debug.unwrap_or_else(|| {
-        panic!("no demo binary near {exe:?}: run `cargo build -p swill-examples --bin demo` first")
-    })
+        .find(|dir| dir.join(name).is_file())
+        .map(|dir| dir.join(name));
+    found.unwrap_or_else(|| panic!("no {name} binary near {exe:?}: run `{build}` first"))
 }
 
 /// One demo server process.
@@ -55,7 +62,10 @@ impl Node {
         let mut lines = BufReader::new(stdout).lines();
         let listening = async {
             while let Some(line) = lines.next_line().await.ok().flatten() {
-                if let Some(rest) = line.strip_prefix("swill demo listening on ws://") {
+                let rest = line
+                    .strip_prefix("swill demo listening on ws://")
+                    .or_else(|| line.strip_prefix("swill demo listening on wss://"));
+                if let Some(rest) = rest {
                     return rest.trim_end_matches("/ws").parse().ok();
                 }
             }

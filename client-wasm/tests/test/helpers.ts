@@ -14,7 +14,7 @@ export const demoBin =
 
 /** A running demo server. */
 export interface Demo {
-  /** `ws://127.0.0.1:PORT/ws` */
+  /** `ws://127.0.0.1:PORT/ws` (`wss://` when served with TLS) */
   url: string;
   /** `127.0.0.1:PORT` */
   addr: string;
@@ -53,7 +53,7 @@ function listeningUrl(child: ChildProcess): Promise<string> {
     child.stdout!.setEncoding("utf8");
     child.stdout!.on("data", (chunk: string) => {
       seen += chunk;
-      const match = /listening on (ws:\/\/\S+)/.exec(seen);
+      const match = /listening on (wss?:\/\/\S+)/.exec(seen);
       if (match?.[1]) resolve(match[1]);
     });
     child.once("error", reject);

@@ -12,9 +12,12 @@ use tracing_subscriber::EnvFilter;
 
 const USAGE: &str =
     "usage: demo [--listen ADDR] [--redis URL] [--node NAME] [--presence-ttl-ms MS] [--spec FILE] [--metrics]
+            [--tls-cert FILE --tls-key FILE]
 
   --listen ADDR        where to listen (default 127.0.0.1:8000)
   --metrics            serve Prometheus metrics at /metrics
+  --tls-cert FILE      serve wss:// with this PEM certificate chain...
+  --tls-key FILE       ...and this PEM private key
   --redis URL          keep topics and sessions in Redis, shared with every
                        node using it (default: in this process)
   --node NAME          this node's name in presence listings
@@ -36,6 +39,7 @@ async fn main() -> ExitCode {
     let mut presence_ttl = None;
     let mut spec = None;
     let mut metrics = false;
+    let (mut tls_cert, mut tls_key) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--metrics" {
@@ -44,6 +48,8 @@ async fn main() -> ExitCode {
         }
         match (arg.as_str(), args.next()) {
             ("--listen", Some(addr)) => listen = addr,
+            ("--tls-cert", Some(path)) => tls_cert = Some(path),
+            ("--tls-key", Some(path)) => tls_key = Some(path),
             ("--node", Some(name)) => topics = topics.node(name),
             ("--spec", Some(path)) => match std::fs::read_to_string(&path) {
                 Ok(text) => spec = Some(text),
@@ -104,6 +110,26 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => match swill::tls::config_from_pem(&cert, &key) {
+            Ok(config) => Some(config),
+            Err(e) => {
+                eprintln!("--tls-cert/--tls-key: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (None, None) => None,
+        _ => {
+            eprintln!("--tls-cert and --tls-key go together");
+            return ExitCode::from(2);
+        }
+    };
+    if tls.is_some() && metrics {
+        // The metrics endpoint mounts the app in axum, which serves plain
+        // HTTP here; a real deployment terminates TLS in front of it.
+        eprintln!("--metrics and --tls-cert do not go together in the demo");
+        return ExitCode::from(2);
+    }
     let listener = match TcpListener::bind(&listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -115,15 +141,22 @@ async fn main() -> ExitCode {
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or(listen);
-    println!("swill demo listening on ws://{addr}/ws");
-    println!("playground: http://{addr}/  AsyncAPI: http://{addr}/asyncapi.json");
+    let (ws, http) = if tls.is_some() {
+        ("wss", "https")
+    } else {
+        ("ws", "http")
+    };
+    println!("swill demo listening on {ws}://{addr}/ws");
+    println!("playground: {http}://{addr}/  AsyncAPI: {http}://{addr}/asyncapi.json");
     let served = if metrics {
         println!("metrics: http://{addr}/metrics");
         serve_with_metrics(listener, app).await
     } else {
-        swill::serve(listener, app)
-            .with_graceful_shutdown(stop_signal())
-            .await
+        let server = swill::serve(listener, app).with_graceful_shutdown(stop_signal());
+        match tls {
+            Some(config) => server.tls(config).await,
+            None => server.await,
+        }
     };
     match served {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,162 @@
+//! `wss://`: the server's own TLS (rustls), the Rust client and the CLI
+//! trusting a private CA, and an untrusted certificate refused, with
+//! certificates made here, at test time.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use swill_client::{Client, Error};
+use swill_tests::cluster::{Node, swill_binary};
+
+/// A CA, and a certificate for `localhost` and 127.0.0.1 that it signed,
+/// as PEM files in a directory of their own.
+struct Certs {
+    dir: PathBuf,
+    ca: String,
+}
+
+impl Certs {
+    fn new() -> Certs {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "swill test CA");
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+        let server = CertificateParams::new(names).unwrap();
+        let cert = server.signed_by(&key, &ca_cert, &ca_key).unwrap();
+
+        let unique = format!(
+            "swill-tls-{}-{}",
+            std::process::id(),
+            swill_tests::free_port()
+        );
+        let dir = std::env::temp_dir().join(unique);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+        std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+        std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+        Certs {
+            dir,
+            ca: ca_cert.pem(),
+        }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+}
+
+impl Drop for Certs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The demo app served over TLS on a free port.
+async fn serve_tls(certs: &Certs) -> SocketAddr {
+    let config =
+        swill::tls::config_from_pem(certs.path("cert.pem"), certs.path("key.pem")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = swill::serve(listener, swill_examples::demo::app()).tls(config);
+    tokio::spawn(async move { server.await });
+    addr
+}
+
+#[tokio::test]
+async fn a_client_trusting_the_private_ca_calls_over_wss() {
+    let certs = Certs::new();
+    let addr = serve_tls(&certs).await;
+    for host in ["localhost", "127.0.0.1"] {
+        let client = Client::builder(format!("wss://{host}:{}/ws", addr.port()))
+            .root_certificates_pem(certs.ca.clone())
+            .connect()
+            .await
+            .unwrap();
+        assert_eq!(client.call::<_, i64>("add", &(1, 2)).await.unwrap(), 3);
+    }
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_a_connection_failure_that_says_so() {
+    let certs = Certs::new();
+    let addr = serve_tls(&certs).await;
+    let error = Client::connect(format!("wss://localhost:{}/ws", addr.port()))
+        .await
+        .unwrap_err();
+    match &error {
+        Error::Connect { reason, .. } => {
+            assert!(reason.contains("not trusted"), "{reason}");
+            assert!(reason.contains("root_certificates_pem"), "{reason}");
+        }
+        other => panic!("expected a connection failure, got {other:?}"),
+    }
+    // Nothing else is lost: a trusting client is served.
+    let client = Client::builder(format!("wss://localhost:{}/ws", addr.port()))
+        .root_certificates_pem(certs.ca.clone())
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(client.call::<_, i64>("add", &(2, 2)).await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn plain_websocket_to_a_tls_port_fails_and_harms_nothing() {
+    let certs = Certs::new();
+    let addr = serve_tls(&certs).await;
+    let plain = Client::connect(format!("ws://127.0.0.1:{}/ws", addr.port())).await;
+    assert!(matches!(plain, Err(Error::Connect { .. })), "{plain:?}");
+    let client = Client::builder(format!("wss://127.0.0.1:{}/ws", addr.port()))
+        .root_certificates_pem(certs.ca.clone())
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(client.call::<_, i64>("add", &(3, 3)).await.unwrap(), 6);
+}
+
+#[test]
+fn pem_files_that_hold_nothing_are_refused_with_the_file_named() {
+    let certs = Certs::new();
+    let empty = certs.dir.join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let error = swill::tls::config_from_pem(&empty, certs.path("key.pem")).unwrap_err();
+    assert!(error.to_string().contains("empty.pem"), "{error}");
+    let error = swill::tls::config_from_pem(certs.path("cert.pem"), &empty).unwrap_err();
+    assert!(error.to_string().contains("no PEM private key"), "{error}");
+}
+
+#[tokio::test]
+async fn the_demo_serves_wss_and_the_cli_trusts_a_ca_file() {
+    let certs = Certs::new();
+    let node = Node::spawn(&[
+        "--tls-cert",
+        &certs.path("cert.pem"),
+        "--tls-key",
+        &certs.path("key.pem"),
+    ])
+    .await;
+    let url = format!("wss://localhost:{}/ws", node.addr.port());
+    let run = |extra: &[&str]| {
+        std::process::Command::new(swill_binary())
+            .args(["call", &url, "add", "[1, 2]"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let trusted = run(&["--ca", &certs.path("ca.pem")]);
+    assert_eq!(
+        trusted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&trusted.stdout), "3\n");
+    let untrusted = run(&[]);
+    assert_eq!(untrusted.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(stderr.contains("not trusted"), "{stderr}");
+}
