@@ -34,6 +34,10 @@ async fn requests_connections_and_frames_are_counted() {
     let failure = serde_json::json!({"code": 418, "message": "teapot"});
     let error = client.call::<_, ()>("fail", &failure).await.unwrap_err();
     assert_eq!(error.code().as_i64(), 418);
+    // A request is recorded just after its answer goes out; the connection
+    // reads its next frame only once that is done, so the answer to one
+    // more call means every call above has been counted.
+    let _: swill::AnyValue = client.call("echo_meta", &"barrier").await.unwrap();
 
     let text = get(node.addr, "/metrics").await;
     assert_eq!(
