@@ -33,7 +33,7 @@ async fn the_asyncapi_document_describes_every_rpc() {
     assert_eq!(doc["channels"]["swill"]["address"], "/ws");
     assert_eq!(
         doc["channels"]["swill"]["x-swill-subprotocols"],
-        serde_json::json!(["swill.v1", "swill/1"])
+        serde_json::json!(["swill.v1", "swill/1", "swill.v1.json"])
     );
     let count = &doc["operations"]["count"];
     assert_eq!(count["x-swill-shape"], "serverStreaming");
