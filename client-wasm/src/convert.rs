@@ -21,8 +21,9 @@
 //! | an object with `toJSON()` (`Date`) | what `toJSON()` returns | |
 //! | | ext | `{ type, data: Uint8Array }` |
 //!
-//! Functions and symbols cannot be sent; nesting is bounded (64 levels),
-//! which also stops cyclic objects.
+//! Functions, symbols, and objects that would silently travel as `{}`
+//! (`Set`, `RegExp`, `WeakMap`, `WeakSet`, `Promise`, `Error`) cannot be
+//! sent; nesting is bounded (64 levels), which also stops cyclic objects.
 
 use js_sys::{Array, ArrayBuffer, BigInt, Function, Map, Object, Reflect, Uint8Array};
 use rmpv::Value;
@@ -112,6 +113,28 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     }
     if let Some(map) = value.dyn_ref::<Map>() {
         return map_entries(map, depth);
+    }
+    // Objects whose contents are not their own enumerable properties
+    // would silently travel as `{}` (as JSON.stringify sends them).
+    let refused = [
+        (value.is_instance_of::<js_sys::Set>(), "Set (send [...set])"),
+        (
+            value.is_instance_of::<js_sys::RegExp>(),
+            "RegExp (send its source)",
+        ),
+        (value.is_instance_of::<js_sys::WeakMap>(), "WeakMap"),
+        (value.is_instance_of::<js_sys::WeakSet>(), "WeakSet"),
+        (
+            value.is_instance_of::<js_sys::Promise>(),
+            "Promise (await it first)",
+        ),
+        (
+            value.is_instance_of::<js_sys::Error>(),
+            "Error (send its message)",
+        ),
+    ];
+    if let Some((_, what)) = refused.iter().find(|(is, _)| *is) {
+        return Err(format!("a {what} cannot be sent"));
     }
     if let Some(to_json) = Reflect::get(value, &"toJSON".into())
         .ok()

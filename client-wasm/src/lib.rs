@@ -492,6 +492,12 @@ impl Client {
 fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
     let class = match options.web_socket {
         class if class.is_function() => class.unchecked_into(),
+        class if !class.is_undefined() && !class.is_null() => {
+            return Err(Error::Invalid(format!(
+                "the `WebSocket` option must be a WebSocket class (a constructor), not {}",
+                class.js_typeof().as_string().unwrap_or_default()
+            )));
+        }
         _ => Reflect::get(&js_sys::global(), &"WebSocket".into())
             .ok()
             .and_then(|class| class.dyn_into::<Function>().ok())
@@ -509,7 +515,8 @@ fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
         }
         reconnect if reconnect.is_object() => ReconnectOptions::from_js(reconnect)
             .map_err(|e| Error::Invalid(format!("bad reconnect options: {e}")))?
-            .policy(),
+            .policy()
+            .map_err(|e| Error::Invalid(format!("bad reconnect options: {e}")))?,
         _ => swill_client::ReconnectPolicy::default(),
     };
     let json = match options.encoding.as_string().as_deref() {
@@ -522,6 +529,14 @@ fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
             ));
         }
     };
+    if let Some(ms) = options
+        .connect_timeout_ms
+        .filter(|ms| !(ms.is_finite() && *ms > 0.0))
+    {
+        return Err(Error::Invalid(format!(
+            "`connectTimeoutMs` must be a positive number of milliseconds, not {ms}"
+        )));
+    }
     let on_state = options.on_state_change.dyn_into::<Function>().ok();
     let report: transport::Report = Rc::new(move |state| {
         if let Some(callback) = &on_state

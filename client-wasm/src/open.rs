@@ -37,15 +37,26 @@ impl Settings {
         }
         let invalid = |e: String| Error::Invalid(format!("bad call options: {e}"));
         let read = CallOptions::from_js(options).map_err(|e| invalid(e.to_string()))?;
-        let mut options =
-            Options::new().metadata(convert::to_metadata(&read.metadata).map_err(invalid)?);
+        let metadata = convert::to_metadata(&read.metadata).map_err(invalid)?;
+        if metadata.get(swill_proto::Metadata::TIMEOUT).is_some() {
+            return Err(invalid(format!(
+                "`{}` is reserved: set `timeoutMs` instead",
+                swill_proto::Metadata::TIMEOUT
+            )));
+        }
+        let mut options = Options::new().metadata(metadata);
         if let Some(traceparent) = &read.traceparent {
             let parent = traceparent
                 .parse::<swill_proto::TraceParent>()
                 .map_err(|e| invalid(format!("traceparent: {e}")))?;
             options = options.trace(parent, read.tracestate.clone());
         }
-        let timeout_ms = read.timeout_ms.map(|ms| ms.max(0.0));
+        let timeout_ms = read.timeout_ms;
+        if let Some(ms) = timeout_ms.filter(|ms| !(ms.is_finite() && *ms >= 0.0)) {
+            return Err(invalid(format!(
+                "`timeoutMs` must be a non-negative number of milliseconds, not {ms}"
+            )));
+        }
         if let Some(ms) = timeout_ms {
             options = options.timeout(Duration::from_secs_f64(ms / 1000.0));
         }

@@ -70,23 +70,46 @@ pub struct ReconnectOptions {
 }
 
 impl ReconnectOptions {
-    /// The policy these options describe.
-    pub(crate) fn policy(&self) -> ReconnectPolicy {
+    /// The policy these options describe, or which option is out of range.
+    pub(crate) fn policy(&self) -> Result<ReconnectPolicy, String> {
         let default = ReconnectPolicy::default();
-        let ms = |v: Option<f64>, d: Duration| {
-            v.map_or(d, |ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+        let ms = |name: &str, v: Option<f64>, d: Duration| match v {
+            None => Ok(d),
+            Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Duration::from_secs_f64(ms / 1000.0)),
+            Some(ms) => Err(format!("`{name}` must be a non-negative number, not {ms}")),
         };
-        ReconnectPolicy {
-            initial_backoff: ms(self.initial_backoff_ms, default.initial_backoff),
-            max_backoff: ms(self.max_backoff_ms, default.max_backoff),
-            multiplier: self.multiplier.unwrap_or(default.multiplier),
-            jitter: self.jitter.unwrap_or(default.jitter),
-            max_attempts: match self.max_attempts.as_f64() {
-                _ if self.max_attempts.is_null() => None,
-                Some(n) => Some(n.max(0.0) as u32),
-                None => default.max_attempts,
-            },
-        }
+        let multiplier = match self.multiplier {
+            None => default.multiplier,
+            Some(m) if m.is_finite() && m >= 1.0 => m,
+            Some(m) => return Err(format!("`multiplier` must be at least 1, not {m}")),
+        };
+        let jitter = match self.jitter {
+            None => default.jitter,
+            Some(j) if (0.0..=1.0).contains(&j) => j,
+            Some(j) => return Err(format!("`jitter` must be between 0 and 1, not {j}")),
+        };
+        let max_attempts = match self.max_attempts.as_f64() {
+            _ if self.max_attempts.is_null() => None,
+            None if self.max_attempts.is_undefined() => default.max_attempts,
+            Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 => Some(n as u32),
+            _ => {
+                return Err(
+                    "`maxAttempts` must be a non-negative integer, or null to keep trying"
+                        .to_owned(),
+                );
+            }
+        };
+        Ok(ReconnectPolicy {
+            initial_backoff: ms(
+                "initialBackoffMs",
+                self.initial_backoff_ms,
+                default.initial_backoff,
+            )?,
+            max_backoff: ms("maxBackoffMs", self.max_backoff_ms, default.max_backoff)?,
+            multiplier,
+            jitter,
+            max_attempts,
+        })
     }
 }
 

@@ -86,7 +86,11 @@ impl Connection {
         });
         let outcome = crate::timer::within(Some(timeout_ms), JsFuture::from(opened)).await;
         socket.set_onopen(None);
-        socket.set_onerror(None);
+        // Never without an error listener: Node's `ws` emits `error` on an
+        // EventEmitter, and one with no listener kills the process (a
+        // connect timeout, then `close()` before the upgrade, does that).
+        // The close event that follows says what happened.
+        socket.set_onerror(Some(&Function::new_no_args("")));
         socket.set_onclose(None);
         let failure = match outcome {
             Ok(Ok(_)) => None,

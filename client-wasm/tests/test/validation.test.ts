@@ -1,0 +1,88 @@
+// What a web developer gets wrong gets a clear SwillError (400), not
+// silence, a hang or a crashed process.
+
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { after, before, test } from "node:test";
+import { WebSocket } from "ws";
+import { Client, SwillError } from "swill-client";
+import { startDemo, type Demo } from "./helpers.js";
+
+let demo: Demo;
+let client: Client;
+
+before(async () => {
+  demo = await startDemo();
+  client = await Client.connect(demo.url, { WebSocket });
+});
+
+after(async () => {
+  client.close();
+  await demo.stop();
+});
+
+/** Asserts that `promise` rejects with a SwillError 400 whose message matches. */
+async function refused(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  await assert.rejects(promise, (e: unknown) => {
+    assert.ok(e instanceof SwillError, String(e));
+    assert.equal(e.code, 400, e.message);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+test("a server that accepts TCP but never answers the upgrade: a SwillError, and the process lives", async () => {
+  const silent = createServer();
+  silent.listen(0, "127.0.0.1");
+  await once(silent, "listening");
+  const address = silent.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  // The client's socket, to see it close: `ws` emits `error` then `close`
+  // when a socket is closed before its upgrade, and an `error` nobody
+  // listens to would kill the process.
+  let closed: Promise<void> | undefined;
+  class Watched extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      closed = new Promise((resolve) => this.addEventListener("close", () => resolve()));
+    }
+  }
+  const connecting = Client.connect(`ws://127.0.0.1:${port}/ws`, {
+    WebSocket: Watched as unknown as typeof WebSocket,
+    connectTimeoutMs: 100,
+    reconnect: false,
+  });
+  await assert.rejects(connecting, (e: unknown) => e instanceof SwillError && /within 100 ms/.test(e.message));
+  await closed;
+  await new Promise((resolve) => setImmediate(resolve));
+  silent.close();
+  assert.equal(await client.call<number>("add", [1, 1]), 2);
+});
+
+test("call options out of range are refused", async () => {
+  await refused(client.call("add", [1, 2], { timeoutMs: -1 }), /timeoutMs/);
+  await refused(client.call("add", [1, 2], { timeoutMs: Number.NaN }), /timeoutMs/);
+  await refused(client.call("add", [1, 2], { metadata: { "swill-timeout": 5 } }), /reserved.*timeoutMs/);
+});
+
+test("connect options out of range are refused", async () => {
+  const url = demo.url;
+  await refused(Client.connect(url, { WebSocket, reconnect: { multiplier: -1 } }), /multiplier/);
+  await refused(Client.connect(url, { WebSocket, reconnect: { jitter: 2 } }), /jitter/);
+  await refused(Client.connect(url, { WebSocket, reconnect: { maxAttempts: 1.5 } }), /maxAttempts/);
+  await refused(Client.connect(url, { WebSocket, reconnect: { initialBackoffMs: -5 } }), /initialBackoffMs/);
+  await refused(Client.connect(url, { WebSocket, connectTimeoutMs: 0 }), /connectTimeoutMs/);
+  await refused(
+    Client.connect(url, { WebSocket: 42 as unknown as typeof WebSocket }),
+    /WebSocket.*class.*number/,
+  );
+});
+
+test("values that would travel as {} are refused", async () => {
+  await refused(client.call("echo_meta", new Set([1, 2])), /Set/);
+  await refused(client.call("echo_meta", { pattern: /a+/ }), /RegExp/);
+  await refused(client.call("echo_meta", new Error("boom")), /Error/);
+  // What can travel still does.
+  assert.deepEqual(await client.call("echo_meta", { list: [...new Set([1, 2])] }), { list: [1, 2] });
+});
