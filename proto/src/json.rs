@@ -53,9 +53,15 @@ pub fn frame_to_text(frame: &[u8]) -> Option<String> {
 /// assert_eq!(frame.rpc, "add");
 /// ```
 pub fn frame_from_text(text: &str) -> Result<Vec<u8>, String> {
-    let json: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    // Streamed from the parser to the writer (serde-transcode), with no
+    // tree in between: a tree of a 16 MiB frame of small numbers would take
+    // tens of times its size before any limit could look at it. The
+    // numbers and strings come out as `to_msgpack` makes them.
+    let mut parser = serde_json::Deserializer::from_str(text);
     let mut bytes = Vec::with_capacity(text.len());
-    rmpv::encode::write_value(&mut bytes, &to_msgpack(&json)).map_err(|e| e.to_string())?;
+    let mut writer = rmp_serde::Serializer::new(&mut bytes);
+    serde_transcode::transcode(&mut parser, &mut writer).map_err(|e| e.to_string())?;
+    parser.end().map_err(|e| e.to_string())?;
     Ok(bytes)
 }
 
@@ -166,6 +172,18 @@ mod tests {
         let bytes = frame_from_text(text).unwrap();
         assert_eq!(frame_to_text(&bytes).unwrap(), text);
         assert!(frame_from_text("[1, nope").is_err());
+        assert!(frame_from_text("[1] trailing").is_err());
+        // Streaming gives the bytes the tree rules give.
+        let json =
+            r#"[18446744073709551615,-9223372036854775808,0.5,-3,{"a":[null,true,"s"]},1e400]"#;
+        let mut expected = Vec::new();
+        let tree = serde_json::from_str::<Json>(&json.replace("1e400", "0")).unwrap();
+        rmpv::encode::write_value(&mut expected, &to_msgpack(&tree)).unwrap();
+        assert!(frame_from_text(json).is_err(), "1e400 is out of range");
+        assert_eq!(
+            frame_from_text(&json.replace("1e400", "0")).unwrap(),
+            expected
+        );
         // A truncated value is not a frame.
         assert_eq!(frame_to_text(&[0x92, 0x01]), None);
     }
