@@ -134,7 +134,7 @@ async fn run<S: Future<Output = ()> + Send>(serve: Serve<S>) -> io::Result<()> {
                         tokio::spawn(serve_tls(tls.clone(), tcp, router, remote, shutdown));
                         continue;
                     }
-                    tokio::spawn(serve_http(tcp, router, Some(remote), shutdown));
+                    tokio::spawn(serve_http(tcp, router, Some(remote), shutdown, false));
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
@@ -161,27 +161,36 @@ async fn serve_tls(
     shutdown: Shutdown,
 ) {
     match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, tls.accept(tcp)).await {
-        Ok(Ok(stream)) => serve_http(stream, router, Some(remote), shutdown).await,
+        Ok(Ok(stream)) => serve_http(stream, router, Some(remote), shutdown, true).await,
         Ok(Err(e)) => tracing::debug!(%remote, error = %e, "TLS handshake failed"),
         Err(_) => tracing::debug!(%remote, "no TLS handshake within the timeout"),
     }
 }
 
-/// Serves HTTP/1.1 on one byte stream (a TCP connection, or the test
-/// client's in-memory pipe), upgrading to WebSocket on the app's path.
+/// Serves HTTP/1.1 on one byte stream (a TCP connection, a TLS stream
+/// when `tls`, or the test client's in-memory pipe), upgrading to
+/// WebSocket on the app's path.
 pub(crate) async fn serve_http<I>(
     io: I,
     router: Arc<Router>,
     remote: Option<SocketAddr>,
     shutdown: Shutdown,
+    tls: bool,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = service_fn(move |req| {
+    let service = service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+        if tls {
+            req.extensions_mut().insert(crate::site::OverTls);
+        }
         let response = upgrade::respond(router.clone(), req, remote, shutdown.clone());
         async move { Ok::<_, Infallible>(response.await) }
     });
+    // A peer that connects and sends no request must not hold a task for
+    // ever: the request head has 10 s to arrive.
     if let Err(e) = http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10))
         .serve_connection(TokioIo::new(io), service)
         .with_upgrades()
         .await

@@ -189,7 +189,7 @@ impl Document {
             .path(&self.ws_path)
             .subprotocols(SUBPROTOCOLS);
         if let Some(host) = host(req.headers()) {
-            doc = doc.host(host).secure(forwarded_https(req.headers()));
+            doc = doc.host(host).secure(is_https(req));
         }
         json_file(
             serde_json::to_vec_pretty(&doc.document()).unwrap_or_default(),
@@ -213,12 +213,20 @@ fn host(headers: &HeaderMap) -> Option<String> {
     (!authority.as_str().contains('@')).then(|| authority.as_str().to_owned())
 }
 
-/// Whether a proxy in front says the client came over TLS.
-pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+/// A request extension: the request came over the server's own TLS
+/// (`Serve::tls`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OverTls;
+
+/// Whether the client came over TLS: to the server itself, or, as a proxy
+/// in front says, to the proxy.
+pub(crate) fn is_https<B>(req: &http::Request<B>) -> bool {
+    req.extensions().get::<OverTls>().is_some()
+        || req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 fn redirect(location: &str, query: Option<&str>) -> Response<Body> {

@@ -117,6 +117,7 @@ impl TestServer {
                 server.router.clone(),
                 Some(server.remote),
                 server.shutdown.clone(),
+                false,
             ));
             std::future::ready(Ok(near))
         })

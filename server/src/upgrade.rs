@@ -78,7 +78,7 @@ pub(crate) async fn respond<B>(
         session.clone(),
         shutdown.token(),
     ));
-    let secure = crate::site::forwarded_https(req.headers());
+    let secure = crate::site::is_https(&req);
 
     let on_upgrade = hyper::upgrade::on(&mut req);
     let tracker = shutdown.clone();
@@ -205,7 +205,7 @@ fn check<B>(req: &Request<B>, router: &Router) -> Result<Option<&'static str>, R
     }
     negotiate(headers).ok_or(Refusal::new(
         StatusCode::BAD_REQUEST,
-        "unsupported subprotocol: offer swill.v1 (or the legacy swill/1), or none",
+        "unsupported subprotocol: offer swill.v1 (or swill.v1.json for JSON frames, or the legacy swill/1), or none",
     ))
 }
 

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use swill_client::{Client, Error};
 use swill_tests::cluster::{Node, swill_binary};
+use tokio_rustls::rustls::pki_types::pem::PemObject;
 
 /// A CA, and a certificate for `localhost` and 127.0.0.1 that it signed,
 /// as PEM files in a directory of their own.
@@ -116,6 +117,50 @@ async fn plain_websocket_to_a_tls_port_fails_and_harms_nothing() {
         .await
         .unwrap();
     assert_eq!(client.call::<_, i64>("add", &(3, 3)).await.unwrap(), 6);
+}
+
+/// GET `path` over TLS (trusting the test CA), the response as text.
+async fn https_get(certs: &Certs, addr: SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = rustls::pki_types::CertificateDer::from_pem_slice(certs.ca.as_bytes()).unwrap();
+    roots.add(ca).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    let _ = tls.read_to_string(&mut response).await;
+    response
+}
+
+#[tokio::test]
+async fn over_the_servers_own_tls_the_app_knows_it_is_secure() {
+    let certs = Certs::new();
+    let config =
+        swill::tls::config_from_pem(certs.path("cert.pem"), certs.path("key.pem")).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = swill::serve(listener, swill_examples::demo::app()).tls(config);
+    tokio::spawn(async move { server.await });
+    // The AsyncAPI document tells clients to use wss://.
+    let response = https_get(&certs, addr, "/asyncapi.json").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    let doc: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(doc["servers"]["swill"]["protocol"], "wss");
 }
 
 #[test]
