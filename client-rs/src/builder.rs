@@ -265,8 +265,8 @@ impl Builder {
 
     /// Trusts the certificates in `pem` (a private CA, or a self-signed
     /// server certificate) for `wss://`, besides the platform's roots.
-    /// Repeatable. PEM that holds no certificate makes `connect` fail with
-    /// [`Error::Invalid`].
+    /// Repeatable. PEM that holds no certificate makes connecting fail, with
+    /// a message that says so.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), swill_client::Error> {
@@ -286,7 +286,8 @@ impl Builder {
     /// connection (reconnections included), instead of TCP to the URL's
     /// host: an in-memory pipe in tests (`swill::testing` does this), a
     /// Unix socket, a tunnel or a proxy. The URL still names the upgrade's
-    /// path and `Host` header.
+    /// path and `Host` header, and `wss://` still means TLS, over this
+    /// stream.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), swill_client::Error> {

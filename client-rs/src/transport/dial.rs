@@ -64,9 +64,6 @@ pub(crate) async fn dial(config: &Config, token: &str) -> Result<Socket, DialFai
 /// The byte stream under the WebSocket: the configured transport's, or
 /// TCP to the URL's host (without Nagle's delay: calls are small frames).
 async fn open(config: &Config, request: &Request) -> Result<Box<dyn Io>, tungstenite::Error> {
-    if let Some(open) = &config.transport {
-        return Ok(open().await?);
-    }
     let uri = request.uri();
     // `ws` or `wss`; any other scheme is refused before connecting.
     let secure = matches!(
@@ -79,15 +76,23 @@ async fn open(config: &Config, request: &Request) -> Result<Box<dyn Io>, tungste
     // An IPv6 literal comes bracketed.
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
-    if secure {
-        #[cfg(feature = "tls")]
-        return super::tls::connect(config, host, port).await;
-        #[cfg(not(feature = "tls"))]
-        return Err(tungstenite::Error::Url(UrlError::TlsFeatureNotEnabled));
+    // The user's transport, or TCP to the URL's host.
+    let stream: Box<dyn Io> = match &config.transport {
+        Some(open) => open().await?,
+        None => {
+            let tcp = tokio::net::TcpStream::connect((host, port)).await?;
+            tcp.set_nodelay(true)?;
+            Box::new(tcp)
+        }
+    };
+    if !secure {
+        return Ok(stream);
     }
-    let tcp = tokio::net::TcpStream::connect((host, port)).await?;
-    tcp.set_nodelay(true)?;
-    Ok(Box::new(tcp))
+    // `wss://` is TLS over whatever carries the bytes, a tunnel included.
+    #[cfg(feature = "tls")]
+    return super::tls::wrap(config, host, stream).await;
+    #[cfg(not(feature = "tls"))]
+    return Err(tungstenite::Error::Url(UrlError::TlsFeatureNotEnabled));
 }
 
 /// The URL to connect to: `ws://` is assumed without a scheme, and `/ws`

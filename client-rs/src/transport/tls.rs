@@ -11,18 +11,17 @@ use tokio_tungstenite::tungstenite::{self, error::UrlError};
 
 use crate::builder::{Config, Io};
 
-/// TCP to `host:port`, then the TLS handshake for `host`.
-pub(super) async fn connect(
+/// The TLS handshake for `host` over `stream` (TCP, or a transport of the
+/// user's).
+pub(super) async fn wrap(
     config: &Config,
     host: &str,
-    port: u16,
+    stream: Box<dyn Io>,
 ) -> Result<Box<dyn Io>, tungstenite::Error> {
     let name = ServerName::try_from(host.to_owned())
         .map_err(|_| tungstenite::Error::Url(UrlError::NoHostName))?;
     let connector = TlsConnector::from(client_config(config)?);
-    let tcp = tokio::net::TcpStream::connect((host, port)).await?;
-    tcp.set_nodelay(true)?;
-    let stream = connector.connect(name, tcp).await.map_err(|e| {
+    let stream = connector.connect(name, stream).await.map_err(|e| {
         // rustls reports an untrusted certificate as an I/O error; say what
         // it means and what to do.
         let untrusted = e
