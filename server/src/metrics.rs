@@ -6,15 +6,15 @@
 //!
 //! | name | kind | labels |
 //! |---|---|---|
-//! | `swill_requests_total` | counter | `rpc`, `outcome` (ok, error, cancelled, disconnected), `code` (the ERROR code, 0 otherwise) |
+//! | `swill_requests_total` | counter | `rpc`, `outcome` (ok, error, cancelled, disconnected), `code` (the ERROR code when the protocol names it, `other` for any other, 0 without an error) |
 //! | `swill_request_duration_seconds` | histogram | `rpc` |
 //! | `swill_requests_in_flight` | gauge | `rpc` |
 //! | `swill_connections` | gauge | |
 //! | `swill_frames_received_total`, `swill_frames_sent_total` | counter | |
 //! | `swill_bytes_received_total`, `swill_bytes_sent_total` | counter | |
 //! | `swill_queue_full_total` | counter | |
-//! | `swill_topic_subscribers` | gauge | `topic` |
-//! | `swill_topic_publishes_total` | counter | `topic` |
+//! | `swill_topic_subscribers` | gauge | `topic` (the declared name or pattern) |
+//! | `swill_topic_publishes_total` | counter | `topic` (the declared name or pattern) |
 
 use std::time::Duration;
 
@@ -67,11 +67,18 @@ impl InFlight {
                 Outcome::Disconnected => ("disconnected", 0),
             };
             let rpc = self.rpc.to_string();
+            // Handlers choose their codes, and a code may come from a
+            // client (the demo's `fail`): only the protocol's named codes
+            // become label values, so the series stay bounded.
+            let code = match outcome {
+                Outcome::Error(e) if e.code().name().is_none() => "other".to_owned(),
+                _ => code.to_string(),
+            };
             metrics::counter!(
                 "swill_requests_total",
                 "rpc" => rpc.clone(),
                 "outcome" => name,
-                "code" => code.to_string()
+                "code" => code
             )
             .increment(1);
             metrics::histogram!("swill_request_duration_seconds", "rpc" => rpc)

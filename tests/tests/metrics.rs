@@ -34,6 +34,9 @@ async fn requests_connections_and_frames_are_counted() {
     let failure = serde_json::json!({"code": 418, "message": "teapot"});
     let error = client.call::<_, ()>("fail", &failure).await.unwrap_err();
     assert_eq!(error.code().as_i64(), 418);
+    let failure = serde_json::json!({"code": 404, "message": "gone"});
+    let error = client.call::<_, ()>("fail", &failure).await.unwrap_err();
+    assert_eq!(error.code().as_i64(), 404);
     // A request is recorded just after its answer goes out; the connection
     // reads its next frame only once that is done, so the answer to one
     // more call means every call above has been counted.
@@ -51,11 +54,22 @@ async fn requests_connections_and_frames_are_counted() {
     assert_eq!(
         sample(
             &text,
-            r#"swill_requests_total{rpc="fail",outcome="error",code="418"}"#
+            r#"swill_requests_total{rpc="fail",outcome="error",code="404"}"#
         ),
         Some(1.0),
         "{text}"
     );
+    // A code the protocol does not name (here, one the client chose) is
+    // not a label value of its own.
+    assert_eq!(
+        sample(
+            &text,
+            r#"swill_requests_total{rpc="fail",outcome="error",code="other"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(!text.contains(r#"code="418""#), "{text}");
     assert_eq!(sample(&text, "swill_connections"), Some(1.0), "{text}");
     assert_eq!(
         sample(&text, r#"swill_requests_in_flight{rpc="add"}"#),

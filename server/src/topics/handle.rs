@@ -151,7 +151,7 @@ impl Topics {
             .publish(topic, data, declared.retention)
             .await
             .map_err(unavailable)?;
-        crate::metrics::published(topic);
+        crate::metrics::published(declared.name());
         Ok(Position::new(&*epoch, offset))
     }
 

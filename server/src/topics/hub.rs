@@ -81,6 +81,9 @@ pub(crate) struct Membership {
     hub: Arc<Hub>,
     relay: Arc<Relay>,
     subscriber: Option<(u64, String)>,
+    /// The declared topic (a name or a `prefix.*` pattern) the subscriber
+    /// counts under in metrics: clients choose topic names, not labels.
+    label: Option<Arc<str>>,
 }
 
 impl Hub {
@@ -104,6 +107,7 @@ impl Hub {
     pub(crate) async fn join(
         self: &Arc<Self>,
         topic: &str,
+        label: &str,
         retention: Retention,
         queue: usize,
         connection: u64,
@@ -141,7 +145,8 @@ impl Hub {
         };
         let (start, lag) = joined.ok_or_else(|| EngineError("the topic is not in sync".into()))?;
         membership.subscriber = Some((id, presence_key));
-        crate::metrics::subscribers(topic, 1.0);
+        crate::metrics::subscribers(label, 1.0);
+        membership.label = Some(label.into());
         Ok(Joined {
             rx,
             lag,
@@ -195,6 +200,7 @@ impl Hub {
             hub: self.clone(),
             relay,
             subscriber: None,
+            label: None,
         }
     }
 
@@ -511,7 +517,9 @@ impl Drop for Membership {
     fn drop(&mut self) {
         if let Some((id, key)) = self.subscriber.take() {
             self.relay.state().subscribers.retain(|s| s.id != id);
-            crate::metrics::subscribers(&self.relay.topic, -1.0);
+            if let Some(label) = &self.label {
+                crate::metrics::subscribers(label, -1.0);
+            }
             self.hub.engine.presence_remove(&self.relay.topic, key);
         }
         self.hub.release(&self.relay);

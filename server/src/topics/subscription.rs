@@ -41,6 +41,7 @@ pub(crate) async fn subscribe(
         .hub()
         .join(
             &topic,
+            declared.name(),
             retention,
             declared.queue,
             ctx.connection().id(),
