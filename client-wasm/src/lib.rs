@@ -531,10 +531,11 @@ fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
     };
     if let Some(ms) = options
         .connect_timeout_ms
-        .filter(|ms| !(ms.is_finite() && *ms > 0.0))
+        .filter(|ms| !(*ms > 0.0 && options::valid_ms(*ms)))
     {
         return Err(Error::Invalid(format!(
-            "`connectTimeoutMs` must be a positive number of milliseconds, not {ms}"
+            "`connectTimeoutMs` must be a number of milliseconds above 0 and up to {}, not {ms}",
+            options::MAX_MS
         )));
     }
     let on_state = options.on_state_change.dyn_into::<Function>().ok();

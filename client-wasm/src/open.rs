@@ -52,9 +52,10 @@ impl Settings {
             options = options.trace(parent, read.tracestate.clone());
         }
         let timeout_ms = read.timeout_ms;
-        if let Some(ms) = timeout_ms.filter(|ms| !(ms.is_finite() && *ms >= 0.0)) {
+        if let Some(ms) = timeout_ms.filter(|ms| !crate::options::valid_ms(*ms)) {
             return Err(invalid(format!(
-                "`timeoutMs` must be a non-negative number of milliseconds, not {ms}"
+                "`timeoutMs` must be a number of milliseconds from 0 to {}, not {ms}",
+                crate::options::MAX_MS
             )));
         }
         if let Some(ms) = timeout_ms {

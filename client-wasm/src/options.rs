@@ -75,8 +75,10 @@ impl ReconnectOptions {
         let default = ReconnectPolicy::default();
         let ms = |name: &str, v: Option<f64>, d: Duration| match v {
             None => Ok(d),
-            Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Duration::from_secs_f64(ms / 1000.0)),
-            Some(ms) => Err(format!("`{name}` must be a non-negative number, not {ms}")),
+            Some(ms) if valid_ms(ms) => Ok(Duration::from_secs_f64(ms / 1000.0)),
+            Some(ms) => Err(format!(
+                "`{name}` must be a number of milliseconds from 0 to {MAX_MS}, not {ms}"
+            )),
         };
         let multiplier = match self.multiplier {
             None => default.multiplier,
@@ -111,6 +113,15 @@ impl ReconnectOptions {
             max_attempts,
         })
     }
+}
+
+/// The longest delay JavaScript timers take: `setTimeout` treats anything
+/// longer as about 1 ms.
+pub(crate) const MAX_MS: f64 = 2_147_483_647.0;
+
+/// Whether `ms` is a delay the client can wait for: 0 to [`MAX_MS`].
+pub(crate) fn valid_ms(ms: f64) -> bool {
+    (0.0..=MAX_MS).contains(&ms)
 }
 
 /// Options of one call.

@@ -25,6 +25,13 @@ use crate::connector::SessionSlot;
 /// `WebSocket` refuse the legacy `swill/1`).
 pub(crate) const SUBPROTOCOL: &str = "swill.v1";
 
+thread_local! {
+    /// An error listener that does nothing, made once: a wasm closure
+    /// rather than `new Function("")`, which a page's Content Security
+    /// Policy may forbid.
+    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+}
+
 /// Called with each state change of a connection.
 pub(crate) type Report = Rc<dyn Fn(ConnectionState)>;
 
@@ -90,7 +97,7 @@ impl Connection {
         // EventEmitter, and one with no listener kills the process (a
         // connect timeout, then `close()` before the upgrade, does that).
         // The close event that follows says what happened.
-        socket.set_onerror(Some(&Function::new_no_args("")));
+        IGNORE.with(|ignore| socket.set_onerror(Some(ignore.as_ref().unchecked_ref())));
         socket.set_onclose(None);
         let failure = match outcome {
             Ok(Ok(_)) => None,

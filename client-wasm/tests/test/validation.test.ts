@@ -63,6 +63,8 @@ test("a server that accepts TCP but never answers the upgrade: a SwillError, and
 test("call options out of range are refused", async () => {
   await refused(client.call("add", [1, 2], { timeoutMs: -1 }), /timeoutMs/);
   await refused(client.call("add", [1, 2], { timeoutMs: Number.NaN }), /timeoutMs/);
+  // Beyond what setTimeout can wait (it would fire at once).
+  await refused(client.call("add", [1, 2], { timeoutMs: 3e9 }), /timeoutMs.*2147483647/);
   await refused(client.call("add", [1, 2], { metadata: { "swill-timeout": 5 } }), /reserved.*timeoutMs/);
 });
 
@@ -73,6 +75,8 @@ test("connect options out of range are refused", async () => {
   await refused(Client.connect(url, { WebSocket, reconnect: { maxAttempts: 1.5 } }), /maxAttempts/);
   await refused(Client.connect(url, { WebSocket, reconnect: { initialBackoffMs: -5 } }), /initialBackoffMs/);
   await refused(Client.connect(url, { WebSocket, connectTimeoutMs: 0 }), /connectTimeoutMs/);
+  await refused(Client.connect(url, { WebSocket, connectTimeoutMs: 1e10 }), /connectTimeoutMs/);
+  await refused(Client.connect(url, { WebSocket, reconnect: { maxBackoffMs: 1e23 } }), /maxBackoffMs/);
   await refused(
     Client.connect(url, { WebSocket: 42 as unknown as typeof WebSocket }),
     /WebSocket.*class.*number/,

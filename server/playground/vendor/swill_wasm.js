@@ -906,10 +906,6 @@ function __wbg_get_imports() {
             const ret = new Uint8Array(getArrayU8FromWasm0(arg0, arg1));
             return ret;
         },
-        __wbg_new_no_args_7dba612d766302e4: function(arg0, arg1) {
-            const ret = new Function(getStringFromWasm0(arg0, arg1));
-            return ret;
-        },
         __wbg_new_typed_e09da9dae6ee5935: function(arg0, arg1) {
             try {
                 var state0 = {a: arg0, b: arg1};
@@ -1076,27 +1072,27 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 40, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h4abbd8b9b3606a8a);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h100dff2c9d5a87f4);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 59, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 60, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h332025d848aac39a);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("CloseEvent")], shim_idx: 42, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 42, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16_41);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c_41);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 20, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb95576bbbca53a34);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hdf57d631af44f172);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0) {
@@ -1134,20 +1130,20 @@ function __wbg_get_imports() {
     };
 }
 
-function wasm_bindgen__convert__closures_____invoke__hb95576bbbca53a34(arg0, arg1) {
-    wasm.wasm_bindgen__convert__closures_____invoke__hb95576bbbca53a34(arg0, arg1);
+function wasm_bindgen__convert__closures_____invoke__hdf57d631af44f172(arg0, arg1) {
+    wasm.wasm_bindgen__convert__closures_____invoke__hdf57d631af44f172(arg0, arg1);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h4abbd8b9b3606a8a(arg0, arg1, arg2) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h4abbd8b9b3606a8a(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h100dff2c9d5a87f4(arg0, arg1, arg2) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h100dff2c9d5a87f4(arg0, arg1, arg2);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16(arg0, arg1, arg2) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c(arg0, arg1, arg2) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c(arg0, arg1, arg2);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16_41(arg0, arg1, arg2) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h04d6c42591d86e16_41(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c_41(arg0, arg1, arg2) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c_41(arg0, arg1, arg2);
 }
 
 function wasm_bindgen__convert__closures_____invoke__h332025d848aac39a(arg0, arg1, arg2) {
