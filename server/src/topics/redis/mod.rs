@@ -18,7 +18,7 @@ mod reader;
 mod scripts;
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -112,6 +112,17 @@ impl RedisConfig {
     }
 }
 
+/// The scripts, each hashed once: an invocation names its script by SHA1
+/// (EVALSHA), and hashing it for every publication is wasted work.
+static PUBLISH_SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(scripts::PUBLISH));
+static SNAPSHOT_SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(scripts::SNAPSHOT));
+static PRESENCE_ADD_SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(scripts::PRESENCE_ADD));
+static PRESENCE_LIST_SCRIPT: LazyLock<redis::Script> =
+    LazyLock::new(|| redis::Script::new(scripts::PRESENCE_LIST));
+
 /// Topics in Redis, shared by every node that uses the same Redis and
 /// prefix.
 pub(crate) struct RedisEngine {
@@ -188,7 +199,7 @@ impl Engine for RedisEngine {
         async move {
             let mut conn = self.connection()?;
             let ttl = retention.ttl.map_or(0, |t| t.as_millis().max(1) as u64);
-            let answer = redis::Script::new(scripts::PUBLISH)
+            let answer = PUBLISH_SCRIPT
                 .key(self.config.key(topic, "meta"))
                 .key(self.config.key(topic, "history"))
                 .key(self.config.key(topic, "messages"))
@@ -230,7 +241,7 @@ impl Engine for RedisEngine {
         async move {
             let mut conn = self.connection()?;
             let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
-            let answer = redis::Script::new(scripts::SNAPSHOT)
+            let answer = SNAPSHOT_SCRIPT
                 .key(self.config.key(topic, "meta"))
                 .key(self.config.key(topic, "history"))
                 .arg(after)
@@ -251,8 +262,7 @@ impl Engine for RedisEngine {
     ) -> BoxFuture<'a, EngineResult<()>> {
         async move {
             let mut conn = self.connection()?;
-            let script = redis::Script::new(scripts::PRESENCE_ADD);
-            let mut invocation = script.key(self.config.key(topic, "presence"));
+            let mut invocation = PRESENCE_ADD_SCRIPT.key(self.config.key(topic, "presence"));
             invocation.arg(self.config.presence_ttl.as_millis() as u64);
             for (key, _) in &entries {
                 invocation.arg(key);
@@ -287,7 +297,7 @@ impl Engine for RedisEngine {
     fn presence<'a>(&'a self, topic: &'a str) -> BoxFuture<'a, EngineResult<Vec<PresenceEntry>>> {
         async move {
             let mut conn = self.connection()?;
-            let members: Vec<String> = redis::Script::new(scripts::PRESENCE_LIST)
+            let members: Vec<String> = PRESENCE_LIST_SCRIPT
                 .key(self.config.key(topic, "presence"))
                 .invoke_async(&mut conn)
                 .await
