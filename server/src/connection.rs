@@ -87,6 +87,7 @@ where
         + 'static,
 {
     let _open = crate::metrics::ConnectionOpen::new();
+    let received = crate::metrics::Frames::received();
     let json = info.subprotocol() == Some(swill_proto::json::SUBPROTOCOL);
     let (sink, mut source) = socket.split();
     let (outbox, queue) = Outbox::channel(router.config.limits.max_queued_frames);
@@ -116,13 +117,13 @@ where
                 demux.last_frame = Instant::now();
                 match incoming {
                     Some(Ok(Message::Binary(bytes))) if !json => {
-                        crate::metrics::frame_received(bytes.len());
+                        received.count(bytes.len());
                         if let Some(wait) = demux.on_frame(bytes) {
                             wait.await;
                         }
                     }
                     Some(Ok(Message::Text(text))) if json => {
-                        crate::metrics::frame_received(text.len());
+                        received.count(text.len());
                         if let Some(wait) = demux.on_text(&text) {
                             wait.await;
                         }

@@ -7,6 +7,8 @@ use swill_proto::ResponseFrame;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::metrics::Frames;
+
 /// The sending side of a connection's write queue.
 ///
 /// Bounded: when the client reads slower than handlers produce, `send`
@@ -31,16 +33,16 @@ pub(crate) enum Outgoing {
 impl Outgoing {
     /// The WebSocket message: the frame as is, or as JSON text on a
     /// `swill.v1.json` connection.
-    fn into_message(self, json: bool) -> Message {
+    fn into_message(self, json: bool, sent: &Frames) -> Message {
         match self {
             Outgoing::Frame(bytes) if json => {
                 // Our own frames are always one MessagePack value.
                 let text = swill_proto::json::frame_to_text(&bytes).unwrap_or_default();
-                crate::metrics::frame_sent(text.len());
+                sent.count(text.len());
                 Message::Text(text.into())
             }
             Outgoing::Frame(bytes) => {
-                crate::metrics::frame_sent(bytes.len());
+                sent.count(bytes.len());
                 Message::Binary(bytes)
             }
             Outgoing::Control(message) => *message,
@@ -132,10 +134,11 @@ where
     S: Sink<Message> + Unpin,
     S::Error: std::fmt::Display,
 {
+    let sent = Frames::sent();
     // Fed straight from the queue: a batch vector would cost every
     // connection kilobytes of capacity for the one burst it ever had.
     while let Some(first) = queue.recv().await {
-        let first = first.into_message(json);
+        let first = first.into_message(json, &sent);
         let mut closing = first.is_close();
         if let Err(e) = sink.feed(first).await {
             tracing::debug!(error = %e, "write failed; closing the connection");
@@ -143,7 +146,7 @@ where
         }
         for _ in 1..BATCH {
             let Ok(next) = queue.try_recv() else { break };
-            let next = next.into_message(json);
+            let next = next.into_message(json, &sent);
             closing |= next.is_close();
             if let Err(e) = sink.feed(next).await {
                 tracing::debug!(error = %e, "write failed; closing the connection");
