@@ -328,7 +328,7 @@ impl Client {
         #[cfg(feature = "otel")]
         let traced = crate::otel::with_current_trace(options);
         #[cfg(feature = "otel")]
-        let options = &traced;
+        let options = traced.as_ref().unwrap_or(options);
         let (seq, events) = connection.start(rpc, shape, data, options)?;
         Ok(Inbound::new(connection, seq, events, deadline, slot))
     }

@@ -8,17 +8,18 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::options::CallOptions;
 
-/// `options`, with the current span's trace context when it has a valid
-/// one and the caller set none.
-pub(crate) fn with_current_trace(options: &CallOptions) -> CallOptions {
+/// `options` with the current span's trace context, when it has a valid
+/// one and the caller set none; `None` when there is nothing to add (the
+/// caller's options then go out as they are, uncopied).
+pub(crate) fn with_current_trace(options: &CallOptions) -> Option<CallOptions> {
     if options.has_trace() {
-        return options.clone();
+        return None;
     }
     let context = tracing::Span::current().context();
     let span = context.span();
     let current = span.span_context();
     if !current.is_valid() {
-        return options.clone();
+        return None;
     }
     let parent = TraceParent {
         trace_id: current.trace_id().to_bytes(),
@@ -27,5 +28,5 @@ pub(crate) fn with_current_trace(options: &CallOptions) -> CallOptions {
     };
     let state = current.trace_state().header();
     let state = (!state.is_empty()).then_some(state);
-    options.clone().trace(parent, state)
+    Some(options.clone().trace(parent, state))
 }
