@@ -71,7 +71,16 @@ pub(crate) struct Config {
     pub(crate) transport: Option<Dialer>,
     /// PEM certificates trusted for `wss://` besides the platform's roots.
     pub(crate) roots_pem: Vec<Vec<u8>>,
+    /// The TLS settings made from those, built on the first `wss://` dial
+    /// and kept for reconnects: reading the platform's roots takes a while.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: TlsSlot,
 }
+
+/// Where a client keeps its TLS settings once built.
+#[cfg(feature = "tls")]
+pub(crate) type TlsSlot =
+    std::sync::Arc<std::sync::OnceLock<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>>;
 
 /// Opens a byte stream for a connection (see [`Builder::transport`]).
 pub(crate) type Dialer = std::sync::Arc<
@@ -165,6 +174,8 @@ impl Builder {
                 session: SessionSlot::default(),
                 transport: None,
                 roots_pem: Vec::new(),
+                #[cfg(feature = "tls")]
+                tls: TlsSlot::default(),
             },
         }
     }
@@ -279,6 +290,11 @@ impl Builder {
     /// ```
     pub fn root_certificates_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.config.roots_pem.push(pem.into());
+        // Settings built before (by a client made from a clone) lack it.
+        #[cfg(feature = "tls")]
+        {
+            self.config.tls = TlsSlot::default();
+        }
         self
     }
 

@@ -40,8 +40,18 @@ pub(super) async fn wrap(
     Ok(Box::new(stream))
 }
 
-/// The platform's roots plus the builder's PEM certificates.
+/// The client's TLS settings, built on first use.
 fn client_config(config: &Config) -> Result<Arc<ClientConfig>, tungstenite::Error> {
+    if let Some(built) = config.tls.get() {
+        return Ok(built.clone());
+    }
+    let built = build(config)?;
+    // Two first dials at once both build; either result will do.
+    Ok(config.tls.get_or_init(|| built).clone())
+}
+
+/// The platform's roots plus the builder's PEM certificates.
+fn build(config: &Config) -> Result<Arc<ClientConfig>, tungstenite::Error> {
     let invalid = |what: String| {
         tungstenite::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, what))
     };
