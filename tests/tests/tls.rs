@@ -68,16 +68,21 @@ async fn serve_tls(certs: &Certs) -> SocketAddr {
     addr
 }
 
+/// A client of `url` that trusts the test CA.
+async fn trusting(certs: &Certs, url: String) -> Client {
+    Client::builder(url)
+        .root_certificates_pem(certs.ca.clone())
+        .connect()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_client_trusting_the_private_ca_calls_over_wss() {
     let certs = Certs::new();
     let addr = serve_tls(&certs).await;
     for host in ["localhost", "127.0.0.1"] {
-        let client = Client::builder(format!("wss://{host}:{}/ws", addr.port()))
-            .root_certificates_pem(certs.ca.clone())
-            .connect()
-            .await
-            .unwrap();
+        let client = trusting(&certs, format!("wss://{host}:{}/ws", addr.port())).await;
         assert_eq!(client.call::<_, i64>("add", &(1, 2)).await.unwrap(), 3);
     }
 }
@@ -97,11 +102,7 @@ async fn an_untrusted_certificate_is_a_connection_failure_that_says_so() {
         other => panic!("expected a connection failure, got {other:?}"),
     }
     // Nothing else is lost: a trusting client is served.
-    let client = Client::builder(format!("wss://localhost:{}/ws", addr.port()))
-        .root_certificates_pem(certs.ca.clone())
-        .connect()
-        .await
-        .unwrap();
+    let client = trusting(&certs, format!("wss://localhost:{}/ws", addr.port())).await;
     assert_eq!(client.call::<_, i64>("add", &(2, 2)).await.unwrap(), 4);
 }
 
@@ -111,11 +112,7 @@ async fn plain_websocket_to_a_tls_port_fails_and_harms_nothing() {
     let addr = serve_tls(&certs).await;
     let plain = Client::connect(format!("ws://127.0.0.1:{}/ws", addr.port())).await;
     assert!(matches!(plain, Err(Error::Connect { .. })), "{plain:?}");
-    let client = Client::builder(format!("wss://127.0.0.1:{}/ws", addr.port()))
-        .root_certificates_pem(certs.ca.clone())
-        .connect()
-        .await
-        .unwrap();
+    let client = trusting(&certs, format!("wss://127.0.0.1:{}/ws", addr.port())).await;
     assert_eq!(client.call::<_, i64>("add", &(3, 3)).await.unwrap(), 6);
 }
 
