@@ -105,6 +105,9 @@ test("the page lists every rpc of the demo", async () => {
   await page.waitForSelector(`#rpcs button[data-rpc="users.get"]`);
   const listed = await page.$$eval("#rpcs button", (bs) => bs.map((b) => b.dataset.rpc));
   assert.deepEqual(listed, DEMO);
+  // Module rpcs sit under a heading of their module.
+  const modules = await page.$$eval("#rpcs li.module", (h) => h.map((e) => e.textContent));
+  assert.deepEqual(modules, ["users", "session"]);
   const shapes = await page.$$eval("#rpcs .shape", (s) => s.map((e) => e.textContent));
   assert.deepEqual(shapes.slice(0, 4), ["unary", "server streaming", "client streaming", "bidirectional"]);
   assert.equal(await page.title(), "swill demo playground");

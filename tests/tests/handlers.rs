@@ -571,3 +571,24 @@ async fn the_test_client_follows_the_apps_path() {
     let client = TestClient::new(App::new().path("/rpc").handle(add));
     assert_eq!(client.call::<i64>("add", (1, 2)).await.unwrap(), 3);
 }
+
+#[tokio::test]
+async fn hooks_and_layers_reach_the_state_through_the_app() {
+    let app = App::with_state(db());
+    // A hook captures what it needs from the app's state.
+    let users = app.state().users.clone();
+    let app = app
+        .before_request(move |mut head: RequestHead| {
+            let known = users.len();
+            async move {
+                head.extensions.insert(known);
+                Ok(head)
+            }
+        })
+        .handle_as(
+            "known",
+            |Extension(n): Extension<usize>, _r: Request<()>| async move { Ok::<_, Error>(n) },
+        );
+    let client = TestClient::new(app);
+    assert_eq!(client.call::<usize>("known", ()).await.unwrap(), 2);
+}
