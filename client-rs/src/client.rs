@@ -26,7 +26,7 @@ use crate::transport::Connection;
 /// ```no_run
 /// # async fn run() -> Result<(), swill_client::Error> {
 /// let client = swill_client::Client::connect("ws://127.0.0.1:8000/ws").await?;
-/// let sum: i64 = client.call("add", &(1, 2)).await?;
+/// let sum = client.call::<i64>("add", (1, 2)).await?;
 /// assert_eq!(sum, 3);
 /// # Ok(()) }
 /// ```
@@ -80,9 +80,12 @@ impl Client {
     /// A unary call: sends `request` to `rpc` and decodes the answer.
     ///
     /// Dropping the future before it resolves cancels the call.
-    pub async fn call<Req, Resp>(&self, rpc: &str, request: &Req) -> Result<Resp, Error>
+    ///
+    /// The response type comes first and the request is taken by value
+    /// (a reference serializes as what it points to), so
+    /// `client.call::<i64>("add", (1, 2))` reads like the rpc's signature.
+    pub async fn call<Resp>(&self, rpc: &str, request: impl Serialize) -> Result<Resp, Error>
     where
-        Req: Serialize + ?Sized,
         Resp: DeserializeOwned,
     {
         let response = self.call_with(rpc, request, CallOptions::new()).await?;
@@ -91,17 +94,16 @@ impl Client {
 
     /// A unary call with options; the answer comes with its leading and
     /// trailing metadata.
-    pub async fn call_with<Req, Resp>(
+    pub async fn call_with<Resp>(
         &self,
         rpc: &str,
-        request: &Req,
+        request: impl Serialize,
         options: CallOptions,
     ) -> Result<Response<Resp>, Error>
     where
-        Req: Serialize + ?Sized,
         Resp: DeserializeOwned,
     {
-        let data = encode(request)?;
+        let data = encode(&request)?;
         let inbound = self
             .open(rpc, CallShape::Unary, Some(data), &options)
             .await?;
@@ -109,13 +111,12 @@ impl Client {
     }
 
     /// A server-streaming call: one request, a stream of answers.
-    pub async fn server_stream<Req, Resp>(
+    pub async fn server_stream<Resp>(
         &self,
         rpc: &str,
-        request: &Req,
+        request: impl Serialize,
     ) -> Result<ResponseStream<Resp>, Error>
     where
-        Req: Serialize + ?Sized,
         Resp: DeserializeOwned,
     {
         self.server_stream_with(rpc, request, CallOptions::new())
@@ -123,17 +124,16 @@ impl Client {
     }
 
     /// A server-streaming call with options.
-    pub async fn server_stream_with<Req, Resp>(
+    pub async fn server_stream_with<Resp>(
         &self,
         rpc: &str,
-        request: &Req,
+        request: impl Serialize,
         options: CallOptions,
     ) -> Result<ResponseStream<Resp>, Error>
     where
-        Req: Serialize + ?Sized,
         Resp: DeserializeOwned,
     {
-        self.stream_of(rpc, request, &options).await
+        self.stream_of(rpc, &request, &options).await
     }
 
     /// A server-streaming call whose items stay encoded.
@@ -159,7 +159,9 @@ impl Client {
 
     /// A client-streaming call: a sender for the request stream, and the
     /// future of the one answer.
-    pub async fn client_stream<Req, Resp>(
+    ///
+    /// Type parameters: the response first, then the request items.
+    pub async fn client_stream<Resp, Req>(
         &self,
         rpc: &str,
     ) -> Result<(RequestSender<Req>, ResponseFuture<Resp>), Error>
@@ -171,7 +173,7 @@ impl Client {
     }
 
     /// A client-streaming call with options.
-    pub async fn client_stream_with<Req, Resp>(
+    pub async fn client_stream_with<Resp, Req>(
         &self,
         rpc: &str,
         options: CallOptions,
@@ -188,7 +190,9 @@ impl Client {
 
     /// A bidirectional call: a sender and a stream, used independently
     /// (e.g. from two tasks).
-    pub async fn bidi<Req, Resp>(
+    ///
+    /// Type parameters: the response items first, then the request items.
+    pub async fn bidi<Resp, Req>(
         &self,
         rpc: &str,
     ) -> Result<(RequestSender<Req>, ResponseStream<Resp>), Error>
@@ -200,7 +204,7 @@ impl Client {
     }
 
     /// A bidirectional call with options.
-    pub async fn bidi_with<Req, Resp>(
+    pub async fn bidi_with<Resp, Req>(
         &self,
         rpc: &str,
         options: CallOptions,
@@ -219,7 +223,7 @@ impl Client {
     /// registration order.
     pub async fn introspect(&self) -> Result<Vec<RpcDescription>, Error> {
         use futures::TryStreamExt;
-        let items = self.server_stream(INTROSPECT_RPC, &()).await?;
+        let items = self.server_stream(INTROSPECT_RPC, ()).await?;
         items.try_collect().await
     }
 
@@ -277,7 +281,7 @@ impl Client {
     /// order; empty for a server without topics.
     pub async fn topics(&self) -> Result<Vec<TopicDescription>, Error> {
         use futures::TryStreamExt;
-        match self.server_stream(TOPICS_RPC, &()).await {
+        match self.server_stream(TOPICS_RPC, ()).await {
             Ok(items) => items.try_collect().await,
             Err(e) if e.code() == swill_proto::Code::NOT_FOUND => Ok(Vec::new()),
             Err(e) => Err(e),

@@ -18,7 +18,7 @@
 //! assert_eq!(sum, 3);
 //!
 //! // Server streaming: one request, a stream of answers.
-//! let numbers = client.server_stream::<u64, u64>("count", &3).await?;
+//! let numbers = client.server_stream::<u64>("count", &3).await?;
 //! let numbers: Vec<u64> = numbers.try_collect().await?;
 //! assert_eq!(numbers, [0, 1, 2]);
 //!
@@ -31,7 +31,7 @@
 //! assert_eq!(total.await?.data, 6);
 //!
 //! // Errors keep the server's code and message.
-//! let missing = client.call::<_, ()>("nope", &()).await.unwrap_err();
+//! let missing = client.call::<()>("nope", &()).await.unwrap_err();
 //! assert_eq!(missing.code(), swill_client::Code::NOT_FOUND);
 //! # Ok(())
 //! # }

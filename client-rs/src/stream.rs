@@ -20,7 +20,7 @@ use crate::transport::Connection;
 /// ```no_run
 /// use futures::StreamExt;
 /// # async fn run(client: swill_client::Client) -> Result<(), swill_client::Error> {
-/// let mut numbers = client.server_stream::<u64, u64>("count", &3).await?;
+/// let mut numbers = client.server_stream::<u64>("count", &3).await?;
 /// while let Some(n) = numbers.next().await {
 ///     println!("{}", n?);
 /// }

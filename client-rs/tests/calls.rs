@@ -46,7 +46,7 @@ async fn request_metadata_comes_back_as_leading_and_trailing() {
     let (_server, client) = demo().await;
     let options = CallOptions::new().metadata(Metadata::from([("tenant", "acme")]));
     let response = client
-        .call_with::<_, String>("echo_meta", "hi", options)
+        .call_with::<String>("echo_meta", "hi", options)
         .await
         .unwrap();
     assert_eq!(response.data, "hi");
@@ -57,7 +57,7 @@ async fn request_metadata_comes_back_as_leading_and_trailing() {
 #[tokio::test]
 async fn server_streaming() {
     let (_server, client) = demo().await;
-    let stream = client.server_stream::<u64, u64>("count", &5).await.unwrap();
+    let stream = client.server_stream::<u64>("count", &5).await.unwrap();
     let items: Vec<u64> = stream.try_collect().await.unwrap();
     assert_eq!(items, [0, 1, 2, 3, 4]);
 }
@@ -65,7 +65,7 @@ async fn server_streaming() {
 #[tokio::test]
 async fn an_empty_server_stream_just_ends() {
     let (_server, client) = demo().await;
-    let mut stream = client.server_stream::<u64, u64>("count", &0).await.unwrap();
+    let mut stream = client.server_stream::<u64>("count", &0).await.unwrap();
     assert!(stream.next().await.is_none());
 }
 
@@ -104,7 +104,7 @@ async fn bidirectional_streaming_answers_as_messages_arrive() {
 #[tokio::test]
 async fn an_unknown_rpc_is_404() {
     let (_server, client) = demo().await;
-    let error = client.call::<_, ()>("nope", &()).await.unwrap_err();
+    let error = client.call::<()>("nope", &()).await.unwrap_err();
     assert!(error.is_remote());
     assert_eq!(error.code(), Code::NOT_FOUND);
     assert_eq!(error.message(), "No func was found to process this request");
@@ -114,13 +114,13 @@ async fn an_unknown_rpc_is_404() {
 async fn a_handler_error_keeps_its_code_and_message() {
     let (_server, client) = demo().await;
     let failure = serde_json::json!({"code": 401, "message": "nope"});
-    let error = client.call::<_, ()>("fail", &failure).await.unwrap_err();
+    let error = client.call::<()>("fail", &failure).await.unwrap_err();
     assert_eq!(error.code(), Code::UNAUTHORIZED);
     assert_eq!(error.message(), "nope");
     assert_eq!(error.to_string(), "401: nope");
     let missing = serde_json::json!({"id": 9});
     let error = client
-        .call::<_, Value>("users.get", &missing)
+        .call::<Value>("users.get", &missing)
         .await
         .unwrap_err();
     assert_eq!(
@@ -132,7 +132,7 @@ async fn a_handler_error_keeps_its_code_and_message() {
 #[tokio::test]
 async fn bad_request_data_is_400() {
     let (_server, client) = demo().await;
-    let error = client.call::<_, i64>("add", "x").await.unwrap_err();
+    let error = client.call::<i64>("add", "x").await.unwrap_err();
     assert!(matches!(error, Error::Remote(_)));
     assert_eq!(error.code(), Code::BAD_REQUEST);
     assert!(error.message().contains("add"), "{error}");
@@ -141,11 +141,11 @@ async fn bad_request_data_is_400() {
 #[tokio::test]
 async fn an_answer_of_the_wrong_type_is_a_local_decode_error() {
     let (_server, client) = demo().await;
-    let error = client.call::<_, String>("add", &(1, 2)).await.unwrap_err();
+    let error = client.call::<String>("add", &(1, 2)).await.unwrap_err();
     assert!(matches!(error, Error::Decode(_)), "{error:?}");
     assert_eq!(error.code(), Code::BAD_REQUEST);
     // The connection is fine afterwards.
-    assert_eq!(client.call::<_, i64>("add", &(2, 2)).await.unwrap(), 4);
+    assert_eq!(client.call::<i64>("add", &(2, 2)).await.unwrap(), 4);
 }
 
 #[tokio::test]
@@ -184,7 +184,7 @@ async fn many_calls_in_flight_on_one_connection() {
     let (_server, client) = demo().await;
     let calls = (0..200i64).map(|i| {
         let client = client.clone();
-        tokio::spawn(async move { client.call::<_, i64>("add", &(i, i)).await })
+        tokio::spawn(async move { client.call::<i64>("add", &(i, i)).await })
     });
     let sums = patiently(futures::future::try_join_all(calls))
         .await
@@ -216,7 +216,7 @@ async fn calls_past_the_in_flight_bound_wait_their_turn() {
         .connect()
         .await
         .unwrap();
-    let calls = (0..20).map(|_| client.call::<_, ()>("slow", &()));
+    let calls = (0..20).map(|_| client.call::<()>("slow", &()));
     let results = patiently(futures::future::join_all(calls)).await;
     assert!(results.iter().all(Result::is_ok));
     // The server never ran more handlers at once than the client allowed.
@@ -235,7 +235,7 @@ async fn stream_metadata_is_available_from_the_stream() {
         })
     });
     let client = Client::connect(server.url()).await.unwrap();
-    let mut stream = client.server_stream::<_, u8>("numbers", &()).await.unwrap();
+    let mut stream = client.server_stream::<u8>("numbers", &()).await.unwrap();
     assert_eq!(stream.next().await.unwrap().unwrap(), 1);
     assert_eq!(
         stream.leading().and_then(|m| m.get_str("unit")),

@@ -20,7 +20,7 @@ async fn probe() -> (Server, Probe, Client) {
 #[tokio::test]
 async fn dropping_a_unary_call_cancels_it_on_the_server() {
     let (_server, mut probe, client) = probe().await;
-    let call = tokio::spawn(async move { client.call::<_, ()>("hold", &()).await });
+    let call = tokio::spawn(async move { client.call::<()>("hold", &()).await });
     assert_eq!(probe.started().await, "hold");
     call.abort(); // drops the call's future
     assert_eq!(probe.dropped().await, "hold");
@@ -30,7 +30,7 @@ async fn dropping_a_unary_call_cancels_it_on_the_server() {
 async fn dropping_a_response_stream_cancels_it() {
     let (_server, mut probe, client) = probe().await;
     let mut stream = client
-        .server_stream::<_, u64>("hold_stream", &())
+        .server_stream::<u64>("hold_stream", &())
         .await
         .unwrap();
     assert_eq!(patiently(stream.next()).await.unwrap().unwrap(), 0);
@@ -42,7 +42,7 @@ async fn dropping_a_response_stream_cancels_it() {
 async fn an_explicit_cancel_cancels() {
     let (_server, mut probe, client) = probe().await;
     let mut stream = client
-        .server_stream::<_, u64>("hold_stream", &())
+        .server_stream::<u64>("hold_stream", &())
         .await
         .unwrap();
     assert_eq!(patiently(stream.next()).await.unwrap().unwrap(), 0);
@@ -76,7 +76,7 @@ async fn dropping_a_bidi_stream_cancels_it() {
 async fn a_timeout_is_408_and_stops_the_handler() {
     let (_server, mut probe, client) = probe().await;
     let options = CallOptions::new().timeout(Duration::from_millis(100));
-    let call = client.call_with::<_, ()>("hold", &(), options);
+    let call = client.call_with::<()>("hold", &(), options);
     let error = patiently(call).await.unwrap_err();
     assert_eq!(error.code(), Code::DEADLINE_EXCEEDED);
     assert_eq!(probe.dropped().await, "hold");
@@ -87,12 +87,12 @@ async fn a_timeout_against_the_demo_sleep() {
     let server = Server::demo();
     let client = Client::connect(server.url()).await.unwrap();
     let options = CallOptions::new().timeout(Duration::from_millis(100));
-    let error = patiently(client.call_with::<_, String>("sleep", &5000, options))
+    let error = patiently(client.call_with::<String>("sleep", &5000, options))
         .await
         .unwrap_err();
     assert_eq!(error.code(), Code::DEADLINE_EXCEEDED);
     // The connection carries on.
-    assert_eq!(client.call::<_, i64>("add", &(1, 1)).await.unwrap(), 2);
+    assert_eq!(client.call::<i64>("add", &(1, 1)).await.unwrap(), 2);
 }
 
 #[tokio::test]
@@ -100,7 +100,7 @@ async fn a_timeout_covers_a_whole_stream() {
     let (_server, mut probe, client) = probe().await;
     let options = CallOptions::new().timeout(Duration::from_millis(100));
     let mut stream = client
-        .server_stream_with::<_, u64>("hold_stream", &(), options)
+        .server_stream_with::<u64>("hold_stream", &(), options)
         .await
         .unwrap();
     assert_eq!(patiently(stream.next()).await.unwrap().unwrap(), 0);
@@ -115,7 +115,7 @@ async fn a_call_that_ends_in_time_is_not_affected_by_its_deadline() {
     let server = Server::demo();
     let client = Client::connect(server.url()).await.unwrap();
     let options = CallOptions::new().timeout(Duration::from_secs(30));
-    let response = client.call_with::<_, i64>("add", &(2, 3), options).await;
+    let response = client.call_with::<i64>("add", &(2, 3), options).await;
     assert_eq!(response.unwrap().data, 5);
 }
 
@@ -126,13 +126,11 @@ async fn dropping_a_stream_nobody_reads_frees_the_connection() {
     // Far more items than the stream's buffer: unread, they stop the
     // connection's reader until the stream is consumed or dropped.
     let mut flood = client
-        .server_stream::<u64, u64>("count", &1_000_000)
+        .server_stream::<u64>("count", &1_000_000)
         .await
         .unwrap();
     assert_eq!(patiently(flood.next()).await.unwrap().unwrap(), 0);
     drop(flood);
-    let sum = patiently(client.call::<_, i64>("add", &(1, 2)))
-        .await
-        .unwrap();
+    let sum = patiently(client.call::<i64>("add", &(1, 2))).await.unwrap();
     assert_eq!(sum, 3);
 }

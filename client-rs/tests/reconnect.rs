@@ -56,7 +56,7 @@ async fn calls_in_flight_fail_with_503_when_the_connection_drops() {
     let client = Client::connect(server.url()).await.unwrap();
     let call = tokio::spawn({
         let client = client.clone();
-        async move { client.call::<_, ()>("hold", &()).await }
+        async move { client.call::<()>("hold", &()).await }
     });
     assert_eq!(probe.started().await, "hold");
     server.stop().await;
@@ -75,15 +75,13 @@ async fn the_next_call_reconnects_after_a_server_restart() {
         ConnectionState::Connecting { attempt: 1 }
     );
     assert_eq!(next_state(&mut states).await, ConnectionState::Connected);
-    assert_eq!(client.call::<_, i64>("add", &(1, 2)).await.unwrap(), 3);
+    assert_eq!(client.call::<i64>("add", &(1, 2)).await.unwrap(), 3);
 
     server.stop().await;
     until_disconnected(&mut states).await;
     let _server = Server::start(&addr, swill_examples::demo::app);
 
-    let sum = patiently(client.call::<_, i64>("add", &(2, 3)))
-        .await
-        .unwrap();
+    let sum = patiently(client.call::<i64>("add", &(2, 3))).await.unwrap();
     assert_eq!(sum, 5);
     assert_eq!(
         next_state(&mut states).await,
@@ -99,7 +97,7 @@ async fn reconnecting_gives_up_after_the_policys_attempts() {
     server.stop().await;
     until_disconnected(&mut states).await;
 
-    let error = patiently(client.call::<_, i64>("add", &(1, 2)))
+    let error = patiently(client.call::<i64>("add", &(1, 2)))
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Connect { .. }), "{error:?}");
@@ -123,7 +121,7 @@ async fn without_reconnecting_a_lost_client_stays_lost() {
     let (client, mut states) = watched(server.url(), ReconnectPolicy::none()).await;
     server.stop().await;
     until_disconnected(&mut states).await;
-    let error = client.call::<_, i64>("add", &(1, 2)).await.unwrap_err();
+    let error = client.call::<i64>("add", &(1, 2)).await.unwrap_err();
     assert!(matches!(error, Error::Connect { .. }), "{error:?}");
     assert!(error.message().contains("reconnecting is off"), "{error}");
 }

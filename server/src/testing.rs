@@ -162,7 +162,7 @@ impl TestClient {
         rpc: &str,
         request: impl Serialize,
     ) -> Result<Resp, Error> {
-        self.client().await?.call(rpc, &request).await
+        self.client().await?.call(rpc, request).await
     }
 
     /// A unary call with metadata or a deadline; the answer comes with
@@ -173,7 +173,7 @@ impl TestClient {
         request: impl Serialize,
         options: CallOptions,
     ) -> Result<Response<Resp>, Error> {
-        self.client().await?.call_with(rpc, &request, options).await
+        self.client().await?.call_with(rpc, request, options).await
     }
 
     /// A call whose answer streams.
@@ -182,7 +182,7 @@ impl TestClient {
         rpc: &str,
         request: impl Serialize,
     ) -> Result<ResponseStream<Resp>, Error> {
-        self.client().await?.server_stream(rpc, &request).await
+        self.client().await?.server_stream(rpc, request).await
     }
 
     /// A call whose answer streams, with metadata or a deadline.
@@ -193,7 +193,7 @@ impl TestClient {
         options: CallOptions,
     ) -> Result<ResponseStream<Resp>, Error> {
         let client = self.client().await?;
-        client.server_stream_with(rpc, &request, options).await
+        client.server_stream_with(rpc, request, options).await
     }
 
     /// A call whose request streams: send on the sender, then await the

@@ -106,10 +106,10 @@ async fn a_binary_frame_on_a_json_connection_closes_it_with_1003() {
 async fn every_call_shape_works_over_json() {
     let addr = start_demo().await;
     let client = json_client(addr).await;
-    assert_eq!(client.call::<_, i64>("add", &(1, 2)).await.unwrap(), 3);
+    assert_eq!(client.call::<i64>("add", &(1, 2)).await.unwrap(), 3);
 
     let counted: Vec<u64> = client
-        .server_stream::<_, u64>("count", &3)
+        .server_stream::<u64>("count", &3)
         .await
         .unwrap()
         .map(Result::unwrap)
@@ -133,7 +133,7 @@ async fn every_call_shape_works_over_json() {
         .metadata(Metadata::from([("k", "v")]))
         .timeout(std::time::Duration::from_secs(5));
     let echoed = client
-        .call_with::<_, Value>("echo_meta", &"x", options)
+        .call_with::<Value>("echo_meta", &"x", options)
         .await
         .unwrap();
     assert_eq!(echoed.data, Value::from("x"));
@@ -141,7 +141,7 @@ async fn every_call_shape_works_over_json() {
     assert_eq!(echoed.trailing.get_str("k"), Some("v"));
 
     let failure = serde_json::json!({"code": 418, "message": "teapot", "data": {"why": [1]}});
-    let error = client.call::<_, ()>("fail", &failure).await.unwrap_err();
+    let error = client.call::<()>("fail", &failure).await.unwrap_err();
     assert_eq!(error.code().as_i64(), 418);
     assert_eq!(error.message(), "teapot");
 

@@ -32,10 +32,10 @@ async fn requests_connections_and_frames_are_counted() {
         assert_eq!(sum, 3);
     }
     let failure = serde_json::json!({"code": 418, "message": "teapot"});
-    let error = client.call::<_, ()>("fail", &failure).await.unwrap_err();
+    let error = client.call::<()>("fail", &failure).await.unwrap_err();
     assert_eq!(error.code().as_i64(), 418);
     let failure = serde_json::json!({"code": 404, "message": "gone"});
-    let error = client.call::<_, ()>("fail", &failure).await.unwrap_err();
+    let error = client.call::<()>("fail", &failure).await.unwrap_err();
     assert_eq!(error.code().as_i64(), 404);
     // A request is recorded just after its answer goes out; the connection
     // reads its next frame only once that is done, so the answer to one

@@ -95,10 +95,7 @@ async fn a_session_survives_a_new_connection(sessions: Sessions) {
     let first = client(&url, None).await;
     let issued = first.session().expect("the server issues an id");
     assert_eq!(issued.len(), 32, "128 bits in hex");
-    first
-        .call::<_, ()>("sign_in", &"ada")
-        .await
-        .expect("sign in");
+    first.call::<()>("sign_in", &"ada").await.expect("sign in");
     let id = first.session().expect("an id");
     assert_ne!(id, issued, "signing in regenerates the id");
     drop(first);
@@ -112,10 +109,10 @@ async fn regenerating_changes_the_id_and_the_old_one_is_worth_nothing(sessions: 
     let addr = start(app(sessions)).await;
     let url = format!("ws://{addr}/ws");
     let c = client(&url, None).await;
-    c.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    c.call::<()>("sign_in", &"ada").await.expect("sign in");
     let planted = c.session().expect("an id");
     // Signing in again (as someone else would, after fixing the id).
-    c.call::<_, ()>("sign_in", &"grace").await.expect("sign in");
+    c.call::<()>("sign_in", &"grace").await.expect("sign in");
     let current = c.session().expect("an id");
     assert_ne!(planted, current);
     let attacker = client(&url, Some(&planted)).await;
@@ -131,13 +128,13 @@ async fn destroying_empties_the_session_everywhere(sessions: Sessions) {
     let addr = start(app(sessions)).await;
     let url = format!("ws://{addr}/ws");
     let a = client(&url, None).await;
-    a.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    a.call::<()>("sign_in", &"ada").await.expect("sign in");
     let id = a.session().expect("an id");
     // A second connection of the same session (another tab).
     let b = client(&url, Some(&id)).await;
     let user: Option<String> = b.call("whoami", &()).await.expect("whoami");
     assert_eq!(user.as_deref(), Some("ada"));
-    a.call::<_, ()>("sign_out", &()).await.expect("sign out");
+    a.call::<()>("sign_out", &()).await.expect("sign out");
     assert_ne!(a.session(), Some(id.clone()), "a new id after sign-out");
     for c in [&a, &b] {
         let user: Option<String> = c.call("whoami", &()).await.expect("whoami");
@@ -160,11 +157,11 @@ async fn a_write_to_a_destroyed_session_does_not_bring_it_back(sessions: Session
     let addr = start(app(sessions).handle_as("remember", remember)).await;
     let url = format!("ws://{addr}/ws");
     let a = client(&url, None).await;
-    a.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    a.call::<()>("sign_in", &"ada").await.expect("sign in");
     let id = a.session().expect("an id");
     let b = client(&url, Some(&id)).await;
-    a.call::<_, ()>("sign_out", &()).await.expect("sign out");
-    b.call::<_, ()>("remember", &"x").await.expect("write");
+    a.call::<()>("sign_out", &()).await.expect("sign out");
+    b.call::<()>("remember", &"x").await.expect("write");
     assert_ne!(
         b.session(),
         Some(id.clone()),
@@ -188,7 +185,7 @@ async fn only_the_server_sets_the_session_metadata(sessions: Sessions) {
     let addr = start(app(sessions).handle_as("impostor", impostor)).await;
     let c = client(&format!("ws://{addr}/ws"), None).await;
     let issued = c.session().expect("an id");
-    c.call::<_, ()>("impostor", &()).await.expect("call");
+    c.call::<()>("impostor", &()).await.expect("call");
     assert_eq!(c.session(), Some(issued));
 }
 
@@ -227,11 +224,11 @@ async fn a_hook_refuses_requests_without_a_user(sessions: Sessions) {
     let addr = start(app).await;
     let c = client(&format!("ws://{addr}/ws"), None).await;
     let refused = c
-        .call::<_, Option<String>>("whoami", &())
+        .call::<Option<String>>("whoami", &())
         .await
         .expect_err("401");
     assert_eq!(refused.code(), Code::UNAUTHORIZED);
-    c.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    c.call::<()>("sign_in", &"ada").await.expect("sign in");
     let user: Option<String> = c.call("whoami", &()).await.expect("whoami");
     assert_eq!(user.as_deref(), Some("ada"));
 }
@@ -263,7 +260,7 @@ async fn browsers_get_a_secure_cookie_and_present_it() {
     // A browser presents the cookie on its next upgrade: the same session,
     // once it holds something (an empty session is no session).
     let c = client(&format!("ws://{addr}/ws"), Some(id)).await;
-    c.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+    c.call::<()>("sign_in", &"ada").await.expect("sign in");
     let id = c.session().expect("an id");
     let cookie_header = format!("Cookie: theme=dark; swill_session={id}");
     let with_cookie = [&UPGRADE_HEADERS[..], &[cookie_header.as_str()]].concat();
@@ -287,7 +284,7 @@ async fn sessions_expire_when_unused() {
         let addr = start(app(sessions)).await;
         let url = format!("ws://{addr}/ws");
         let c = client(&url, None).await;
-        c.call::<_, ()>("sign_in", &"ada").await.expect("sign in");
+        c.call::<()>("sign_in", &"ada").await.expect("sign in");
         let id = c.session().expect("an id");
         drop(c);
         // Nothing signals an expiry: the only way to see one is to let the
@@ -307,10 +304,7 @@ async fn a_session_put_on_one_node_is_read_on_another_and_kept_across_failover()
     let two = Node::start(&redis.url(), "two", &[]).await;
     let on_one = client(&one.url(), None).await;
     let entry = serde_json::json!({"key": "theme", "value": "dark"});
-    on_one
-        .call::<_, ()>("session.put", &entry)
-        .await
-        .expect("put");
+    on_one.call::<()>("session.put", &entry).await.expect("put");
     let id = on_one.session().expect("an id");
     let on_two = client(&two.url(), Some(&id)).await;
     let theme: Option<String> = on_two.call("session.get", &"theme").await.expect("get");
@@ -321,14 +315,14 @@ async fn a_session_put_on_one_node_is_read_on_another_and_kept_across_failover()
     let roaming = client(&balancer.url(), None).await;
     let entry = serde_json::json!({"key": "cart", "value": [1, 2]});
     roaming
-        .call::<_, ()>("session.put", &entry)
+        .call::<()>("session.put", &entry)
         .await
         .expect("put");
     one.kill().await;
     // A call in flight when the node died fails (the client says so); the
     // next one reconnects, to the other node.
     let cart = match roaming
-        .call::<_, Option<Vec<u32>>>("session.get", &"cart")
+        .call::<Option<Vec<u32>>>("session.get", &"cart")
         .await
     {
         Err(swill_client::Error::Disconnected { .. }) => roaming.call("session.get", &"cart").await,
@@ -361,7 +355,7 @@ async fn ids_never_appear_in_the_logs() {
     let url = format!("ws://{}/ws", addr.expect("the demo listens"));
     let c = client(&url, Some("0123456789abcdef0123456789abcdef")).await;
     let entry = serde_json::json!({"key": "k", "value": 1});
-    c.call::<_, ()>("session.put", &entry).await.expect("put");
+    c.call::<()>("session.put", &entry).await.expect("put");
     let meta = Metadata::from([("note", "x")]);
     let options = swill_client::CallOptions::new().metadata(meta);
     let _: swill_client::Response<Option<u32>> = c

@@ -102,7 +102,7 @@ async fn the_demos_own_document_round_trips() {
         .await
         .expect("the demo accepts its own document");
     let client = served.client().await;
-    assert_eq!(client.call::<_, i64>("add", &(1, 2)).await.expect("add"), 3);
+    assert_eq!(client.call::<i64>("add", &(1, 2)).await.expect("add"), 3);
     let user: Value = client
         .call("users.get", &json!({"id": 1}))
         .await
@@ -110,7 +110,7 @@ async fn the_demos_own_document_round_trips() {
     assert_eq!(user["name"], "Ada Lovelace");
     let items: Vec<u64> = futures::TryStreamExt::try_collect(
         client
-            .server_stream::<_, u64>("count", &3)
+            .server_stream::<u64>("count", &3)
             .await
             .expect("count"),
     )
@@ -119,7 +119,7 @@ async fn the_demos_own_document_round_trips() {
     assert_eq!(items, [0, 1, 2]);
     // The schema is enforced, not only read: a wrong type is 422 now.
     let refused = client
-        .call::<_, i64>("add", &("one", 2))
+        .call::<i64>("add", &("one", 2))
         .await
         .expect_err("422");
     assert_eq!(refused.code(), Code::VALIDATION_ERROR);
@@ -132,14 +132,11 @@ async fn a_tightened_request_schema_is_422_naming_the_value_and_the_rule() {
     let served = serve(&doc, "maximum").await.expect("starts");
     let client = served.client().await;
     assert_eq!(
-        client
-            .call::<_, i64>("add", &(100, 1))
-            .await
-            .expect("within"),
+        client.call::<i64>("add", &(100, 1)).await.expect("within"),
         101
     );
     let refused = client
-        .call::<_, i64>("add", &(1000, 1))
+        .call::<i64>("add", &(1000, 1))
         .await
         .expect_err("over the maximum");
     assert_eq!(refused.code(), Code::VALIDATION_ERROR);
@@ -171,7 +168,7 @@ async fn keywords_beside_a_reference_are_enforced_too() {
         .expect("within");
     assert_eq!(ada["id"], 1);
     let refused = client
-        .call::<_, Value>("users.get", &json!({"id": 2}))
+        .call::<Value>("users.get", &json!({"id": 2}))
         .await
         .expect_err("422");
     assert_eq!(refused.code(), Code::VALIDATION_ERROR);
@@ -184,7 +181,7 @@ async fn a_narrower_response_schema_makes_an_answer_outside_it_a_500() {
     let served = serve(&doc, "narrow").await.expect("starts");
     let client = served.client().await;
     let failed = client
-        .call::<_, Value>("users.get", &json!({"id": 1}))
+        .call::<Value>("users.get", &json!({"id": 1}))
         .await
         .expect_err("500");
     assert_eq!(failed.code(), Code::INTERNAL_ERROR);
@@ -267,13 +264,10 @@ async fn code_first_apps_can_check_their_answers_too() {
         .await
         .expect("connect");
     assert_eq!(
-        client.call::<_, Value>("small", &3).await.expect("fits")["n"],
+        client.call::<Value>("small", &3).await.expect("fits")["n"],
         3
     );
-    let failed = client
-        .call::<_, Value>("small", &30)
-        .await
-        .expect_err("500");
+    let failed = client.call::<Value>("small", &30).await.expect_err("500");
     assert_eq!(failed.code(), Code::INTERNAL_ERROR);
 }
 

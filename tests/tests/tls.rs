@@ -83,7 +83,7 @@ async fn a_client_trusting_the_private_ca_calls_over_wss() {
     let addr = serve_tls(&certs).await;
     for host in ["localhost", "127.0.0.1"] {
         let client = trusting(&certs, format!("wss://{host}:{}/ws", addr.port())).await;
-        assert_eq!(client.call::<_, i64>("add", &(1, 2)).await.unwrap(), 3);
+        assert_eq!(client.call::<i64>("add", &(1, 2)).await.unwrap(), 3);
     }
 }
 
@@ -103,7 +103,7 @@ async fn an_untrusted_certificate_is_a_connection_failure_that_says_so() {
     }
     // Nothing else is lost: a trusting client is served.
     let client = trusting(&certs, format!("wss://localhost:{}/ws", addr.port())).await;
-    assert_eq!(client.call::<_, i64>("add", &(2, 2)).await.unwrap(), 4);
+    assert_eq!(client.call::<i64>("add", &(2, 2)).await.unwrap(), 4);
 }
 
 #[tokio::test]
@@ -113,7 +113,7 @@ async fn plain_websocket_to_a_tls_port_fails_and_harms_nothing() {
     let plain = Client::connect(format!("ws://127.0.0.1:{}/ws", addr.port())).await;
     assert!(matches!(plain, Err(Error::Connect { .. })), "{plain:?}");
     let client = trusting(&certs, format!("wss://127.0.0.1:{}/ws", addr.port())).await;
-    assert_eq!(client.call::<_, i64>("add", &(3, 3)).await.unwrap(), 6);
+    assert_eq!(client.call::<i64>("add", &(3, 3)).await.unwrap(), 6);
 }
 
 /// GET `path` over TLS (trusting the test CA), the response as text.

@@ -53,11 +53,11 @@ async fn the_request_span_records_the_callers_trace() {
 
     let parent: TraceParent = PARENT.parse().unwrap();
     let options = CallOptions::new().trace(parent, None);
-    let sum = client.call_with::<_, i64>("add", &(1, 2), options).await;
+    let sum = client.call_with::<i64>("add", &(1, 2), options).await;
     assert_eq!(sum.unwrap().data, 3);
     // A malformed traceparent is ignored: the call still works.
     let options = CallOptions::new().metadata_entry("traceparent", "not-a-trace");
-    let sum = client.call_with::<_, i64>("add", &(2, 2), options).await;
+    let sum = client.call_with::<i64>("add", &(2, 2), options).await;
     assert_eq!(sum.unwrap().data, 4);
 
     let seen = recorded.0.lock().expect("lock").clone();

@@ -25,7 +25,7 @@ pub(crate) async fn run(
     };
     match (shape, request) {
         (CallShape::Unary, Some(request)) => {
-            let response = client.call_with::<_, Value>(rpc, &request, options).await?;
+            let response = client.call_with::<Value>(rpc, &request, options).await?;
             print_metadata("leading", &response.leading, args.verbose);
             print_item(&response.data);
             print_metadata("trailing", &response.trailing, args.verbose);
@@ -40,7 +40,7 @@ pub(crate) async fn run(
         ))),
         (CallShape::ClientStreaming, None) => {
             let (sender, answer) = client
-                .client_stream_with::<Json, Value>(rpc, options)
+                .client_stream_with::<Value, Json>(rpc, options)
                 .await?;
             let mut pump = pin!(pump(sender));
             let mut answer = pin!(answer);
@@ -56,7 +56,7 @@ pub(crate) async fn run(
             Ok(())
         }
         (CallShape::Bidirectional, None) => {
-            let (sender, stream) = client.bidi_with::<Json, Value>(rpc, options).await?;
+            let (sender, stream) = client.bidi_with::<Value, Json>(rpc, options).await?;
             let mut pump = pin!(pump(sender));
             let mut print = pin!(print_stream(stream, args.verbose));
             loop {
