@@ -63,6 +63,8 @@ pub(crate) struct Config {
     pub(crate) on_state: Option<StateCallback>,
     pub(crate) max_in_flight: usize,
     pub(crate) stream_buffer: usize,
+    /// Whether each connection asks the server for its rpcs' shapes.
+    pub(crate) check_shapes: bool,
     /// The session id to present when connecting, and the one the server
     /// gave last: shared by every connection the client makes.
     pub(crate) session: SessionSlot,
@@ -171,6 +173,7 @@ impl Builder {
                 on_state: None,
                 max_in_flight: 256,
                 stream_buffer: 64,
+                check_shapes: true,
                 session: SessionSlot::default(),
                 transport: None,
                 roots_pem: Vec::new(),
@@ -261,6 +264,23 @@ impl Builder {
     /// crate docs on streams that are not consumed.
     pub fn stream_buffer(mut self, messages: usize) -> Self {
         self.config.stream_buffer = messages.max(1);
+        self
+    }
+
+    /// Whether each connection asks the server, once at its start, for the
+    /// shapes of its rpcs (`swill.introspect`), so that a call opened with
+    /// the wrong method (a stream of a unary rpc, a unary call of one that
+    /// takes a request stream) fails with [`Error::Invalid`](crate::Error::Invalid)
+    /// instead of waiting forever (default `true`).
+    ///
+    /// No call waits for that answer. A call with the wrong shape made
+    /// before it arrived fails when it does (a stream of a unary rpc may
+    /// have yielded the answer as an item by then); calls made after are
+    /// refused before anything is sent. A server that does not describe
+    /// its rpcs leaves them unchecked. Turn it off to save the one request
+    /// per connection (its handlers and hooks see it too).
+    pub fn check_shapes(mut self, check: bool) -> Self {
+        self.config.check_shapes = check;
         self
     }
 

@@ -8,24 +8,15 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use swill_proto::{Metadata, Payload, Seq};
+use swill_proto::{Metadata, Seq};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio::time::{Instant, Sleep};
 
-use crate::error::{Error, decode_error};
+use crate::driver::{CallState, Next};
+use crate::error::Error;
 use crate::options::Response;
 use crate::session::Event;
 use crate::transport::Connection;
-
-/// What a call's next event boils down to, once metadata is put aside.
-pub(crate) enum Next {
-    /// An item of a response stream.
-    Item(Payload),
-    /// The single answer (terminal).
-    Answer(Payload),
-    /// The stream is over (terminal).
-    End,
-}
 
 /// The receiving end of one call: its events, deadline and metadata.
 ///
@@ -36,9 +27,7 @@ pub(crate) struct Inbound {
     seq: Seq,
     events: mpsc::Receiver<Event>,
     deadline: Option<(Pin<Box<Sleep>>, Duration)>,
-    leading: Option<Metadata>,
-    trailing: Option<Metadata>,
-    done: bool,
+    state: CallState,
     _slot: OwnedSemaphorePermit,
 }
 
@@ -55,9 +44,7 @@ impl Inbound {
             seq,
             events,
             deadline: deadline.map(|(at, after)| (Box::pin(tokio::time::sleep_until(at)), after)),
-            leading: None,
-            trailing: None,
-            done: false,
+            state: CallState::new(),
             _slot: slot,
         }
     }
@@ -73,47 +60,35 @@ impl Inbound {
     /// The next item, answer or end; an error ends the call. After the
     /// end, it keeps answering [`Next::End`].
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Result<Next, Error>> {
-        if self.done {
-            return Poll::Ready(Ok(Next::End));
-        }
         // Events first: an answer that came in time wins over the deadline.
-        while let Poll::Ready(event) = self.events.poll_recv(cx) {
-            let next = match event {
-                Some(Event::Leading(leading)) => {
-                    self.leading.get_or_insert(leading);
-                    continue;
-                }
-                Some(Event::Item(data)) => Ok(Next::Item(data)),
-                Some(Event::Answer { data, trailing }) => {
-                    self.trailing = trailing;
-                    Ok(Next::Answer(data))
-                }
-                Some(Event::End { trailing }) => {
-                    self.trailing = trailing;
-                    Ok(Next::End)
-                }
-                Some(Event::Error(body)) => Err(Error::Remote(body)),
-                Some(Event::Failed(error)) => Err(error),
-                None => Err(Error::Disconnected {
-                    reason: "the connection closed".to_owned(),
-                }),
+        while !self.state.is_over() {
+            let Poll::Ready(event) = self.events.poll_recv(cx) else {
+                break;
             };
-            self.done = !matches!(next, Ok(Next::Item(_)));
-            return Poll::Ready(next);
+            let next = match event {
+                Some(event) => self.state.on_event(event),
+                None => Some(self.state.on_lost()),
+            };
+            if let Some(next) = next {
+                return Poll::Ready(next);
+            }
+        }
+        if self.state.is_over() {
+            return Poll::Ready(Ok(Next::End));
         }
         if let Some((sleep, after)) = &mut self.deadline
             && sleep.as_mut().poll(cx).is_ready()
+            && let Some(error) = self.state.expire(*after)
         {
-            let after = *after;
-            self.cancel();
-            return Poll::Ready(Err(Error::Timeout(after)));
+            self.conn.cancel(self.seq);
+            return Poll::Ready(Err(error));
         }
         Poll::Pending
     }
 
     /// Sends CANCEL unless the call is over, and ends it here.
     pub(crate) fn cancel(&mut self) {
-        if !std::mem::replace(&mut self.done, true) {
+        if self.state.stop() {
             self.conn.cancel(self.seq);
         }
     }
@@ -126,16 +101,15 @@ impl Inbound {
     }
 
     pub(crate) fn leading(&self) -> Option<&Metadata> {
-        self.leading.as_ref()
+        self.state.leading()
     }
 
     pub(crate) fn trailing(&self) -> Option<&Metadata> {
-        self.trailing.as_ref()
+        self.state.trailing()
     }
 
     pub(crate) fn take_metadata(&mut self) -> (Metadata, Metadata) {
-        let leading = self.leading.take().unwrap_or_default();
-        (leading, self.trailing.take().unwrap_or_default())
+        self.state.take_metadata()
     }
 }
 
@@ -176,13 +150,7 @@ impl<T: DeserializeOwned> Future for ResponseFuture<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let inbound = &mut self.get_mut().inbound;
-        let data = match std::task::ready!(inbound.poll_next(cx))? {
-            Next::Answer(data) => data,
-            Next::Item(_) | Next::End => {
-                let error = decode_error("expected one answer, the server sent a stream");
-                return Poll::Ready(Err(inbound.fail(error)));
-            }
-        };
+        let data = std::task::ready!(inbound.poll_next(cx))?.answer()?;
         let data = data.decode().map_err(Error::Decode)?;
         let (leading, trailing) = inbound.take_metadata();
         Poll::Ready(Ok(Response {

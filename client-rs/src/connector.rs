@@ -89,24 +89,11 @@ impl Connector {
     }
 
     async fn reconnect(&self) -> Result<Arc<Connection>, Error> {
-        let policy = &self.config.reconnect;
-        let mut attempts = 0;
-        let mut last_error = None;
-        while policy.allows(attempts) {
-            attempts += 1;
-            match self.attempt(attempts).await {
-                Ok(connection) => return Ok(connection),
-                Err(error) if policy.allows(attempts) => {
-                    last_error = Some(error);
-                    tokio::time::sleep(policy.backoff(attempts, fastrand::f64())).await;
-                }
-                Err(error) => last_error = Some(error),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| Error::Connect {
-            status: None,
-            reason: "the connection was lost and reconnecting is off".to_owned(),
-        }))
+        let attempt = |n| self.attempt(n);
+        let go_on = || true;
+        (self.config.reconnect)
+            .run(attempt, tokio::time::sleep, fastrand::f64, go_on)
+            .await
     }
 
     /// One attempt: dial with the subprotocol token (for `Auto`, retry

@@ -52,9 +52,12 @@
 //! - [`Error`] (`error.rs`): the server's errors apart from local ones,
 //!   each with a Swill [`Code`].
 //! - [`session`]: the protocol state machine, without I/O (seqs, pending
-//!   calls, demultiplexing, cancel). `transport.rs` runs it over a
-//!   tokio-tungstenite socket; the wasm client runs the same code over a
-//!   browser `WebSocket`.
+//!   calls, demultiplexing, cancel, reading frames, checking call shapes),
+//!   and [`driver`]: the per-call state machine around it (what to deliver,
+//!   when to send CANCEL) and, in [`ReconnectPolicy::run`], the reconnect
+//!   loop given a sleep and a random source. `transport.rs` runs them over
+//!   a tokio-tungstenite socket; the wasm client runs the same code over a
+//!   browser `WebSocket`, and the Python client over this crate.
 //! - `src/bin/swill`: the `swill` command-line tool (see `docs/guide.md`).
 //!
 //! # Behaviour worth knowing
@@ -88,6 +91,7 @@
 
 #![warn(missing_docs)]
 
+pub mod driver;
 mod error;
 mod options;
 mod reconnect;

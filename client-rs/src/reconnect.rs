@@ -1,6 +1,7 @@
 //! When and how often to connect again, and the states a connection goes
 //! through.
 
+use std::future::Future;
 use std::time::Duration;
 
 /// How the client connects again after its connection was lost.
@@ -74,6 +75,44 @@ impl ReconnectPolicy {
     /// Whether another attempt is allowed after `attempts` failed ones.
     pub fn allows(&self, attempts: u32) -> bool {
         self.max_attempts.is_none_or(|max| attempts < max)
+    }
+
+    /// One round of reconnecting: up to `max_attempts` calls of `attempt`
+    /// (given the attempt's number, from 1), with [`backoff`](Self::backoff)
+    /// pauses between failed ones, until one succeeds. The runtime comes
+    /// from the caller: `pause` sleeps, `random` gives numbers in `[0, 1)`
+    /// for the jitter, and `go_on` is asked before each attempt (a client
+    /// closed meanwhile stops the round). Fails with the last attempt's
+    /// error, or [`Error::Connect`](crate::Error::Connect) when no attempt
+    /// was allowed.
+    pub async fn run<T, A, P>(
+        &self,
+        mut attempt: impl FnMut(u32) -> A,
+        mut pause: impl FnMut(Duration) -> P,
+        mut random: impl FnMut() -> f64,
+        go_on: impl Fn() -> bool,
+    ) -> Result<T, crate::Error>
+    where
+        A: Future<Output = Result<T, crate::Error>>,
+        P: Future<Output = ()>,
+    {
+        let mut attempts = 0;
+        let mut last_error = None;
+        while self.allows(attempts) && go_on() {
+            attempts += 1;
+            match attempt(attempts).await {
+                Ok(done) => return Ok(done),
+                Err(error) if self.allows(attempts) => {
+                    last_error = Some(error);
+                    pause(self.backoff(attempts, random())).await;
+                }
+                Err(error) => last_error = Some(error),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| crate::Error::Connect {
+            status: None,
+            reason: "the connection was lost and reconnecting is off".to_owned(),
+        }))
     }
 
     /// The pause after failed attempt number `attempt` (from 1), given a

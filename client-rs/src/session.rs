@@ -40,12 +40,15 @@ use crate::error::{Error, decode_error};
 use crate::options::CallOptions;
 
 mod event;
+mod read;
+mod shapes;
 
 /// The header (on the upgrade) and the metadata key (on answers) that
 /// carry the client's session id.
 pub const SESSION_KEY: &str = Metadata::SESSION;
 
 pub use event::{Event, Incoming};
+pub use read::{Read, Received};
 
 /// A call that has not ended yet.
 #[derive(Debug)]
@@ -72,6 +75,12 @@ pub struct Session<S> {
     /// A session id the server announced (after it regenerated or
     /// destroyed the client's session), not taken yet.
     session_id: Option<String>,
+    /// The rpcs' shapes, once the server described them.
+    shapes: HashMap<String, CallShape>,
+    /// The introspection call that asks for them, while it runs.
+    probe: Option<shapes::Probe>,
+    /// Calls failed for their shape, not handed to the transport yet.
+    mismatched: Vec<(S, Event, RequestFrame)>,
 }
 
 impl<S> Default for Session<S> {
@@ -88,6 +97,9 @@ impl<S> Session<S> {
             pending: HashMap::new(),
             closed: None,
             session_id: None,
+            shapes: HashMap::new(),
+            probe: None,
+            mismatched: Vec::new(),
         }
     }
 
@@ -98,6 +110,9 @@ impl<S> Session<S> {
     /// with a METADATA frame (how client-streaming and bidirectional calls
     /// start before their first message; the map is empty when there is no
     /// metadata). The options' metadata and timeout go on that frame.
+    ///
+    /// Fails with [`Error::Invalid`] when the server described `rpc` with
+    /// another shape (see [`probe_shapes`](Session::probe_shapes)).
     pub fn start(
         &mut self,
         rpc: &str,
@@ -107,6 +122,7 @@ impl<S> Session<S> {
         sink: S,
     ) -> Result<(Seq, RequestFrame), Error> {
         self.check_open()?;
+        self.check_shape(rpc, shape)?;
         let seq = Seq::from(self.next_seq);
         self.next_seq += 1;
         let metadata = options.request_metadata();
@@ -199,6 +215,9 @@ impl<S> Session<S> {
         if let Some(id) = frame.trailing.as_ref().and_then(|m| m.get_str(SESSION_KEY)) {
             self.session_id = Some(id.to_owned());
         }
+        if self.probe_frame(&frame) {
+            return None;
+        }
         let call = self.pending.get_mut(&frame.seq)?;
         let mut events = Vec::with_capacity(2);
         if frame.kind != ResponseType::Error
@@ -248,6 +267,7 @@ impl<S> Session<S> {
     pub fn close(&mut self, reason: impl Into<String>) -> Vec<(S, Event)> {
         let reason = reason.into();
         self.closed.get_or_insert(reason.clone());
+        self.probe = None;
         self.pending
             .drain()
             .map(|(_, call)| {

@@ -11,7 +11,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use swill_proto::{Metadata, Payload, Seq};
 
-use crate::call::{Inbound, Next};
+use crate::call::Inbound;
+use crate::driver::Next;
 use crate::error::Error;
 use crate::transport::Connection;
 

@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use swill_proto::{CallShape, Payload, RequestFrame, Seq};
 use tokio::sync::mpsc::{self, UnboundedSender, WeakUnboundedSender};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -23,7 +22,7 @@ use crate::builder::{Config, Io};
 use crate::builder::{SessionSlot, lock_slot};
 use crate::error::Error;
 use crate::options::CallOptions;
-use crate::session::{Event, Session};
+use crate::session::{Event, Received, Session};
 
 mod dial;
 mod task;
@@ -90,12 +89,19 @@ impl Connection {
             config.clone(),
         );
         tokio::spawn(task);
-        Arc::new(Connection {
+        let connection = Connection {
             shared,
             outgoing,
             queue: Arc::new(Semaphore::new(MAX_QUEUED_MESSAGES)),
             stream_buffer: config.stream_buffer,
-        })
+        };
+        if config.check_shapes {
+            let mut session = connection.shared.session();
+            if let Ok(frame) = session.probe_shapes() {
+                let _ = connection.outgoing.send(Outgoing { frame, _slot: None });
+            }
+        }
+        Arc::new(connection)
     }
 
     /// Whether the connection still works, as far as we know.
@@ -187,26 +193,36 @@ impl Shared {
         self.epoch.elapsed().saturating_sub(last)
     }
 
-    /// Routes one frame to its call. Waits while the call's channel is full:
-    /// that is the backpressure of a stream nobody consumes.
-    async fn deliver(&self, bytes: Bytes, replies: &WeakUnboundedSender<Outgoing>) {
-        let received = {
-            let mut session = self.session();
-            let received = session.receive(bytes);
-            if let Some(id) = session.take_session_id() {
-                *lock_slot(&self.session_id) = Some(id);
+    /// Routes one message to its call. Waits while the call's channel is
+    /// full: that is the backpressure of a stream nobody consumes.
+    async fn deliver(
+        &self,
+        message: Received<'_>,
+        json: bool,
+        replies: &WeakUnboundedSender<Outgoing>,
+    ) {
+        let read = self.session().read(message, json);
+        if let Some(id) = read.session_id {
+            *lock_slot(&self.session_id) = Some(id);
+        }
+        if let Some(why) = read.dropped {
+            tracing::warn!("{why}");
+        }
+        let queue = replies.upgrade();
+        let reply = |frame| {
+            if let Some(queue) = &queue {
+                let _ = queue.send(Outgoing { frame, _slot: None });
             }
-            received
         };
-        let incoming = match received {
-            Ok(Some(incoming)) => incoming,
-            Ok(None) => return,
-            Err(e) => {
-                return tracing::warn!(error = %e, "dropped a malformed frame from the server");
-            }
+        for (sink, event, cancel) in read.mismatched {
+            reply(cancel);
+            let _ = sink.send(event).await;
+        }
+        let Some(incoming) = read.incoming else {
+            return;
         };
-        if let (Some(frame), Some(queue)) = (incoming.reply, replies.upgrade()) {
-            let _ = queue.send(Outgoing { frame, _slot: None });
+        if let Some(frame) = incoming.reply {
+            reply(frame);
         }
         self.delivering.store(true, Ordering::Relaxed);
         for event in incoming.events {

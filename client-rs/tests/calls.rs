@@ -299,3 +299,58 @@ async fn an_invalid_header_is_reported_before_connecting() {
         .unwrap_err();
     assert!(matches!(error, Error::Invalid(_)), "{error:?}");
 }
+
+/// Runs a server stream to its end, yielding its first error.
+async fn drain(stream: Result<swill_client::ResponseStream<i64>, Error>) -> Result<(), Error> {
+    let mut stream = stream?;
+    while let Some(item) = stream.next().await {
+        item?;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_call_with_the_wrong_shape_fails_instead_of_waiting() {
+    let (_server, client) = demo().await;
+    // A deadline far beyond the test's needs: without the shape check these
+    // calls would end only there, with 408.
+    let patience = || CallOptions::new().timeout(Duration::from_secs(60));
+    // `add` is unary: as a stream, its answer would look like a first item
+    // and the end would never come.
+    let stream = client.server_stream_with::<i64>("add", (1, 2), patience());
+    let error = drain(stream.await).await.unwrap_err();
+    assert!(matches!(error, Error::Invalid(_)), "{error:?}");
+    assert!(error.message().contains("`add` is a unary rpc"), "{error}");
+    // `total` takes a request stream: a unary call would wait for more.
+    let error = client
+        .call_with::<i64>("total", 5, patience())
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Code::BAD_REQUEST, "{error:?}");
+    assert!(
+        error
+            .message()
+            .contains("`total` is a client streaming rpc"),
+        "{error}"
+    );
+    // The connection is fine, and the right shapes work.
+    assert_eq!(client.call::<i64>("add", (2, 3)).await.unwrap(), 5);
+}
+
+#[tokio::test]
+async fn the_shape_check_can_be_turned_off() {
+    let server = Server::demo();
+    let client = patiently(Client::builder(server.url()).check_shapes(false).connect())
+        .await
+        .expect("connect");
+    // Nothing stops the wrong shape: the unary answer arrives as an item,
+    // and the stream's end never comes, until the deadline.
+    let options = CallOptions::new().timeout(Duration::from_millis(300));
+    let mut stream = client
+        .server_stream_with::<i64>("add", (1, 2), options)
+        .await
+        .unwrap();
+    assert_eq!(stream.next().await.unwrap().unwrap(), 3);
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(error.code(), Code::DEADLINE_EXCEEDED, "{error:?}");
+}

@@ -1,10 +1,11 @@
 //! One call in flight: the events the session routes to it, its deadline,
 //! its `AbortSignal`, and cancelling it.
 //!
-//! The wasm twin of the Rust client's `Inbound`: the session decides what
-//! each frame means ([`Event`]); this only queues the events until the
-//! caller's promise asks for the next one. JavaScript cannot block a
-//! socket, so the queue is not bounded: consume a stream, or cancel it.
+//! The session decides what each frame means ([`Event`]) and the shared
+//! [`CallState`] what the caller gets of it; this only queues those
+//! deliveries until the caller's promise asks for the next one, and holds
+//! the timer and the abort listener. JavaScript cannot block a socket, so
+//! the queue is not bounded: consume a stream, or cancel it.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -14,6 +15,7 @@ use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use swill_client::Error;
+use swill_client::driver::{CallState, Next};
 use swill_client::session::Event;
 use swill_proto::{Metadata, Payload, Seq};
 use wasm_bindgen::prelude::*;
@@ -21,16 +23,6 @@ use web_sys::AbortSignal;
 
 use crate::timer::Timer;
 use crate::transport::Connection;
-
-/// What a call's next event boils down to, once metadata is put aside.
-pub(crate) enum Next {
-    /// An item of a response stream.
-    Item(Payload),
-    /// The single answer (terminal).
-    Answer(Payload),
-    /// The stream is over (terminal), or the call was already over.
-    End,
-}
 
 /// Where the session delivers a call's events (the session's sink).
 #[derive(Default)]
@@ -40,15 +32,13 @@ pub(crate) struct Inbox {
 
 #[derive(Default)]
 struct State {
-    events: VecDeque<Event>,
-    /// The readers waiting for an event (one, unless `next()` is called
+    /// What the caller gets next, in order.
+    queue: VecDeque<Result<Next, Error>>,
+    /// The readers waiting for a delivery (one, unless `next()` is called
     /// again before the last one settled).
     wakers: Vec<Waker>,
-    leading: Option<Metadata>,
-    trailing: Option<Metadata>,
-    /// No more events will come: a terminal one was queued, or the call
-    /// was cancelled here.
-    over: bool,
+    /// Whether the call is over, and its metadata.
+    call: CallState,
     /// Whether END_OF_STREAM was sent: the request stream takes no more.
     request_ended: bool,
     /// The `reason` of the `AbortSignal` that cancelled the call.
@@ -58,56 +48,57 @@ struct State {
 }
 
 impl Inbox {
-    /// Queues one event; metadata is kept aside at once, so a stream shows
+    /// Takes one event; metadata is kept aside at once, so a stream shows
     /// its leading metadata as soon as it arrives.
     pub(crate) fn push(&self, event: Event) {
         let mut state = self.state.borrow_mut();
-        if state.over {
-            return;
+        if let Some(next) = state.call.on_event(event) {
+            state.queue.push_back(next);
+            self.wake(state);
         }
-        match &event {
-            Event::Leading(leading) => {
-                state.leading.get_or_insert_with(|| leading.clone());
-                return;
-            }
-            // Once the call is answered or ended, its metadata is final:
-            // empty when the server sent none.
-            Event::Answer { trailing, .. } | Event::End { trailing } => {
-                state.trailing = Some(trailing.clone().unwrap_or_default());
-                state.leading.get_or_insert_with(Metadata::new);
-            }
-            _ => {}
-        }
-        if event.is_terminal() {
-            state.over = true;
-        }
-        state.events.push_back(event);
-        let guards = state.over.then(|| (state.timer.take(), state.abort.take()));
-        let wakers = std::mem::take(&mut state.wakers);
-        drop(state);
-        drop(guards);
-        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Ends the call here with `error` for the caller; `true` if it was
+    /// still on (then CANCEL must go out).
+    fn fail(&self, error: Error) -> bool {
+        let mut state = self.state.borrow_mut();
+        let Some(error) = state.call.fail(error) else {
+            return false;
+        };
+        state.queue.push_back(Err(error));
+        self.wake(state);
+        true
     }
 
     /// Ends the call here: drops what is queued and wakes a waiting reader.
+    /// `true` if it was still on.
     fn stop(&self) -> bool {
         let mut state = self.state.borrow_mut();
-        let was_over = std::mem::replace(&mut state.over, true);
-        state.events.clear();
-        let guards = (state.timer.take(), state.abort.take());
+        let was_on = state.call.stop();
+        state.queue.clear();
+        self.wake(state);
+        was_on
+    }
+
+    /// Wakes the readers; once the call is over, drops its timer and abort
+    /// listener (outside the borrow: dropping them calls into JavaScript).
+    fn wake(&self, mut state: std::cell::RefMut<'_, State>) {
+        let guards = state
+            .call
+            .is_over()
+            .then(|| (state.timer.take(), state.abort.take()));
         let wakers = std::mem::take(&mut state.wakers);
         drop(state);
         drop(guards);
         wakers.into_iter().for_each(Waker::wake);
-        was_over
     }
 
     pub(crate) fn leading(&self) -> Option<Metadata> {
-        self.state.borrow().leading.clone()
+        self.state.borrow().call.leading().cloned()
     }
 
     pub(crate) fn trailing(&self) -> Option<Metadata> {
-        self.state.borrow().trailing.clone()
+        self.state.borrow().call.trailing().cloned()
     }
 
     pub(crate) fn abort_reason(&self) -> Option<JsValue> {
@@ -153,26 +144,23 @@ impl Call {
 
     /// The next item, answer or end; an error ends the call.
     pub(crate) async fn next(&self) -> Result<Next, Error> {
-        let event = poll_fn(|cx| {
+        poll_fn(|cx| {
             let mut state = self.inbox.state.borrow_mut();
-            match state.events.pop_front() {
-                Some(event) => Poll::Ready(Some(event)),
-                None if state.over => Poll::Ready(None),
+            match state.queue.pop_front() {
+                Some(next) => Poll::Ready(next),
+                None if state.call.is_over() => Poll::Ready(Ok(Next::End)),
                 None => {
                     state.wakers.push(cx.waker().clone());
                     Poll::Pending
                 }
             }
         })
-        .await;
-        match event {
-            Some(Event::Item(data)) => Ok(Next::Item(data)),
-            Some(Event::Answer { data, .. }) => Ok(Next::Answer(data)),
-            Some(Event::End { .. }) | None => Ok(Next::End),
-            Some(Event::Error(body)) => Err(Error::Remote(body)),
-            Some(Event::Failed(error)) => Err(error),
-            Some(Event::Leading(_)) => Ok(Next::End), // kept aside by `push`, never queued
-        }
+        .await
+    }
+
+    /// Waits for the one answer of a unary or client-streaming call.
+    pub(crate) async fn answer(&self) -> Result<Payload, Error> {
+        self.next().await?.answer()
     }
 
     /// Sends one message of the request stream; [`Error::Closed`] once
@@ -195,7 +183,7 @@ impl Call {
     /// Cancels the call unless it is over: CANCEL goes to the server and
     /// nothing more is received.
     pub(crate) fn cancel(&self) {
-        if !self.inbox.stop() {
+        if self.inbox.stop() {
             self.conn.cancel(self.seq);
         }
     }
@@ -229,12 +217,13 @@ impl WeakCall {
         let (Some(conn), Some(inbox)) = (self.conn.upgrade(), self.inbox.upgrade()) else {
             return;
         };
-        if inbox.state.borrow().over {
+        if inbox.state.borrow().call.is_over() {
             return;
         }
-        conn.cancel(self.seq);
         inbox.state.borrow_mut().abort_reason = abort_reason;
-        inbox.push(Event::Failed(error));
+        if inbox.fail(error) {
+            conn.cancel(self.seq);
+        }
     }
 }
 

@@ -129,24 +129,11 @@ impl Connector {
     }
 
     async fn reconnect(&self) -> Result<Rc<Connection>, Error> {
-        let mut attempts = 0;
-        let mut last_error = None;
-        while self.policy.allows(attempts) && !self.closed.get() {
-            attempts += 1;
-            match self.attempt(attempts).await {
-                Ok(connection) => return Ok(connection),
-                Err(error) if self.policy.allows(attempts) => {
-                    last_error = Some(error);
-                    let pause = self.policy.backoff(attempts, js_sys::Math::random());
-                    crate::timer::sleep(pause.as_secs_f64() * 1000.0).await;
-                }
-                Err(error) => last_error = Some(error),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| Error::Connect {
-            status: None,
-            reason: "the connection was lost and reconnecting is off".to_owned(),
-        }))
+        let attempt = |n| self.attempt(n);
+        let pause = |pause: std::time::Duration| crate::timer::sleep(pause.as_secs_f64() * 1000.0);
+        let go_on = || !self.closed.get();
+        let random = js_sys::Math::random;
+        self.policy.run(attempt, pause, random, go_on).await
     }
 
     async fn attempt(&self, attempt: u32) -> Result<Rc<Connection>, Error> {

@@ -63,9 +63,9 @@ pub use options::{CallOptions, ConnectOptions, ConnectionState, ReconnectOptions
 pub use stream::{BidiStream, ClientStream, ServerStream, StreamIterator};
 pub use topic::{Subscription, SubscriptionIterator};
 
-use call::Next;
 use connector::{Connector, Settings};
 use open::{Opening, Settings as CallSettings};
+use swill_client::driver::Next;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -100,7 +100,9 @@ export interface CallResult<T = Value> {
 /**
  * Every failure: `code` is the server's for its errors; 408 a deadline,
  * 499 a cancel (`cause` is the `AbortSignal`'s reason), 503 a lost or
- * impossible connection, 400 a message that would not encode or decode.
+ * impossible connection (or a WebAssembly that would not load), 400 a
+ * message that would not encode or decode. Compare codes with the named
+ * constants: `e.code === SwillError.NOT_FOUND`.
  */
 export class SwillError extends Error {
     private constructor();
@@ -109,6 +111,32 @@ export class SwillError extends Error {
     readonly code: number;
     /** Structured details the server attached, such as a 422's field problems. */
     readonly data?: Value;
+    /** 400: a malformed frame or message, or bad options (also a message that would not encode or decode here). */
+    static readonly BAD_REQUEST: 400;
+    /** 401: the caller is not authenticated. */
+    static readonly UNAUTHORIZED: 401;
+    /** 403: the caller is authenticated but not allowed. */
+    static readonly FORBIDDEN: 403;
+    /** 404: no such rpc (or topic). */
+    static readonly NOT_FOUND: 404;
+    /** 408: the call's deadline (`timeoutMs`) expired. */
+    static readonly DEADLINE_EXCEEDED: 408;
+    /** 409: a topic subscriber fell too far behind (subscriptions resume by themselves). */
+    static readonly LAGGED: 409;
+    /** 413: a message exceeds the server's size limit. */
+    static readonly MESSAGE_TOO_LARGE: 413;
+    /** 422: the data decoded but broke a constraint; `data` maps field paths to problems. */
+    static readonly VALIDATION_ERROR: 422;
+    /** 429: too many calls are open on this connection. */
+    static readonly TOO_MANY_REQUESTS: 429;
+    /** 499: the call was cancelled here (`signal`, `cancel()`, `break`, `close()`). */
+    static readonly CANCELLED: 499;
+    /** 500: the handler failed unexpectedly. */
+    static readonly INTERNAL_ERROR: 500;
+    /** 501: an invalid rpc (defined by Swill v1, never sent by it). */
+    static readonly INVALID_RPC: 501;
+    /** 503: the connection was lost or could not be made, the server is unavailable, or the WebAssembly did not load. */
+    static readonly UNAVAILABLE: 503;
 }
 
 export interface Client {
@@ -232,7 +260,6 @@ export class Subscription<T = Value> implements AsyncIterable<Publication<T>> {
     readonly topic: string;
     /** Unsubscribes: CANCEL goes to the server, the iteration ends. */
     unsubscribe(): void;
-    free(): void;
 }
 
 /** The answers of a server-streaming call. `break` in a `for await` cancels the call. */
@@ -245,7 +272,6 @@ export class ServerStream<T = Value> implements AsyncIterable<T> {
     readonly trailingMetadata: Metadata | undefined;
     /** Cancels the call: CANCEL goes to the server, the stream ends. */
     cancel(): Promise<void>;
-    free(): void;
 }
 
 /** A bidirectional call. `break` in a `for await` cancels it. */
@@ -262,7 +288,6 @@ export class BidiStream<Req = unknown, Resp = Value> implements AsyncIterable<Re
     readonly trailingMetadata: Metadata | undefined;
     /** Cancels the call: CANCEL goes to the server, both streams end. */
     cancel(): Promise<void>;
-    free(): void;
 }
 
 /** A client-streaming call. */
@@ -278,7 +303,6 @@ export class ClientStream<Req = unknown, Resp = Value> {
     readonly trailingMetadata: Metadata | undefined;
     /** Cancels the call: CANCEL goes to the server. */
     cancel(): Promise<void>;
-    free(): void;
 }
 "#;
 

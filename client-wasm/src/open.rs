@@ -11,7 +11,7 @@ use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use crate::call::{Call, Handle, Inbox, Next};
+use crate::call::{Call, Handle, Inbox};
 use crate::connector::Connector;
 use crate::latch::Latch;
 use crate::options::CallOptions;
@@ -142,9 +142,8 @@ pub(crate) async fn answer(
     settings: Settings,
 ) -> Result<(Payload, Call), JsValue> {
     let call = open(connector, rpc, CallShape::Unary, Some(data), settings).await?;
-    match call.next().await {
-        Ok(Next::Answer(data)) => Ok((data, call)),
-        Ok(_) => Err(reject(&call, call.fail(crate::stream::unexpected_stream()))),
+    match call.answer().await {
+        Ok(data) => Ok((data, call)),
         Err(e) => Err(reject(&call, e)),
     }
 }

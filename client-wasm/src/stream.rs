@@ -14,9 +14,9 @@ use swill_client::Error;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::call::Next;
 use crate::convert;
 use crate::open::{self, Opening};
+use swill_client::driver::Next;
 
 /// The response stream of a server-streaming call.
 #[wasm_bindgen(skip_typescript)]
@@ -222,11 +222,8 @@ fn answer_of(opening: Rc<Opening>) -> Promise {
             Ok(()) | Err(Error::Closed) => {}
             Err(e) => return Err(open::reject(call, e)),
         }
-        match call.next().await {
-            Ok(Next::Answer(data)) => {
-                open::decode(&data).map_err(|e| open::reject(call, call.fail(e)))
-            }
-            Ok(_) => Err(open::reject(call, call.fail(unexpected_stream()))),
+        match call.answer().await {
+            Ok(data) => open::decode(&data).map_err(|e| open::reject(call, call.fail(e))),
             Err(e) => Err(open::reject(call, e)),
         }
     })
@@ -273,11 +270,4 @@ fn result(value: JsValue, done: bool) -> JsValue {
     let _ = Reflect::set(&object, &"value".into(), &value);
     let _ = Reflect::set(&object, &"done".into(), &JsValue::from_bool(done));
     object.into()
-}
-
-pub(crate) fn unexpected_stream() -> Error {
-    Error::Decode(swill_proto::DataError {
-        path: String::new(),
-        message: "expected one answer, the server sent a stream".to_owned(),
-    })
 }

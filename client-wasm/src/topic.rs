@@ -44,11 +44,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::AbortSignal;
 
-use crate::call::{AbortListener, Handle, Next};
+use crate::call::{AbortListener, Handle};
 use crate::connector::Connector;
 use crate::latch::Latch;
 use crate::open::{self, Settings as CallSettings};
 use crate::{error, timer};
+use swill_client::driver::Next;
 
 /// A topic's publications, from `client.subscribe()`. Its TypeScript
 /// declaration is in `lib.rs` (it is generic).

@@ -11,7 +11,7 @@ use std::rc::{Rc, Weak};
 
 use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
-use swill_client::session::{SESSION_KEY, Session};
+use swill_client::session::{Received, SESSION_KEY, Session};
 use swill_client::{CallOptions, ConnectionState, Error};
 use swill_proto::{CallShape, Payload, RequestFrame, Seq};
 use wasm_bindgen::prelude::*;
@@ -158,6 +158,12 @@ impl Connection {
             _message: on_message,
             _close: on_close,
         });
+        // First on the wire: the rpcs' shapes, so that a call made with the
+        // wrong method fails instead of waiting (nothing waits for it).
+        let probe = connection.session.borrow_mut().probe_shapes();
+        if let Ok(frame) = probe {
+            let _ = connection.write(&frame);
+        }
         connection
     }
 
@@ -233,27 +239,25 @@ impl Connection {
     }
 
     fn receive(&self, data: JsValue) {
-        let bytes = match (self.json, data.dyn_ref::<ArrayBuffer>(), data.as_string()) {
-            (false, Some(buffer), _) => Bytes::from(Uint8Array::new(buffer).to_vec()),
-            (true, _, Some(text)) => match swill_proto::json::frame_from_text(&text) {
-                Ok(bytes) => Bytes::from(bytes),
-                Err(e) => return warn(&format!("dropped a text frame that is not JSON: {e}")),
-            },
-            (false, ..) => return warn("ignored a text frame: Swill frames are binary"),
-            (true, ..) => return warn("ignored a binary frame: this connection speaks JSON"),
+        let text = data.as_string();
+        let message = match (data.dyn_ref::<ArrayBuffer>(), &text) {
+            (Some(buffer), _) => Received::Binary(Bytes::from(Uint8Array::new(buffer).to_vec())),
+            (None, Some(text)) => Received::Text(text),
+            (None, None) => return warn("ignored a message that is neither binary nor text"),
         };
-        let received = {
-            let mut session = self.session.borrow_mut();
-            let received = session.receive(bytes);
-            if let Some(id) = session.take_session_id() {
-                *self.session_id.borrow_mut() = Some(id);
-            }
-            received
-        };
-        let incoming = match received {
-            Ok(Some(incoming)) => incoming,
-            Ok(None) => return,
-            Err(e) => return warn(&format!("dropped a malformed frame from the server: {e}")),
+        let read = self.session.borrow_mut().read(message, self.json);
+        if let Some(id) = read.session_id {
+            *self.session_id.borrow_mut() = Some(id);
+        }
+        if let Some(why) = &read.dropped {
+            warn(why);
+        }
+        for (inbox, event, cancel) in read.mismatched {
+            let _ = self.write(&cancel);
+            inbox.push(event);
+        }
+        let Some(incoming) = read.incoming else {
+            return;
         };
         if let Some(reply) = &incoming.reply {
             let _ = self.write(reply);

@@ -327,3 +327,117 @@ fn error_data_survives() {
     let data = Value::Map(vec![(Value::from("f"), Value::from(1))]);
     assert_eq!(error.data(), Some(&data));
 }
+
+/// One `swill.introspect` item, as the server sends it.
+fn described(seq: Seq, rpc: &str, streams_in: bool, streams_out: bool) -> bytes::Bytes {
+    let item = serde_json::json!({
+        "name": rpc,
+        "request": {"streams": streams_in, "type": {"type": "int"}},
+        "response": {"streams": streams_out, "type": {"type": "int"}},
+    });
+    swill_proto::ResponseFrame::message(seq, payload(&item))
+        .encode()
+        .into()
+}
+
+fn end_of(seq: Seq) -> bytes::Bytes {
+    swill_proto::ResponseFrame::end_of_stream(seq)
+        .encode()
+        .into()
+}
+
+fn read(session: &mut Session<u32>, bytes: bytes::Bytes) -> super::Read<u32> {
+    session.read(super::Received::Binary(bytes), false)
+}
+
+#[test]
+fn the_shape_probe_fails_calls_already_on_with_another_shape() {
+    let mut session = Session::new();
+    let probe = session.probe_shapes().unwrap();
+    assert_eq!(probe.rpc, "swill.introspect");
+    let options = CallOptions::new();
+    let wrong = session
+        .start(
+            "add",
+            CallShape::ServerStreaming,
+            Some(payload(&(1, 2))),
+            &options,
+            1,
+        )
+        .unwrap()
+        .0;
+    let right = unary(&mut session, "add", payload(&(1, 2)), 2);
+    // The probe's frames reach no caller.
+    assert!(
+        read(&mut session, described(probe.seq, "add", false, false))
+            .incoming
+            .is_none()
+    );
+    let done = read(&mut session, end_of(probe.seq));
+    assert!(done.incoming.is_none() && done.dropped.is_none());
+    let [(sink, Event::Failed(error), cancel)] = &done.mismatched[..] else {
+        panic!("one call fails: {:?}", done.mismatched);
+    };
+    assert_eq!(*sink, 1);
+    assert_eq!(error.code(), Code::BAD_REQUEST);
+    assert!(error.message().contains("`add` is a unary rpc"), "{error}");
+    assert_eq!(
+        (cancel.seq, cancel.kind),
+        (wrong, swill_proto::RequestType::Cancel)
+    );
+    assert!(!session.is_pending(wrong) && session.is_pending(right));
+    assert_eq!(session.shape_of("add"), Some(CallShape::Unary));
+}
+
+#[test]
+fn once_shapes_are_known_a_wrong_one_is_refused_before_sending() {
+    let mut session: Session<u32> = Session::new();
+    let probe = session.probe_shapes().unwrap();
+    read(&mut session, described(probe.seq, "total", true, false));
+    read(&mut session, end_of(probe.seq));
+    let options = CallOptions::new();
+    let refused = session.start("total", CallShape::Unary, Some(payload(&5)), &options, 1);
+    assert!(matches!(refused, Err(Error::Invalid(_))), "{refused:?}");
+    assert_eq!(session.pending(), 0);
+    // The right shape, and rpcs the server did not describe, go out.
+    let shape = CallShape::ClientStreaming;
+    assert!(session.start("total", shape, None, &options, 2).is_ok());
+    assert!(
+        session
+            .start("other", CallShape::Unary, None, &options, 3)
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_probe_the_server_refuses_checks_nothing() {
+    let mut session: Session<u32> = Session::new();
+    let probe = session.probe_shapes().unwrap();
+    let refused = swill_proto::ErrorBody::new(Code::UNAUTHORIZED, "who are you");
+    let frame = swill_proto::ResponseFrame::error(probe.seq, &refused).encode();
+    assert!(read(&mut session, frame.into()).incoming.is_none());
+    let options = CallOptions::new();
+    let shape = CallShape::ServerStreaming;
+    assert!(
+        session
+            .start("add", shape, Some(payload(&1)), &options, 1)
+            .is_ok()
+    );
+    assert_eq!(session.shape_of("add"), None);
+}
+
+#[test]
+fn a_message_of_the_wrong_kind_is_dropped_with_a_reason() {
+    let mut session: Session<u32> = Session::new();
+    let text = session.read(super::Received::Text("[1]"), false);
+    assert_eq!(
+        text.dropped.as_deref(),
+        Some("ignored a text frame: Swill frames are binary")
+    );
+    let binary = session.read(super::Received::Binary(wire("c0").into()), true);
+    let why = binary.dropped.expect("dropped");
+    assert!(why.contains("speaks JSON"), "{why}");
+    let garbage = session.read(super::Received::Binary(wire("c1").into()), false);
+    let why = garbage.dropped.expect("dropped");
+    assert!(why.starts_with("dropped a malformed frame"), "{why}");
+}

@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use super::{Outgoing, Shared, Socket};
 use crate::builder::{Config, Encoding};
 use crate::reconnect::ConnectionState;
+use crate::session::Received;
 
 /// The most frames written before one flush.
 const MAX_BATCH: usize = 64;
@@ -58,20 +59,13 @@ async fn read_loop(
         };
         shared.touch();
         match message {
-            Message::Binary(bytes) if !json => shared.deliver(bytes, replies).await,
-            Message::Text(text) if json => match swill_proto::json::frame_from_text(&text) {
-                Ok(bytes) => shared.deliver(bytes.into(), replies).await,
-                Err(e) => tracing::warn!(error = %e, "dropped a text frame that is not JSON"),
-            },
-            Message::Binary(_) => {
-                tracing::warn!("ignored a binary frame: this connection speaks JSON")
-            }
+            Message::Binary(bytes) => shared.deliver(Received::Binary(bytes), json, replies).await,
+            Message::Text(text) => shared.deliver(Received::Text(&text), json, replies).await,
             Message::Close(Some(close)) => {
                 let code = u16::from(close.code);
                 return format!("the server closed the connection ({code} {})", close.reason);
             }
             Message::Close(None) => return "the server closed the connection".to_owned(),
-            Message::Text(_) => tracing::warn!("ignored a text frame: Swill frames are binary"),
             // Pings are answered by tungstenite; any frame counts as a sign of life.
             Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
         }

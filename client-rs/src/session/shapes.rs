@@ -1,0 +1,109 @@
+//! Knowing each rpc's call shape, so that a call opened with the wrong one
+//! fails at once instead of waiting forever.
+//!
+//! The wire cannot tell: a unary answer to a call opened as a stream looks
+//! like the stream's first item (and the end never comes), and an rpc
+//! that takes a request stream waits for more messages after a unary
+//! call's one. So a connection asks the server once, at its start, with
+//! `swill.introspect` ([`Session::probe_shapes`]), without making any call
+//! wait for the answer. Calls opened after the answer are checked before
+//! they are sent; calls already on with a wrong shape fail when it comes.
+//! A server that does not describe its rpcs (introspection off, refused
+//! by a hook, a stream that breaks half way as the original's can) leaves
+//! the rpcs it did not describe unchecked.
+
+use std::collections::HashMap;
+
+use swill_proto::{
+    CallShape, INTROSPECT_RPC, Payload, RequestFrame, RequestType, ResponseFrame, ResponseType,
+    RpcDescription, Seq,
+};
+
+use super::{Event, Session};
+use crate::error::Error;
+
+/// The introspection call a connection makes at its start.
+#[derive(Debug)]
+pub(super) struct Probe {
+    seq: Seq,
+    rpcs: Vec<(String, CallShape)>,
+}
+
+impl<S> Session<S> {
+    /// Opens the introspection call that teaches the session the rpcs'
+    /// shapes, and returns its frame to send. Call it once, first thing on
+    /// a new connection; nothing waits for its answer.
+    pub fn probe_shapes(&mut self) -> Result<RequestFrame, Error> {
+        self.check_open()?;
+        let seq = Seq::from(self.next_seq);
+        self.next_seq += 1;
+        self.probe = Some(Probe {
+            seq,
+            rpcs: Vec::new(),
+        });
+        let nil = Payload::encode(&()).map_err(|e| Error::Encode(e.to_string()))?;
+        Ok(RequestFrame::message(seq, INTROSPECT_RPC, nil))
+    }
+
+    /// The rpc's shape, when the server described it.
+    pub fn shape_of(&self, rpc: &str) -> Option<CallShape> {
+        self.shapes.get(rpc).copied()
+    }
+
+    /// Refuses a call whose shape the server says is another.
+    pub(super) fn check_shape(&self, rpc: &str, shape: CallShape) -> Result<(), Error> {
+        match self.shapes.get(rpc) {
+            Some(&known) if known != shape => Err(mismatch(rpc, known, shape)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Takes a frame of the probe's call, if it is one.
+    pub(super) fn probe_frame(&mut self, frame: &ResponseFrame) -> bool {
+        let Some(probe) = self.probe.as_mut().filter(|p| p.seq == frame.seq) else {
+            return false;
+        };
+        match frame.kind {
+            ResponseType::Metadata => {}
+            ResponseType::Message => {
+                // An item that does not decode leaves its rpc unchecked.
+                if let Ok(rpc) = frame.data.decode::<RpcDescription>() {
+                    let shape = rpc.shape();
+                    probe.rpcs.push((rpc.name, shape));
+                }
+            }
+            ResponseType::EndOfStream | ResponseType::Error => {
+                let rpcs = self.probe.take().map(|p| p.rpcs).unwrap_or_default();
+                self.learn(rpcs);
+            }
+        }
+        true
+    }
+
+    /// Records the shapes, and fails the calls already on with another.
+    fn learn(&mut self, rpcs: Vec<(String, CallShape)>) {
+        self.shapes = rpcs.into_iter().collect::<HashMap<_, _>>();
+        let wrong: Vec<Seq> = self
+            .pending
+            .iter()
+            .filter(|(_, call)| self.check_shape(&call.rpc, call.shape).is_err())
+            .map(|(seq, _)| *seq)
+            .collect();
+        for seq in wrong {
+            if let Some(call) = self.pending.remove(&seq) {
+                let known = self.shapes[&call.rpc];
+                let error = mismatch(&call.rpc, known, call.shape);
+                let cancel = RequestFrame::control(seq, call.rpc, RequestType::Cancel);
+                self.mismatched
+                    .push((call.sink, Event::Failed(error), cancel));
+            }
+        }
+    }
+}
+
+fn mismatch(rpc: &str, known: CallShape, tried: CallShape) -> Error {
+    Error::Invalid(format!(
+        "`{rpc}` is a {known} rpc, and this call opened it as {tried}: use the client's \
+         method for a {known} call"
+    ))
+}
