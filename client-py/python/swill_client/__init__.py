@@ -1,0 +1,37 @@
+"""The Python client of swill: RPC over WebSocket with MessagePack (Swill
+v1), to swill servers and to the original Python Swill servers.
+
+It is the Rust client (crate ``swill-client``) with an asyncio API::
+
+    import swill_client
+
+    client = await swill_client.connect("ws://127.0.0.1:8000/ws")
+    await client.call("add", [1, 2])                      # 3
+    [n async for n in client.stream("count", 3)]          # [0, 1, 2]
+    await client.client_stream("total", [1, 2, 3])        # 6
+    async with client.bidi("upper") as s:
+        await s.send("a")
+        await s.__anext__()                               # "A"
+
+Errors are :class:`SwillError` (``code``, ``message``, ``data``).
+"""
+
+from ._client import Client, connect
+from ._errors import SwillError
+from ._streams import BidiStream, ServerStream
+from ._types import ConnectionState, Metadata, ReconnectPolicy, Response, RpcDescription
+
+__all__ = [
+    "BidiStream",
+    "Client",
+    "ConnectionState",
+    "Metadata",
+    "ReconnectPolicy",
+    "Response",
+    "RpcDescription",
+    "ServerStream",
+    "SwillError",
+    "connect",
+]
+
+__version__ = "0.1.0"

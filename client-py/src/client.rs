@@ -1,0 +1,129 @@
+//! `swill_client._native.Client`: one connection, a method per call shape.
+
+use std::sync::RwLock;
+
+use pyo3::prelude::*;
+use swill_client::{Client, Value};
+
+use crate::call::{Parts, PyCall};
+use crate::convert::{self, ToPython};
+use crate::error;
+
+/// A connected Rust [`Client`]; `close()` lets go of it.
+#[pyclass(name = "Client", module = "swill_client._native", frozen)]
+pub(crate) struct PyClient {
+    client: RwLock<Option<Client>>,
+}
+
+impl PyClient {
+    pub(crate) fn new(client: Client) -> Self {
+        PyClient {
+            client: RwLock::new(Some(client)),
+        }
+    }
+
+    /// A clone of the client (clones share the connection), or 503 once
+    /// closed.
+    fn client(&self) -> PyResult<Client> {
+        let client = self.client.read().unwrap_or_else(|p| p.into_inner());
+        client
+            .clone()
+            .ok_or_else(|| error::swill_error(503, "the client is closed"))
+    }
+}
+
+#[pymethods]
+impl PyClient {
+    /// A unary call; resolves to `(data, leading, trailing)`.
+    #[pyo3(signature = (rpc, request, metadata = None, timeout = None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        rpc: String,
+        request: &Bound<'py, PyAny>,
+        metadata: Option<&Bound<'py, PyAny>>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = convert::to_value(request)?;
+        let options = convert::call_options(metadata, timeout)?;
+        let client = self.client()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let response = client.call_with::<Value>(&rpc, &request, options).await;
+            Ok(convert::answer(response.map_err(error::to_py)?))
+        })
+    }
+
+    /// A server-streaming call, opening in the background.
+    #[pyo3(signature = (rpc, request, metadata = None, timeout = None))]
+    fn server_stream(
+        &self,
+        rpc: String,
+        request: &Bound<'_, PyAny>,
+        metadata: Option<&Bound<'_, PyAny>>,
+        timeout: Option<f64>,
+    ) -> PyResult<PyCall> {
+        let request = convert::to_value(request)?;
+        let options = convert::call_options(metadata, timeout)?;
+        let client = self.client()?;
+        Ok(PyCall::open(async move {
+            let stream = client.server_stream_with::<Value>(&rpc, &request, options);
+            Ok(Parts::stream(stream.await?))
+        }))
+    }
+
+    /// A client-streaming call, opening in the background.
+    #[pyo3(signature = (rpc, metadata = None, timeout = None))]
+    fn client_stream(
+        &self,
+        rpc: String,
+        metadata: Option<&Bound<'_, PyAny>>,
+        timeout: Option<f64>,
+    ) -> PyResult<PyCall> {
+        let options = convert::call_options(metadata, timeout)?;
+        let client = self.client()?;
+        Ok(PyCall::open(async move {
+            let parts = client.client_stream_with::<Value, Value>(&rpc, options);
+            Ok(Parts::client_stream(parts.await?))
+        }))
+    }
+
+    /// A bidirectional call, opening in the background.
+    #[pyo3(signature = (rpc, metadata = None, timeout = None))]
+    fn bidi(
+        &self,
+        rpc: String,
+        metadata: Option<&Bound<'_, PyAny>>,
+        timeout: Option<f64>,
+    ) -> PyResult<PyCall> {
+        let options = convert::call_options(metadata, timeout)?;
+        let client = self.client()?;
+        Ok(PyCall::open(async move {
+            let parts = client.bidi_with::<Value, Value>(&rpc, options);
+            Ok(Parts::bidi(parts.await?))
+        }))
+    }
+
+    /// The server's rpcs (`swill.introspect`), as dicts.
+    fn introspect<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client()?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let rpcs = client.introspect().await.map_err(error::to_py)?;
+            Ok(ToPython(rpcs))
+        })
+    }
+
+    /// The id of the client's session on the server, if it has one.
+    #[getter]
+    fn session(&self) -> PyResult<Option<String>> {
+        Ok(self.client()?.session())
+    }
+
+    /// Lets go of the connection: later calls fail with 503; the
+    /// connection closes once the calls in flight are over.
+    fn close(&self) {
+        self.client
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+    }
+}

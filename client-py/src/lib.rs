@@ -1,0 +1,43 @@
+//! The native half of the Python package `swill-client` (module
+//! `swill_client._native`): the Rust client ([`swill_client`]) behind a
+//! small PyO3 surface, run on a tokio runtime by pyo3-async-runtimes.
+//!
+//! The public Python API is the package's Python half
+//! (`python/swill_client/`): it documents and types everything, turns these
+//! awaitables into coroutines and async iterators, and defines
+//! `SwillError`. Nothing of the protocol is here: calls, streams, cancel,
+//! deadlines and reconnecting are the Rust client's.
+//!
+//! # A map of the crate
+//!
+//! - `connect.rs`: `connect(url, options)`, the options checked and given
+//!   to the Rust [`swill_client::Builder`].
+//! - `client.rs`: the `Client` class, a method per call shape.
+//! - `call.rs`: the `Call` class, a streaming call that opens in the
+//!   background, with separate locks for sending and receiving.
+//! - `convert.rs`: Python values to MessagePack values and back (serde,
+//!   through `pythonize`), metadata and durations.
+//! - `error.rs`: Rust client errors as `swill_client.SwillError`.
+//!
+//! # Cancel
+//!
+//! Every awaitable is a future of pyo3-async-runtimes: when Python cancels
+//! it (the awaiting task was cancelled), the Rust future is dropped, and
+//! dropping a Rust call future sends CANCEL.
+
+mod call;
+mod client;
+mod connect;
+mod convert;
+mod error;
+
+use pyo3::prelude::*;
+
+/// The module `swill_client._native`.
+#[pymodule(name = "_native")]
+fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(connect::connect, module)?)?;
+    module.add_class::<client::PyClient>()?;
+    module.add_class::<call::PyCall>()?;
+    Ok(())
+}
