@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The playground (server/playground/) embeds the browser build of the
 # TypeScript client in the server binary, so it must be a file in the repo
-# when the server compiles. This copies that build from client-wasm/pkg/web/
+# when the server compiles. This copies that build from client-wasm/pkg/
 # (made by client-wasm/build.sh) to server/playground/vendor/.
 #
 #   scripts/vendor-playground.sh          copy the fresh build into vendor/
@@ -11,7 +11,7 @@
 # embedded copy cannot lag behind the client's sources.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-built=client-wasm/pkg/web
+built=client-wasm/pkg
 vendor=server/playground/vendor
 files=(swill_wasm.js swill_wasm_bg.wasm)
 
