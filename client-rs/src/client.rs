@@ -222,8 +222,17 @@ impl Client {
     /// Asks the server to describe its rpcs (`swill.introspect`), in
     /// registration order.
     pub async fn introspect(&self) -> Result<Vec<RpcDescription>, Error> {
+        self.introspect_with(CallOptions::new()).await
+    }
+
+    /// [`introspect`](Self::introspect) with options: the metadata a server
+    /// that authenticates by metadata wants, a deadline.
+    pub async fn introspect_with(
+        &self,
+        options: CallOptions,
+    ) -> Result<Vec<RpcDescription>, Error> {
         use futures::TryStreamExt;
-        let items = self.server_stream(INTROSPECT_RPC, ()).await?;
+        let items = self.server_stream_with(INTROSPECT_RPC, (), options).await?;
         items.try_collect().await
     }
 
@@ -281,10 +290,14 @@ impl Client {
     /// order; empty for a server without topics.
     pub async fn topics(&self) -> Result<Vec<TopicDescription>, Error> {
         use futures::TryStreamExt;
-        match self.server_stream(TOPICS_RPC, ()).await {
+        // The 404 of a server without topics comes as the stream's error.
+        let topics = match self.server_stream(TOPICS_RPC, ()).await {
             Ok(items) => items.try_collect().await,
-            Err(e) if e.code() == swill_proto::Code::NOT_FOUND => Ok(Vec::new()),
             Err(e) => Err(e),
+        };
+        match topics {
+            Err(e) if e.code() == swill_proto::Code::NOT_FOUND => Ok(Vec::new()),
+            topics => topics,
         }
     }
 
@@ -304,6 +317,19 @@ impl Client {
     /// log it.
     pub fn session(&self) -> Option<String> {
         self.inner.connector.session()
+    }
+
+    /// Closes the connection with a WebSocket close handshake (code 1000)
+    /// and waits until the socket is closed (at most a couple of seconds
+    /// for the server's reply). Calls still in flight fail with
+    /// [`Error::Disconnected`], and so do calls made afterwards, from any
+    /// clone: the client does not reconnect.
+    ///
+    /// Dropping every clone closes the connection too, but in the
+    /// background; a program about to exit calls `close` so that the
+    /// server sees a clean close rather than a reset.
+    pub async fn close(&self) {
+        self.inner.connector.close().await;
     }
 
     pub(crate) fn reconnect_policy(&self) -> &ReconnectPolicy {

@@ -25,6 +25,8 @@ pub(crate) struct Connector {
     rounds: AtomicU64,
     /// Whether [`Subprotocol::Auto`] settled on the legacy token.
     legacy: AtomicBool,
+    /// Whether the client was closed: no connection is made any more.
+    closed: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -46,6 +48,7 @@ impl Connector {
             }),
             rounds: AtomicU64::new(0),
             legacy: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
         };
         let connection = connector.attempt(1).await?;
         connector.slot.lock().await.connection = Some(connection);
@@ -62,10 +65,25 @@ impl Connector {
         &self.config.reconnect
     }
 
+    /// Closes the connection with a close handshake; calls in flight
+    /// fail, and so do later ones.
+    pub(crate) async fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        let connection = self.slot.lock().await.connection.take();
+        if let Some(connection) = connection {
+            connection.close().await;
+        }
+    }
+
     /// The open connection, or a new one made per the reconnect policy.
     pub(crate) async fn connection(&self) -> Result<Arc<Connection>, Error> {
         let rounds_seen = self.rounds.load(Ordering::Acquire);
         let mut slot = self.slot.lock().await;
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Disconnected {
+                reason: "the client was closed".to_owned(),
+            });
+        }
         if let Some(connection) = slot.connection.as_ref().filter(|c| c.is_open()) {
             return Ok(connection.clone());
         }

@@ -84,9 +84,14 @@
 //! # Features
 //!
 //! - `native` (default): the tokio client above.
-//! - `cli` (default): the `swill` binary (adds `clap` and `serde_json`).
+//! - `tls` (default): `wss://` with rustls, the platform's roots plus
+//!   [`Builder::root_certificates_pem`].
+//! - `otel`: calls carry the current tracing span's OpenTelemetry context.
+//! - The `swill` binary comes with `native` and adds no dependency (its
+//!   command line is read by hand), so `cargo install swill-client`
+//!   installs it and the library's users compile nothing for it.
 //! - With `--no-default-features` the crate holds only [`session`],
-//!   [`CallOptions`], [`Response`], [`ReconnectPolicy`] and [`Error`], and
+//!   [`driver`], [`CallOptions`], [`Response`], [`ReconnectPolicy`] and [`Error`], and
 //!   builds for `wasm32-unknown-unknown`.
 
 #![warn(missing_docs)]

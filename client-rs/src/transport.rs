@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use swill_proto::{CallShape, Payload, RequestFrame, Seq};
 use tokio::sync::mpsc::{self, UnboundedSender, WeakUnboundedSender};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::builder::{Config, Io};
@@ -59,6 +59,10 @@ struct Shared {
     /// Whether the reader is waiting for a call to take its events (then
     /// silence is our doing, not the server's).
     delivering: AtomicBool,
+    /// Asks the task to close the WebSocket with a close handshake.
+    close: Notify,
+    /// Set when the task has stopped: the socket is closed.
+    stopped: watch::Sender<bool>,
 }
 
 /// The callers' side of one connection. Dropping the last one (the
@@ -79,6 +83,8 @@ impl Connection {
             epoch: Instant::now(),
             last_read: AtomicU64::new(0),
             delivering: AtomicBool::new(false),
+            close: Notify::new(),
+            stopped: watch::Sender::new(false),
         });
         let (outgoing, queue) = mpsc::unbounded_channel();
         let task = task::run(
@@ -147,6 +153,14 @@ impl Connection {
         if let Some(frame) = session.cancel(seq) {
             let _ = self.outgoing.send(Outgoing { frame, _slot: None });
         }
+    }
+
+    /// Closes the WebSocket with a close handshake (1000), failing the
+    /// calls still in flight, and waits until the socket is closed.
+    pub(crate) async fn close(&self) {
+        let mut stopped = self.shared.stopped.subscribe();
+        self.shared.close.notify_one();
+        let _ = stopped.wait_for(|stopped| *stopped).await;
     }
 
     /// Queues a frame; called with the session locked, to keep the order.

@@ -336,3 +336,167 @@ fn show_session_prints_the_id_and_session_resumes_it() {
     let out = run(&["call", &server.url(), "session.get", r#""theme""#]);
     assert_eq!(out.stdout.trim(), "null");
 }
+
+/// An app whose every rpc, `swill.introspect` included, wants the
+/// metadata `authorization=secret`, with `ticks`, a stream that takes no
+/// request.
+fn guarded_app() -> swill::App {
+    use futures::StreamExt;
+    swill::App::new()
+        .handle_as("ticks", |_req: swill::Request<()>| async {
+            futures::stream::iter(0u64..3).map(Ok::<_, swill::Error>)
+        })
+        .before_request(|head: swill::RequestHead| async move {
+            match head.metadata.get_str("authorization") {
+                Some("secret") => Ok(head),
+                _ => Err(swill::Error::new(swill::Code::UNAUTHORIZED, "who are you")),
+            }
+        })
+}
+
+#[test]
+fn stream_of_an_rpc_that_takes_nothing_needs_no_null() {
+    let server = Server::start("127.0.0.1:0", guarded_app);
+    let out = run(&[
+        "stream",
+        &server.url(),
+        "ticks",
+        "-m",
+        "authorization=secret",
+    ]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "0\n1\n2\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_call_of_a_streaming_rpc_is_a_usage_error_not_a_wait() {
+    let server = Server::demo();
+    // `total` takes a request stream: `swill stream` is the way.
+    let out = run(&["call", &server.url(), "total", "5"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`total` is a client streaming rpc"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn introspection_carries_the_metadata_of_the_command() {
+    let server = Server::start("127.0.0.1:0", guarded_app);
+    let out = run(&[
+        "introspect",
+        &server.url(),
+        "--json",
+        "-m",
+        "authorization=secret",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let rpcs: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(rpcs[0]["name"], "ticks");
+    let out = run(&["introspect", &server.url()]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.starts_with("error 401: "), "{}", out.stderr);
+    let out = run(&["asyncapi", &server.url(), "-m", "authorization=secret"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let out = run(&["--help"]);
+    assert_eq!(out.code, Some(0));
+    assert!(
+        out.stdout.contains("Usage: swill <COMMAND>"),
+        "{}",
+        out.stdout
+    );
+    let out = run(&["stream", "--help"]);
+    assert_eq!(out.code, Some(0));
+    assert!(out.stdout.contains("--shape <SHAPE>"), "{}", out.stdout);
+    let out = run(&["--version"]);
+    assert_eq!(out.stdout, format!("swill {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+/// A bare WebSocket server that answers `add` with 3 and anything else with
+/// 404, and reports how the client left: with a Close frame, or not.
+fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<(), String>>) {
+    use futures::{SinkExt, StreamExt};
+    use swill_client::proto::{ErrorBody, Payload, RequestFrame, ResponseFrame};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let (report, left) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let (tcp, _) = listener.accept().await.unwrap();
+            let choose = |_: &Request, mut response: Response| {
+                let token = "swill.v1".parse().unwrap();
+                response
+                    .headers_mut()
+                    .insert("sec-websocket-protocol", token);
+                Ok(response)
+            };
+            let mut ws = tokio_tungstenite::accept_hdr_async(tcp, choose)
+                .await
+                .unwrap();
+            let outcome = loop {
+                match ws.next().await {
+                    Some(Ok(Message::Binary(bytes))) => {
+                        let frame = RequestFrame::decode(bytes).unwrap();
+                        let answer = match frame.rpc.as_str() {
+                            "add" => {
+                                ResponseFrame::message(frame.seq, Payload::encode(&3).unwrap())
+                            }
+                            _ => ResponseFrame::error(
+                                frame.seq,
+                                &ErrorBody::new(swill_client::Code::NOT_FOUND, "no"),
+                            ),
+                        };
+                        ws.send(Message::Binary(answer.encode().into()))
+                            .await
+                            .unwrap();
+                    }
+                    Some(Ok(Message::Close(_))) => break Ok(()),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => break Err(e.to_string()),
+                    None => break Err("the stream ended without a Close".to_owned()),
+                }
+            };
+            let _ = report.send(outcome);
+        });
+    });
+    (url, left)
+}
+
+#[test]
+fn every_command_closes_its_connection_with_a_close_handshake() {
+    let (url, left) = bare_server();
+    let out = run(&["call", &url, "add", "[1, 2]"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "3\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(left.recv().unwrap(), Ok(()));
+    let (url, left) = bare_server();
+    let out = run(&["call", &url, "nope"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(
+        left.recv().unwrap(),
+        Ok(()),
+        "a failed call closes cleanly too"
+    );
+}

@@ -1,6 +1,7 @@
 //! The task that owns a connection's socket: it writes the queued frames
 //! in batches, reads frames and routes them to their calls, and pings.
 
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -19,6 +20,9 @@ use crate::session::Received;
 /// The most frames written before one flush.
 const MAX_BATCH: usize = 64;
 
+/// How long a close handshake may wait for the server's Close.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The connection task: reads and writes until either side stops, then
 /// fails every pending call and reports the disconnection.
 pub(super) async fn run(
@@ -30,19 +34,44 @@ pub(super) async fn run(
 ) {
     let (sink, stream) = socket.split();
     let json = config.encoding == Encoding::Json;
+    let mut read = pin!(read_loop(stream, &shared, &replies, json));
     let reason = tokio::select! {
-        reason = read_loop(stream, &shared, &replies, json) => reason,
-        reason = write_loop(sink, &mut queue, &shared, config.keepalive, json) => reason,
+        reason = &mut read => reason,
+        ended = write_loop(sink, &mut queue, &shared, config.keepalive, json) => match ended {
+            Ended::Closing(reason) => {
+                // Calls fail now, and no new one starts; then the close
+                // handshake: the server answers our Close with its own and
+                // ends the stream.
+                fail_pending(&shared, reason);
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, &mut read).await;
+                reason.to_owned()
+            }
+            Ended::Failed(reason) => reason,
+        },
     };
     tracing::debug!(%reason, "connection closed");
-    let failed = shared.session().close(reason.clone());
+    fail_pending(&shared, &reason);
+    drop(queue);
+    config.report(ConnectionState::Disconnected { reason });
+    shared.stopped.send_replace(true);
+}
+
+/// Fails every call still in flight, and any started later.
+fn fail_pending(shared: &Shared, reason: &str) {
+    let failed = shared.session().close(reason);
     for (sink, event) in failed {
         // A full channel belongs to a caller that is not reading; it sees
         // the channel close instead, which means the same.
         let _ = sink.try_send(event);
     }
-    drop(queue);
-    config.report(ConnectionState::Disconnected { reason });
+}
+
+/// How the writing side stopped.
+enum Ended {
+    /// We sent Close: the client was closed or dropped.
+    Closing(&'static str),
+    /// The socket failed, or the server stopped answering pings.
+    Failed(String),
 }
 
 async fn read_loop(
@@ -78,7 +107,7 @@ async fn write_loop(
     shared: &Shared,
     keepalive: Option<Duration>,
     json: bool,
-) -> String {
+) -> Ended {
     let mut ticker = keepalive.map(|every| {
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -89,18 +118,23 @@ async fn write_loop(
             next = queue.recv() => {
                 let Some(first) = next else {
                     let _ = sink.close().await;
-                    return "the client was dropped".to_owned();
+                    return Ended::Closing("the client was dropped");
                 };
                 if let Err(e) = write_batch(&mut sink, first, queue, json).await {
-                    return e.to_string();
+                    return Ended::Failed(e.to_string());
                 }
+            }
+            () = shared.close.notified() => {
+                let _ = sink.close().await;
+                return Ended::Closing("the client was closed");
             }
             every = tick(&mut ticker) => {
                 if shared.silent_for() > every * 2 && !shared.delivering.load(Ordering::Relaxed) {
-                    return "the server did not answer keepalive pings".to_owned();
+                    let reason = "the server did not answer keepalive pings";
+                    return Ended::Failed(reason.to_owned());
                 }
                 if let Err(e) = sink.send(Message::Ping(Bytes::new())).await {
-                    return e.to_string();
+                    return Ended::Failed(e.to_string());
                 }
             }
         }

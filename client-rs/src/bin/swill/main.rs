@@ -18,21 +18,23 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use swill_client::{Client, Error, Metadata, ReconnectPolicy, Response, Value};
 
 mod args;
 mod asyncapi;
 mod codegen;
 mod json;
+mod lexer;
 mod stream;
 mod table;
 mod topic;
 
-use args::{Cli, Command, ConnectionArgs, Language};
+use args::{Command, ConnectionArgs, Language, Parsed};
 
-/// The client whose session `--show-session` prints at the end.
-static SHOWN: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
+/// The client the command connected (each connects once): closed with a
+/// close handshake at the end, and its session printed for
+/// `--show-session`.
+static CONNECTED: std::sync::OnceLock<(Client, bool)> = std::sync::OnceLock::new();
 
 /// Why the tool stops early, which decides its exit status.
 #[derive(Debug)]
@@ -69,7 +71,21 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Result<Vec<String>, _> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect();
+    let parsed = args
+        .map_err(|a| format!("an argument is not UTF-8: {}", a.to_string_lossy()))
+        .and_then(args::parse);
+    let command = match parsed {
+        Ok(Parsed::Run(command)) => command,
+        Ok(Parsed::Print(text)) => {
+            print!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => return Failure::Usage(message).report(),
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -77,12 +93,19 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return Failure::Usage(format!("cannot start: {e}")).report(),
     };
-    let outcome = runtime.block_on(run(cli));
-    // The id the session ended with (it changes when the server regenerates
-    // it), for a script to pass to the next command's --session.
-    if let Some(id) = SHOWN.get().and_then(Client::session) {
-        eprintln!("session: {id}");
-    }
+    let outcome = runtime.block_on(async {
+        let outcome = run(command).await;
+        if let Some((client, show_session)) = CONNECTED.get() {
+            // A clean close, not a reset in the server's log.
+            client.close().await;
+            // The id the session ended with (it changes when the server
+            // regenerates it), for a script to pass to --session next time.
+            if let Some(id) = client.session().filter(|_| *show_session) {
+                eprintln!("session: {id}");
+            }
+        }
+        outcome
+    });
     // A read of standard input may still be pending on a blocking thread.
     runtime.shutdown_background();
     match outcome {
@@ -91,8 +114,8 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
-    match cli.command {
+async fn run(command: Command) -> Result<(), Failure> {
+    match command {
         Command::Call {
             url,
             rpc,
@@ -100,9 +123,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             call,
             connection,
         } => {
-            let request = parse_json(&json, "the request")?;
+            let request = parse_json(json.as_deref().unwrap_or("null"), "the request")?;
             let options = call.options().map_err(Failure::Usage)?;
-            let client = connect(&url, &connection).await?;
+            let client = connect_with(&url, &connection, ReconnectPolicy::none(), true).await?;
             let response: Response<Value> = client.call_with(&rpc, &request, options).await?;
             print_metadata("leading", &response.leading, call.verbose);
             print_line(&serde_json::to_string_pretty(&json::to_json(
@@ -124,7 +147,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .map(|j| parse_json(j, "the request"))
                 .transpose()?;
             let client = connect(&url, &connection).await?;
-            stream::run(&client, &rpc, request, shape.map(Into::into), &call).await
+            stream::run(&client, &rpc, request, shape, &call).await
         }
         Command::Subscribe {
             url,
@@ -132,7 +155,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             since,
             connection,
         } => {
-            let client = connect_with(&url, &connection, ReconnectPolicy::default()).await?;
+            let policy = ReconnectPolicy::default();
+            let client = connect_with(&url, &connection, policy, false).await?;
             topic::subscribe(&client, &topic, since).await
         }
         Command::Publish {
@@ -150,10 +174,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Introspect {
             url,
             json,
+            call,
             connection,
         } => {
+            let options = call.options().map_err(Failure::Usage)?;
             let client = connect(&url, &connection).await?;
-            let rpcs = client.introspect().await?;
+            let rpcs = client.introspect_with(options).await?;
             if json {
                 print_line(&serde_json::to_string_pretty(&rpcs));
             } else {
@@ -165,10 +191,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             url,
             title,
             api_version,
+            call,
             connection,
         } => {
+            let options = call.options().map_err(Failure::Usage)?;
             let client = connect(&url, &connection).await?;
-            let rpcs = client.introspect().await?;
+            let rpcs = client.introspect_with(options).await?;
             let topics = client.topics().await?;
             let doc = asyncapi::document(&rpcs, &topics, &url, &title, &api_version);
             print_line(&serde_json::to_string_pretty(&doc));
@@ -179,10 +207,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             url,
             out,
             client_module,
+            call,
             connection,
         } => {
+            let options = call.options().map_err(Failure::Usage)?;
             let client = connect(&url, &connection).await?;
-            let rpcs = client.introspect().await?;
+            let rpcs = client.introspect_with(options).await?;
             let module = codegen::typescript(&rpcs, &client_module);
             match out {
                 Some(path) => std::fs::write(&path, module)
@@ -197,19 +227,25 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 /// Connects once, without reconnecting: a command line fails fast.
+///
+/// Only `swill call` has the client check rpcs' shapes (a unary call of
+/// a streaming rpc fails instead of waiting); the other commands ask the
+/// server themselves or need no shape, and save that request.
 async fn connect(url: &str, args: &ConnectionArgs) -> Result<Client, Failure> {
-    connect_with(url, args, ReconnectPolicy::none()).await
+    connect_with(url, args, ReconnectPolicy::none(), false).await
 }
 
 async fn connect_with(
     url: &str,
     args: &ConnectionArgs,
     reconnect: ReconnectPolicy,
+    check_shapes: bool,
 ) -> Result<Client, Failure> {
     let mut builder = Client::builder(url)
         .subprotocol(args.subprotocol())
         .encoding(args.encoding())
         .connect_timeout(args.connect_timeout())
+        .check_shapes(check_shapes)
         .reconnect(reconnect);
     if let Some(id) = &args.session {
         builder = builder.session(id);
@@ -223,9 +259,7 @@ async fn connect_with(
         builder = builder.root_certificates_pem(pem);
     }
     let client = builder.connect().await?;
-    if args.show_session {
-        let _ = SHOWN.set(client.clone());
-    }
+    let _ = CONNECTED.set((client.clone(), args.show_session));
     Ok(client)
 }
 

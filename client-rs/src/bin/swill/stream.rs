@@ -5,7 +5,9 @@ use std::pin::pin;
 
 use futures::StreamExt;
 use serde_json::Value as Json;
-use swill_client::{CallShape, Client, Code, Error, RequestSender, ResponseStream, Value};
+use swill_client::{
+    CallOptions, CallShape, Client, Code, Error, RequestSender, ResponseStream, Value,
+};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::args::CallArgs;
@@ -19,10 +21,12 @@ pub(crate) async fn run(
     args: &CallArgs,
 ) -> Result<(), Failure> {
     let options = args.options().map_err(Failure::Usage)?;
-    let shape = match shape {
-        Some(shape) => shape,
-        None => find_shape(client, rpc, request.is_some()).await?,
+    let (shape, takes_nothing) = match shape {
+        Some(shape) => (shape, false),
+        None => find_shape(client, rpc, request.is_some(), &options).await?,
     };
+    // An rpc that takes nothing needs no `null` typed out.
+    let request = request.or_else(|| takes_nothing.then_some(Json::Null));
     match (shape, request) {
         (CallShape::Unary, Some(request)) => {
             let response = client.call_with::<Value>(rpc, &request, options).await?;
@@ -74,20 +78,29 @@ pub(crate) async fn run(
     }
 }
 
-/// The rpc's shape, from introspection. When the server does not describe
-/// it, a JSON argument means server streaming, none means bidirectional.
-async fn find_shape(client: &Client, rpc: &str, has_request: bool) -> Result<CallShape, Failure> {
+/// The rpc's shape from introspection (asked with the call's metadata, for
+/// a server that authenticates by it), and whether its request is nothing
+/// (`NoneType`). When the server does not describe the rpc, a JSON
+/// argument means server streaming, none means bidirectional.
+async fn find_shape(
+    client: &Client,
+    rpc: &str,
+    has_request: bool,
+    options: &CallOptions,
+) -> Result<(CallShape, bool), Failure> {
     let guess = if has_request {
         CallShape::ServerStreaming
     } else {
         CallShape::Bidirectional
     };
-    match client.introspect().await {
+    match client.introspect_with(options.clone()).await {
         Ok(rpcs) => Ok(rpcs
             .iter()
             .find(|d| d.name == rpc)
-            .map_or(guess, |d| d.shape())),
-        Err(Error::Remote(body)) if body.code == Code::NOT_FOUND => Ok(guess),
+            .map_or((guess, false), |d| {
+                (d.shape(), d.request.ty.name == "NoneType")
+            })),
+        Err(Error::Remote(body)) if body.code == Code::NOT_FOUND => Ok((guess, false)),
         Err(e) => Err(e.into()),
     }
 }
