@@ -60,6 +60,18 @@ impl Parts {
             receiver: tokio::sync::Mutex::new(receiver),
         }
     }
+
+    /// Drops the handles nobody is using: the receiver first, which sends
+    /// CANCEL unless the call is over. A method holding one drops it
+    /// itself once it sees the cancel.
+    fn drop_handles(&self) {
+        if let Ok(mut receiver) = self.receiver.try_lock() {
+            *receiver = Receiver::Over;
+        }
+        if let Ok(mut sender) = self.sender.try_lock() {
+            sender.take();
+        }
+    }
 }
 
 /// What the opening task left: nothing yet, the open call, or why it
@@ -139,9 +151,17 @@ impl PyCall {
                 parts = opening => parts.map(Arc::new),
                 _ = closed_rx.wait_for(|closed| *closed) => Err(Error::Cancelled),
             };
+            let parts = outcome.as_ref().ok().cloned();
             // Nobody to take it when the call object is gone: the value
             // comes back in the error and its drop cancels the call.
             let _ = opened_tx.send(Some(outcome));
+            // A cancel that came while the call was opening, too late for
+            // `cancel()` to see the open call.
+            if let Some(parts) = parts
+                && *closed_rx.borrow()
+            {
+                parts.drop_handles();
+            }
         });
         let shared = Shared {
             opened,
@@ -162,7 +182,10 @@ impl PyCall {
         let shared = self.shared.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let parts = shared.parts().await.map_err(error::to_py)?;
-            let sender = parts.sender.lock().await;
+            let mut sender = parts.sender.lock().await;
+            if shared.is_closed() {
+                sender.take();
+            }
             match sender.as_ref() {
                 Some(sender) => sender.send(&item).await.map_err(error::to_py),
                 None => Err(error::to_py(Error::Closed)),
@@ -200,15 +223,8 @@ impl PyCall {
     /// over), and nothing more is sent or received.
     fn cancel(&self) {
         self.shared.closed.send_replace(true);
-        // Free the handles now when nobody holds them; a waiting `next()`
-        // or `answer()` frees them itself when it sees the cancel.
         if let Some(Ok(parts)) = self.shared.opened.borrow().as_ref() {
-            if let Ok(mut receiver) = parts.receiver.try_lock() {
-                *receiver = Receiver::Over;
-            }
-            if let Ok(mut sender) = parts.sender.try_lock() {
-                sender.take();
-            }
+            parts.drop_handles();
         }
     }
 

@@ -46,9 +46,10 @@ pub(crate) fn answer(response: Response<Value>) -> Answer {
     (ToPython(data), ToPython(leading), ToPython(trailing))
 }
 
-/// Converts a Python value to a MessagePack value: `bytes` and `bytearray`
-/// become bin, `int` a 64-bit integer (signed or unsigned), dataclasses and
-/// mappings a map, lists, tuples and sets an array.
+/// Converts a Python value to a MessagePack value: `bytes` becomes bin
+/// (pythonize 0.30 refuses `bytearray`), `int` a 64-bit integer (signed
+/// or unsigned), dataclasses and mappings a map, other sequences and sets
+/// an array.
 pub(crate) fn to_value(value: &Bound<'_, PyAny>) -> PyResult<Value> {
     depythonize(value).map_err(|e| unsendable(value, e))
 }

@@ -140,7 +140,7 @@ class Client:
     connection.
 
     Values: requests may hold ``dict``, ``list``, ``tuple``, ``set``,
-    ``bytes``, ``bytearray``, ``str``, ``int`` (within 64 bits, signed or
+    ``bytes``, ``str``, ``int`` (within 64 bits, signed or
     unsigned), ``float``, ``bool``, ``None`` and dataclass instances (sent
     as maps of their fields); answers come back as ``dict``, ``list``,
     ``bytes``, ``str``, ``int``, ``float``, ``bool`` and ``None``.

@@ -6,7 +6,7 @@ ends."""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, AsyncIterator, Awaitable, Optional, Type, TypeVar
+from typing import Any, AsyncIterator, Optional, Type, TypeVar
 
 from . import _native
 from ._types import Metadata
@@ -32,10 +32,10 @@ class ServerStream(AsyncIterator[Any]):
     def __aiter__(self: _S) -> _S:
         return self
 
-    def __anext__(self) -> Awaitable[Any]:
+    async def __anext__(self) -> Any:
         """The next answer; ``StopAsyncIteration`` at the end or once
         cancelled; :class:`SwillError` if the call failed."""
-        return self._call.next()
+        return await self._call.next()
 
     async def __aenter__(self: _S) -> _S:
         return self

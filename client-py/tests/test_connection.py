@@ -1,0 +1,99 @@
+"""Connecting: refused connections, subprotocols, JSON, sessions, close,
+and reconnecting after the server restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import List
+
+import pytest
+
+import swill_client
+from conftest import Demo
+
+
+async def test_connection_refused_is_a_clear_503() -> None:
+    with pytest.raises(swill_client.SwillError) as e:
+        await swill_client.connect("ws://127.0.0.1:1/ws", connect_timeout=5)
+    assert e.value.code == 503
+    assert "could not connect" in e.value.message and "refused" in e.value.message
+
+
+@pytest.mark.parametrize("legacy", [True, False, "auto"])
+async def test_every_subprotocol_reaches_a_swill_server(demo: Demo, legacy: object) -> None:
+    async with await swill_client.connect(demo.url, legacy=legacy) as client:  # type: ignore[arg-type]
+        assert await client.call("add", [1, 2]) == 3
+
+
+async def test_json_frames(demo: Demo) -> None:
+    async with await swill_client.connect(demo.url, json=True) as client:
+        assert await client.call("echo_meta", {"a": [1, None, "x"]}) == {"a": [1, None, "x"]}
+        assert [n async for n in client.stream("count", 2)] == [0, 1]
+
+
+async def test_headers_cookies_and_keepalive_are_accepted(demo: Demo) -> None:
+    async with await swill_client.connect(
+        demo.url,
+        headers={"x-tenant": "acme"},
+        cookies=[("a", "1"), ("b", "2")],
+        keepalive=1.0,
+    ) as client:
+        assert await client.call("add", [1, 2]) == 3
+
+
+async def test_a_session_is_resumed_by_another_client(demo: Demo) -> None:
+    async with await swill_client.connect(demo.url) as first:
+        await first.call("session.put", {"key": "colour", "value": "green"})
+        session = first.session
+    assert session
+    async with await swill_client.connect(demo.url, session=session) as second:
+        assert await second.call("session.get", "colour") == "green"
+
+
+async def test_a_closed_client_fails_calls_with_503(demo: Demo) -> None:
+    client = await swill_client.connect(demo.url)
+    client.close()
+    with pytest.raises(swill_client.SwillError) as e:
+        await client.call("add", [1, 2])
+    assert e.value.code == 503
+
+
+async def test_reconnects_after_the_server_restarts(own_demo: Demo) -> None:
+    states: List[swill_client.ConnectionState] = []
+    connected = asyncio.Event()
+
+    def on_state(state: swill_client.ConnectionState) -> None:
+        states.append(state)
+        if state.state == "connected":
+            connected.set()
+
+    policy = swill_client.ReconnectPolicy(initial_backoff=0.05, max_backoff=0.2, max_attempts=50)
+    client = await swill_client.connect(own_demo.url, reconnect=policy, on_state_change=on_state)
+    await connected.wait()
+    in_flight = asyncio.create_task(client.call("sleep", 60_000))
+    assert await client.call("add", [1, 1]) == 2  # the sleep call is out
+    own_demo.kill()
+    with pytest.raises(swill_client.SwillError) as lost:
+        await in_flight
+    assert lost.value.code == 503
+    connected.clear()
+    own_demo.start(listen=own_demo.address)
+    assert await client.call("add", [2, 3]) == 5
+    await connected.wait()
+    kinds = [s.state for s in states]
+    assert kinds[:2] == ["connecting", "connected"]
+    after = kinds[2:]
+    assert after[0] == "disconnected" and "connecting" in after and after[-1] == "connected"
+    assert all(s.attempt for s in states if s.state == "connecting")
+    assert all(s.reason for s in states if s.state == "disconnected")
+    client.close()
+
+
+async def test_never_reconnect(own_demo: Demo) -> None:
+    client = await swill_client.connect(own_demo.url, reconnect=swill_client.ReconnectPolicy.never())
+    assert await client.call("add", [1, 1]) == 2
+    own_demo.kill()
+    own_demo.start(listen=own_demo.address)
+    with pytest.raises(swill_client.SwillError) as e:
+        await client.call("add", [1, 1])
+    assert e.value.code == 503
