@@ -1072,27 +1072,27 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 40, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h100dff2c9d5a87f4);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h0086a7af0d7847d2);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 60, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 65, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h332025d848aac39a);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("CloseEvent")], shim_idx: 42, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h34a45648082b653f);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 42, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c_41);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h34a45648082b653f_41);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 20, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hdf57d631af44f172);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h69e7802b9df79a3a);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0) {
@@ -1130,20 +1130,20 @@ function __wbg_get_imports() {
     };
 }
 
-function wasm_bindgen__convert__closures_____invoke__hdf57d631af44f172(arg0, arg1) {
-    wasm.wasm_bindgen__convert__closures_____invoke__hdf57d631af44f172(arg0, arg1);
+function wasm_bindgen__convert__closures_____invoke__h69e7802b9df79a3a(arg0, arg1) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h69e7802b9df79a3a(arg0, arg1);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h100dff2c9d5a87f4(arg0, arg1, arg2) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h100dff2c9d5a87f4(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h0086a7af0d7847d2(arg0, arg1, arg2) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h0086a7af0d7847d2(arg0, arg1, arg2);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c(arg0, arg1, arg2) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h34a45648082b653f(arg0, arg1, arg2) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h34a45648082b653f(arg0, arg1, arg2);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c_41(arg0, arg1, arg2) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h6c8907196ebfb41c_41(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h34a45648082b653f_41(arg0, arg1, arg2) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h34a45648082b653f_41(arg0, arg1, arg2);
 }
 
 function wasm_bindgen__convert__closures_____invoke__h332025d848aac39a(arg0, arg1, arg2) {
