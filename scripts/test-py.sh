@@ -51,8 +51,21 @@ if ! missing="$("$py" -m pip install --quiet swill 2>&1)"; then
   export SWILL_ORIGINAL_MISSING="$reason"
 fi
 
-step "Python client: mypy --strict accepts a sample program"
-(cd client-py/tests && "$py" -m mypy --strict --no-incremental sample_typed.py)
+step "Python client: typing (mypy --strict): the package, a sample program, and mistakes it must catch"
+(
+  cd client-py/tests
+  "$py" -m mypy --strict --no-incremental -p swill_client
+  "$py" -m mypy --strict --no-incremental sample_typed.py
+  # sample_wrong.py marks each line mypy must reject with "# error:".
+  expected="$(grep -c '# error:' sample_wrong.py)"
+  found="$("$py" -m mypy --strict --no-incremental sample_wrong.py | grep -c ': error:' || true)"
+  if [ "$found" != "$expected" ]; then
+    "$py" -m mypy --strict --no-incremental sample_wrong.py || true
+    echo "mypy found $found errors in sample_wrong.py, expected $expected" >&2
+    exit 1
+  fi
+  echo "mypy rejects the $found mistakes of sample_wrong.py"
+)
 
 step "Python client: pytest against the demo server"
 cargo build -p swill-examples --bin demo --locked

@@ -106,3 +106,6 @@ cargo build -p swill-client --bin swill -p swill-examples --bin demo --locked
   SWILL_DEMO_BIN="$demo_bin" SWILL_BIN="$(dirname "$demo_bin")/swill" \
     node --test asyncapi.test.mjs codegen.test.mjs playground.test.mjs
 )
+
+step "Python client: the wheel (maturin), mypy --strict and pytest against the demo"
+./scripts/test-py.sh

@@ -4,7 +4,9 @@ call shape."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections.abc
+import time
 from types import TracebackType
 from typing import (
     Any,
@@ -99,7 +101,27 @@ async def connect(
         "stream_buffer": stream_buffer,
         "ca_pem": [ca_pem] if isinstance(ca_pem, bytes) else list(ca_pem),
     }
+    _settle_at_exit()
     return Client(await _native.connect(url, options))
+
+
+_SETTLE = 0.05
+_settling = False
+
+
+def _settle_at_exit() -> None:
+    """Once a client was made, makes the interpreter wait a moment at exit.
+
+    The Rust side hands each result to Python from a tokio thread, which
+    holds the GIL for a moment after the result is set. If the interpreter
+    finalizes at that moment (a script that exits right after its last
+    call), that thread crashes the process (pyo3-async-runtimes issue 40).
+    Releasing the GIL for 50 ms at exit lets such threads finish first.
+    """
+    global _settling
+    if not _settling:
+        _settling = True
+        atexit.register(time.sleep, _SETTLE)
 
 
 def _pairs(pairs: Optional[Pairs]) -> List[Tuple[str, str]]:

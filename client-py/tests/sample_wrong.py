@@ -1,0 +1,14 @@
+"""Mistakes that `mypy --strict` must report (the test script expects
+exactly the errors marked below; it is not run)."""
+
+from __future__ import annotations
+
+import swill_client
+
+
+async def main(client: swill_client.Client) -> None:
+    await client.call(7, [1, 2])  # error: the rpc name is a str
+    await client.stream("count", 3).send(1)  # error: a server stream takes no requests
+    await client.call("add", [1, 2], timeout="soon")  # error: seconds are a float
+    error = swill_client.SwillError(404, "gone")
+    print(error.code + "!")  # error: the code is an int
