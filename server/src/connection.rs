@@ -5,7 +5,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::future::BoxFuture;
 use futures::{Sink, Stream, StreamExt};
 use swill_proto::{Code, DecodeErrorKind, RequestFrame, RequestType, ResponseFrame, Seq};
 use tokio::task::{Id, JoinSet};
@@ -20,7 +19,7 @@ use crate::context::RequestHead;
 use crate::error::{Error, NOT_FOUND_MESSAGE};
 use crate::hooks;
 use crate::info::ConnectionInfo;
-use crate::outbox::{self, Outbox, Wait};
+use crate::outbox::{Outbox, Wait, Writer};
 use crate::router::{Route, Router};
 use crate::sessions::Session;
 use crate::shutdown::Shutdown;
@@ -91,7 +90,7 @@ where
     let json = info.subprotocol() == Some(swill_proto::json::SUBPROTOCOL);
     let (sink, mut source) = socket.split();
     let (outbox, queue) = Outbox::channel(router.config.limits.max_queued_frames);
-    let writer = tokio::spawn(outbox::write_loop(sink, queue, json).in_current_span());
+    let mut writer = Writer::new(sink, queue, json);
     tracing::debug!(remote = ?info.remote_addr(), "connected");
     hooks::notify(&router.hooks.after_accept, &info).await;
 
@@ -113,20 +112,22 @@ where
     };
     let leave = loop {
         tokio::select! {
+            Some(first) = writer.next() => {
+                if writer.write(first).await.is_err() {
+                    break Leave::Gone;
+                }
+            }
             incoming = source.next() => {
                 demux.last_frame = Instant::now();
-                match incoming {
+                // A full queue: write until the answer fits, then read on.
+                let wait = match incoming {
                     Some(Ok(Message::Binary(bytes))) if !json => {
                         received.count(bytes.len());
-                        if let Some(wait) = demux.on_frame(bytes) {
-                            wait.await;
-                        }
+                        demux.on_frame(bytes)
                     }
                     Some(Ok(Message::Text(text))) if json => {
                         received.count(text.len());
-                        if let Some(wait) = demux.on_text(&text) {
-                            wait.await;
-                        }
+                        demux.on_text(&text)
                     }
                     Some(Ok(Message::Binary(_))) => break Leave::Close(
                         CloseCode::Unsupported,
@@ -137,7 +138,7 @@ where
                         "swill speaks binary MessagePack frames, not text".to_owned(),
                     ),
                     Some(Ok(Message::Close(_))) | None => break Leave::Gone,
-                    Some(Ok(_)) => {} // pings are answered by tungstenite
+                    Some(Ok(_)) => None, // pings are answered by tungstenite
                     Some(Err(tungstenite::Error::Capacity(e))) => {
                         break Leave::Close(CloseCode::Size, e.to_string());
                     }
@@ -150,6 +151,11 @@ where
                         tracing::debug!(error = %e, "read failed");
                         break Leave::Gone;
                     }
+                };
+                if let Some(wait) = wait
+                    && writer.write_until(wait).await.is_err()
+                {
+                    break Leave::Gone;
                 }
             }
             Some(done) = demux.calls.join_next_with_id(), if !demux.calls.is_empty() => {
@@ -162,7 +168,9 @@ where
                 if idle_timeout.is_some_and(|idle| demux.last_frame.elapsed() >= idle) {
                     break Leave::Close(CloseCode::Away, "idle timeout".to_owned());
                 }
-                demux.outbox.send_message(Message::Ping(Default::default())).await;
+                if writer.send_now(Message::Ping(Default::default())).await.is_err() {
+                    break Leave::Gone;
+                }
             }
             () = shutdown.requested(), if !demux.draining => {
                 demux.draining = true;
@@ -178,12 +186,20 @@ where
         }
     };
     if let Leave::Close(code, reason) = leave {
-        demux.close(code, reason).await;
+        tracing::debug!(?code, reason, "closing the connection");
+        let close = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ = writer.send_now(Message::Close(Some(close))).await;
     }
-    demux.stop_all().await;
-    hooks::notify(&demux.router.hooks.after_connection, &demux.info).await;
-    drop(demux);
-    let _ = writer.await;
+    // The calls stop while the writer drops what they still send; it
+    // closes the socket once the last of them is gone.
+    let stop = async move {
+        demux.stop_all().await;
+        hooks::notify(&demux.router.hooks.after_connection, &demux.info).await;
+    };
+    futures::join!(stop, writer.finish());
     tracing::debug!("disconnected");
 }
 
@@ -455,14 +471,5 @@ impl Demux {
     fn reply_error(&self, seq: Seq, error: Error) -> Option<Wait> {
         self.outbox
             .send_or_wait(ResponseFrame::error(seq, error.body()))
-    }
-
-    fn close(&self, code: CloseCode, reason: String) -> BoxFuture<'_, bool> {
-        tracing::debug!(?code, reason, "closing the connection");
-        let frame = CloseFrame {
-            code,
-            reason: reason.into(),
-        };
-        Box::pin(self.outbox.send_message(Message::Close(Some(frame))))
     }
 }

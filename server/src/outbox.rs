@@ -20,32 +20,26 @@ pub(crate) struct Outbox(mpsc::Sender<Outgoing>);
 /// Work the read loop must await before reading on: a full queue.
 pub(crate) type Wait = futures::future::BoxFuture<'static, ()>;
 
-/// What the queue holds: 32 bytes, where a `Message` is 56. The channel
-/// allocates its slots up front, so this is per-connection memory.
+/// What the queue holds: an encoded Swill frame, 32 bytes where a
+/// `Message` is 56. The channel allocates its slots up front, so this is
+/// per-connection memory. (Pings and the close frame do not queue: the
+/// connection's task writes them itself, see [`Writer::send_now`].)
 #[derive(Debug)]
-pub(crate) enum Outgoing {
-    /// An encoded Swill frame.
-    Frame(Bytes),
-    /// Anything else (close, ping), rare enough to box.
-    Control(Box<Message>),
-}
+pub(crate) struct Outgoing(Bytes);
 
 impl Outgoing {
     /// The WebSocket message: the frame as is, or as JSON text on a
     /// `swill.v1.json` connection.
     fn into_message(self, json: bool, sent: &Frames) -> Message {
-        match self {
-            Outgoing::Frame(bytes) if json => {
-                // Our own frames are always one MessagePack value.
-                let text = swill_proto::json::frame_to_text(&bytes).unwrap_or_default();
-                sent.count(text.len());
-                Message::Text(text.into())
-            }
-            Outgoing::Frame(bytes) => {
-                sent.count(bytes.len());
-                Message::Binary(bytes)
-            }
-            Outgoing::Control(message) => *message,
+        let Outgoing(bytes) = self;
+        if json {
+            // Our own frames are always one MessagePack value.
+            let text = swill_proto::json::frame_to_text(&bytes).unwrap_or_default();
+            sent.count(text.len());
+            Message::Text(text.into())
+        } else {
+            sent.count(bytes.len());
+            Message::Binary(bytes)
         }
     }
 }
@@ -71,12 +65,12 @@ impl Outbox {
 
     /// Encodes and queues a frame; false if the connection is gone.
     pub(crate) async fn send(&self, frame: ResponseFrame) -> bool {
-        self.push(Outgoing::Frame(frame.encode().into())).await
+        self.push(Outgoing(frame.encode().into())).await
     }
 
     /// Queues an encoded frame if there is room, without waiting.
     pub(crate) fn try_push(&self, frame: Bytes) -> Pushed {
-        match self.0.try_send(Outgoing::Frame(frame)) {
+        match self.0.try_send(Outgoing(frame)) {
             Ok(()) => Pushed::Queued,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 crate::metrics::queue_full();
@@ -86,18 +80,12 @@ impl Outbox {
         }
     }
 
-    /// Queues any other WebSocket message (a close frame, a ping); false if
-    /// the connection is gone.
-    pub(crate) async fn send_message(&self, message: Message) -> bool {
-        self.push(Outgoing::Control(Box::new(message))).await
-    }
-
     /// Queues a frame if there is room; otherwise returns the wait for room,
     /// boxed, for the caller to await (backpressure). The connection's read
     /// loop uses this: its hot path then is plain code, not a state machine
     /// that every idle connection would carry.
     pub(crate) fn send_or_wait(&self, frame: ResponseFrame) -> Option<Wait> {
-        match self.0.try_send(Outgoing::Frame(frame.encode().into())) {
+        match self.0.try_send(Outgoing(frame.encode().into())) {
             Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => None,
             Err(mpsc::error::TrySendError::Full(message)) => {
                 crate::metrics::queue_full();
@@ -125,41 +113,103 @@ impl Outbox {
     }
 }
 
-/// Writes queued messages until the queue closes or the socket fails.
+/// The writing end of one connection: its queue and its socket's sink,
+/// driven by the connection's own task.
 ///
-/// Every message already queued is fed before one flush, so a burst of
-/// replies costs one write system call, not one per frame.
-pub(crate) async fn write_loop<S>(mut sink: S, mut queue: mpsc::Receiver<Outgoing>, json: bool)
+/// One task reads and writes, so a burst of answers is written without
+/// waking a second task, and an idle connection carries no writer task.
+/// The read loop selects on [`next`](Writer::next) (cancel-safe) and writes
+/// what it gets; where it must wait for room in the queue, it writes until
+/// there is some ([`write_until`](Writer::write_until)), since nobody else
+/// would.
+pub(crate) struct Writer<S> {
+    sink: S,
+    queue: mpsc::Receiver<Outgoing>,
+    json: bool,
+    sent: Frames,
+}
+
+/// The socket failed, or a close frame went out: nothing more is written.
+#[derive(Debug)]
+pub(crate) struct Closed;
+
+impl<S> Writer<S>
 where
     S: Sink<Message> + Unpin,
     S::Error: std::fmt::Display,
 {
-    let sent = Frames::sent();
-    // Fed straight from the queue: a batch vector would cost every
-    // connection kilobytes of capacity for the one burst it ever had.
-    while let Some(first) = queue.recv().await {
-        let first = first.into_message(json, &sent);
-        let mut closing = first.is_close();
-        if let Err(e) = sink.feed(first).await {
-            tracing::debug!(error = %e, "write failed; closing the connection");
-            return;
-        }
-        for _ in 1..BATCH {
-            let Ok(next) = queue.try_recv() else { break };
-            let next = next.into_message(json, &sent);
-            closing |= next.is_close();
-            if let Err(e) = sink.feed(next).await {
-                tracing::debug!(error = %e, "write failed; closing the connection");
-                return;
-            }
-        }
-        if let Err(e) = sink.flush().await {
-            tracing::debug!(error = %e, "flush failed; closing the connection");
-            return;
-        }
-        if closing {
-            break;
+    pub(crate) fn new(sink: S, queue: mpsc::Receiver<Outgoing>, json: bool) -> Self {
+        Writer {
+            sink,
+            queue,
+            json,
+            sent: Frames::sent(),
         }
     }
-    let _ = sink.close().await;
+
+    /// The next queued message. Cancel-safe: for a `select!` branch.
+    pub(crate) async fn next(&mut self) -> Option<Outgoing> {
+        self.queue.recv().await
+    }
+
+    /// Writes `first` and whatever else is queued (up to a batch), then
+    /// flushes once: a burst of answers costs one write system call. The
+    /// rest of a longer queue waits for the next turn, so that reading goes
+    /// on between batches.
+    pub(crate) async fn write(&mut self, first: Outgoing) -> Result<(), Closed> {
+        let mut next = Some(first);
+        let mut closing = false;
+        for fed in 1..=BATCH {
+            let Some(outgoing) = next.take() else { break };
+            let message = outgoing.into_message(self.json, &self.sent);
+            closing |= message.is_close();
+            if let Err(e) = self.sink.feed(message).await {
+                tracing::debug!(error = %e, "write failed; closing the connection");
+                return Err(Closed);
+            }
+            if fed < BATCH {
+                next = self.queue.try_recv().ok();
+            }
+        }
+        if let Err(e) = self.sink.flush().await {
+            tracing::debug!(error = %e, "flush failed; closing the connection");
+            return Err(Closed);
+        }
+        if closing { Err(Closed) } else { Ok(()) }
+    }
+
+    /// Writes queued messages until `wait` (a wait for room in the queue)
+    /// is over.
+    pub(crate) async fn write_until(&mut self, wait: Wait) -> Result<(), Closed> {
+        let mut wait = wait;
+        loop {
+            tokio::select! {
+                () = &mut wait => return Ok(()),
+                Some(first) = self.queue.recv() => self.write(first).await?,
+            }
+        }
+    }
+
+    /// Writes what is queued, then `message` (a ping, the close frame).
+    pub(crate) async fn send_now(&mut self, message: Message) -> Result<(), Closed> {
+        while let Ok(queued) = self.queue.try_recv() {
+            let queued = queued.into_message(self.json, &self.sent);
+            if self.sink.feed(queued).await.is_err() {
+                return Err(Closed);
+            }
+        }
+        let closing = message.is_close();
+        if self.sink.feed(message).await.is_err() || self.sink.flush().await.is_err() {
+            return Err(Closed);
+        }
+        if closing { Err(Closed) } else { Ok(()) }
+    }
+
+    /// The end of the connection: what calls still queue while they stop
+    /// is dropped (the socket is closing), until every sender is gone;
+    /// then the socket is closed.
+    pub(crate) async fn finish(mut self) {
+        while self.queue.recv().await.is_some() {}
+        let _ = self.sink.close().await;
+    }
 }
