@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use swill_proto::{
     CallShape, INTROSPECT_RPC, Payload, RequestFrame, RequestType, ResponseFrame, ResponseType,
-    RpcDescription, Seq,
+    Seq, Value,
 };
 
 use super::{Event, Session};
@@ -67,9 +67,8 @@ impl<S> Session<S> {
             ResponseType::Metadata => {}
             ResponseType::Message => {
                 // An item that does not decode leaves its rpc unchecked.
-                if let Ok(rpc) = frame.data.decode::<RpcDescription>() {
-                    let shape = rpc.shape();
-                    probe.rpcs.push((rpc.name, shape));
+                if let Some(described) = name_and_shape(&frame.data) {
+                    probe.rpcs.push(described);
                 }
             }
             ResponseType::EndOfStream | ResponseType::Error => {
@@ -99,6 +98,25 @@ impl<S> Session<S> {
             }
         }
     }
+}
+
+/// An rpc's name and shape, read from its description. Only these three
+/// keys are read, from the plain MessagePack value: the full
+/// `RpcDescription`'s decoder (types, JSON Schemas) would cost the
+/// TypeScript client's wasm a third of its size for what it never uses.
+fn name_and_shape(item: &Payload) -> Option<(String, CallShape)> {
+    let item = item.to_value().ok()?;
+    let streams = |side: &str| get(get(&item, side)?, "streams")?.as_bool();
+    let shape = CallShape::from_streams(streams("request")?, streams("response")?);
+    Some((get(&item, "name")?.as_str()?.to_owned(), shape))
+}
+
+/// The value under a string key of a map.
+fn get<'a>(map: &'a Value, key: &str) -> Option<&'a Value> {
+    map.as_map()?
+        .iter()
+        .find(|(k, _)| k.as_str() == Some(key))
+        .map(|(_, v)| v)
 }
 
 fn mismatch(rpc: &str, known: CallShape, tried: CallShape) -> Error {
