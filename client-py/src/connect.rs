@@ -129,7 +129,7 @@ fn reconnect_policy(
 }
 
 /// Passes a state change to the Python callback as `(state, attempt,
-/// reason)`. The callback is the Python layer's, which only schedules the
+/// reason)`, unless the interpreter is shutting down. The callback is the Python layer's, which only schedules the
 /// user's on the event loop; anything it raises is reported as
 /// unraisable, since there is no caller to raise it to.
 fn report(callback: &Py<PyAny>, state: &ConnectionState) {
@@ -138,7 +138,9 @@ fn report(callback: &Py<PyAny>, state: &ConnectionState) {
         ConnectionState::Connected => ("connected", None, None),
         ConnectionState::Disconnected { reason } => ("disconnected", None, Some(reason.clone())),
     };
-    Python::attach(|py| {
+    // Not while the interpreter shuts down (a client dropped at exit
+    // reports its connection lost): attaching then would crash it.
+    Python::try_attach(|py| {
         if let Err(e) = callback.call1(py, (name, attempt, reason)) {
             e.write_unraisable(py, Some(callback.bind(py)));
         }

@@ -12,7 +12,9 @@ SCRIPT = """
 import asyncio, sys, swill_client
 
 async def main() -> None:
-    client = await swill_client.connect(sys.argv[1])
+    # The callback is called from the Rust client's threads, also when the
+    # connection closes as the interpreter exits.
+    client = await swill_client.connect(sys.argv[1], on_state_change=lambda state: None)
     assert await client.call("add", [1, 2]) == 3
     assert [n async for n in client.stream("count", 2)] == [0, 1]
 
