@@ -13,7 +13,7 @@ use js_sys::Function;
 use swill_client::{ConnectionState, Error, ReconnectPolicy};
 
 use crate::latch::Latch;
-use crate::transport::{Connection, Report};
+use crate::transport::{Connection, Report, Wire};
 
 /// One round of reconnecting, awaited by every call that needs it.
 type Round = Latch<Result<Rc<Connection>, Error>>;
@@ -30,8 +30,8 @@ pub(crate) struct Connector {
     closed: Cell<bool>,
     /// The session id to present, and the last one the server gave.
     session: SessionSlot,
-    /// Whether frames travel as JSON text.
-    json: bool,
+    /// How every connection speaks.
+    wire: Wire,
 }
 
 /// Where the client keeps its session id between connections.
@@ -46,8 +46,8 @@ pub(crate) struct Settings {
     pub(crate) report: Report,
     /// A session id to resume, from the connect options.
     pub(crate) session: Option<String>,
-    /// Whether frames travel as JSON text (`swill.v1.json`).
-    pub(crate) json: bool,
+    /// How every connection speaks.
+    pub(crate) wire: Wire,
 }
 
 impl Connector {
@@ -63,7 +63,7 @@ impl Connector {
             round: RefCell::new(None),
             closed: Cell::new(false),
             session: Rc::new(RefCell::new(settings.session)),
-            json: settings.json,
+            wire: settings.wire,
         });
         let connection = connector.attempt(1).await?;
         *connector.current.borrow_mut() = Some(connection);
@@ -144,7 +144,7 @@ impl Connector {
             self.connect_timeout_ms,
             self.report.clone(),
             self.session.clone(),
-            self.json,
+            self.wire,
         )
         .await;
         match &opened {

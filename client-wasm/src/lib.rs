@@ -577,7 +577,10 @@ fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
         policy,
         report,
         session: options.session,
-        json,
+        wire: transport::Wire {
+            json,
+            check_shapes: options.check_shapes.unwrap_or(true),
+        },
     })
 }
 

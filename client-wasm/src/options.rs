@@ -42,6 +42,14 @@ pub struct ConnectOptions {
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     #[tsify(optional, type = "\"msgpack\" | \"json\"")]
     pub encoding: JsValue,
+    /// Whether each connection asks the server once, at its start, for its
+    /// rpcs' shapes (`swill.introspect`), so that a call made with the
+    /// wrong method (`stream` of a unary rpc, `call` of one that takes a
+    /// request stream) fails with a `SwillError` 400 instead of waiting
+    /// forever (default `true`). No call waits for that answer; a server
+    /// that does not describe its rpcs leaves them unchecked.
+    #[tsify(optional)]
+    pub check_shapes: Option<bool>,
 }
 
 /// How to reconnect: a call made after the connection was lost connects

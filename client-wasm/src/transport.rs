@@ -32,6 +32,15 @@ thread_local! {
     static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
 }
 
+/// How a connection speaks, the same for every connection of a client.
+#[derive(Clone, Copy)]
+pub(crate) struct Wire {
+    /// Whether frames travel as JSON text (`swill.v1.json`).
+    pub(crate) json: bool,
+    /// Whether the connection asks the server for its rpcs' shapes.
+    pub(crate) check_shapes: bool,
+}
+
 /// Called with each state change of a connection.
 pub(crate) type Report = Rc<dyn Fn(ConnectionState)>;
 
@@ -62,11 +71,11 @@ impl Connection {
         timeout_ms: f64,
         report: Report,
         session_id: SessionSlot,
-        json: bool,
+        wire: Wire,
     ) -> Result<Rc<Connection>, Error> {
         // The session id travels as a second subprotocol token: browsers
         // let no header be set, and the server never selects it.
-        let token = match json {
+        let token = match wire.json {
             true => swill_proto::json::SUBPROTOCOL,
             false => SUBPROTOCOL,
         };
@@ -114,14 +123,14 @@ impl Connection {
                 reason,
             });
         }
-        Ok(Connection::start(socket, report, session_id, json))
+        Ok(Connection::start(socket, report, session_id, wire))
     }
 
     fn start(
         socket: WebSocket,
         report: Report,
         session_id: SessionSlot,
-        json: bool,
+        wire: Wire,
     ) -> Rc<Connection> {
         let connection = Rc::new(Connection {
             socket,
@@ -129,7 +138,7 @@ impl Connection {
             session_id,
             report,
             handlers: RefCell::new(None),
-            json,
+            json: wire.json,
         });
         let weak = Rc::downgrade(&connection);
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
@@ -160,9 +169,11 @@ impl Connection {
         });
         // First on the wire: the rpcs' shapes, so that a call made with the
         // wrong method fails instead of waiting (nothing waits for it).
-        let probe = connection.session.borrow_mut().probe_shapes();
-        if let Ok(frame) = probe {
-            let _ = connection.write(&frame);
+        if wire.check_shapes {
+            let probe = connection.session.borrow_mut().probe_shapes();
+            if let Ok(frame) = probe {
+                let _ = connection.write(&frame);
+            }
         }
         connection
     }

@@ -284,3 +284,53 @@ describe("the JSON encoding", () => {
     );
   });
 });
+
+describe("a call with the wrong shape", () => {
+  // Each would wait forever without the check: a unary answer looks like a
+  // stream's first item with no end to follow, and an rpc that takes a
+  // request stream waits for more after a unary call's one message. The
+  // hang guard makes a regression a failure, not a stuck run.
+  const wrong = async (promise: Promise<unknown>): Promise<SwillError> => {
+    const error = await hangGuard(promise.then(() => assert.fail("expected a SwillError"), (e: unknown) => e));
+    assert.ok(error instanceof SwillError, `not a SwillError: ${String(error)}`);
+    return error;
+  };
+
+  test("a stream of a unary rpc fails with 400, naming its shape", async () => {
+    const items = async () => {
+      for await (const _ of client.stream<number>("add", [1, 2])) {
+        // A call made before the server's shapes arrived may see the answer
+        // as an item first; the error follows.
+      }
+    };
+    const e = await wrong(items());
+    assert.equal(e.code, SwillError.BAD_REQUEST);
+    assert.match(e.message, /`add` is a unary rpc/);
+  });
+
+  test("a unary call of a client-streaming rpc fails with 400", async () => {
+    const e = await wrong(client.call("total", 5));
+    assert.equal(e.code, 400);
+    assert.match(e.message, /`total` is a client streaming rpc/);
+  });
+
+  test("the connection is fine afterwards", async () => {
+    assert.equal(await client.call<number>("add", [2, 3]), 5);
+  });
+});
+
+test("checkShapes: false leaves the wrong shape to the deadline", async () => {
+  const unchecked = await Client.connect(demo.url, { WebSocket, checkShapes: false });
+  try {
+    const items: number[] = [];
+    const run = async () => {
+      for await (const n of unchecked.stream<number>("add", [1, 2], { timeoutMs: 300 })) items.push(n);
+    };
+    const e = await hangGuard(run().then(() => assert.fail("expected a SwillError"), (e: unknown) => e));
+    assert.ok(e instanceof SwillError);
+    assert.equal(e.code, SwillError.DEADLINE_EXCEEDED);
+    assert.deepEqual(items, [3], "the unary answer arrived as an item");
+  } finally {
+    unchecked.close();
+  }
+});
