@@ -113,7 +113,7 @@ impl Connector {
         *self.current.borrow_mut() = None;
         *self.round.borrow_mut() = Some(round.clone());
         let (connector, finished) = (self.clone(), round.clone());
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::bridge::spawn(async move {
             let outcome = connector.reconnect().await;
             if let Ok(connection) = &outcome {
                 if connector.closed.get() {

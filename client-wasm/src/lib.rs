@@ -40,8 +40,8 @@ use swill_client::Error;
 use swill_proto::{CallShape, INTROSPECT_RPC, Payload, RpcDescription as WireRpc};
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
+mod bridge;
 mod call;
 mod connector;
 mod convert;
@@ -342,14 +342,14 @@ impl Client {
     #[wasm_bindgen(skip_typescript)]
     pub fn call(&self, rpc: String, request: JsValue, options: JsValue) -> Promise {
         let answer = self.unary(rpc, &request, options);
-        future_to_promise(async move { Ok(answer.await?.0) })
+        crate::bridge::promise(async move { Ok(answer.await?.0) })
     }
 
     /// A unary call answering `{ data, leadingMetadata, trailingMetadata }`.
     #[wasm_bindgen(skip_typescript, js_name = callWithMetadata)]
     pub fn call_with_metadata(&self, rpc: String, request: JsValue, options: JsValue) -> Promise {
         let answer = self.unary(rpc, &request, options);
-        future_to_promise(async move {
+        crate::bridge::promise(async move {
             let (data, call) = answer.await?;
             let result = js_sys::Object::new();
             let inbox = call.inbox();
@@ -416,7 +416,7 @@ impl Client {
     /// Publishes to a topic, resolving to the publication's position.
     #[wasm_bindgen(skip_typescript)]
     pub fn publish(&self, topic: String, data: JsValue, options: JsValue) -> Promise {
-        future_to_promise(topic::publish(
+        crate::bridge::promise(topic::publish(
             self.connector.clone(),
             topic,
             open::encode(&data),
@@ -427,7 +427,7 @@ impl Client {
     /// Who is subscribed to a topic.
     #[wasm_bindgen(skip_typescript)]
     pub fn presence(&self, topic: String, options: JsValue) -> Promise {
-        future_to_promise(topic::presence(
+        crate::bridge::promise(topic::presence(
             self.connector.clone(),
             topic,
             CallSettings::from_js(options),
@@ -439,7 +439,7 @@ impl Client {
     #[wasm_bindgen(unchecked_return_type = "Promise<RpcDescription[]>")]
     pub fn introspect(&self) -> Promise {
         let connector = self.connector.clone();
-        future_to_promise(async move {
+        crate::bridge::promise(async move {
             let shape = CallShape::ServerStreaming;
             let settings =
                 CallSettings::from_js(JsValue::UNDEFINED).map_err(|e| error::to_js(&e))?;

@@ -191,7 +191,7 @@ impl Opening {
     ) -> Opening {
         let latch = Rc::new(Latch::default());
         let (connector, opened) = (connector.clone(), latch.clone());
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::bridge::spawn(async move {
             let outcome = match (data, settings) {
                 (Ok(data), Ok(settings)) => open(&connector, &rpc, shape, data, settings).await,
                 (Err(e), _) | (_, Err(e)) => Err(error::to_js(&e)),

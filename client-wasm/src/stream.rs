@@ -12,7 +12,6 @@ use std::rc::Rc;
 use js_sys::{Object, Promise, Reflect};
 use swill_client::Error;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::convert;
 use crate::open::{self, Opening};
@@ -109,7 +108,7 @@ impl BidiStream {
     /// Ends the request stream (END_OF_STREAM); the responses go on.
     pub fn end(&self) -> Promise {
         let opening = self.opening.clone();
-        future_to_promise(async move {
+        crate::bridge::promise(async move {
             let handle = opening.call().await?;
             handle.0.end().map_err(|e| open::reject(&handle.0, e))?;
             Ok(JsValue::UNDEFINED)
@@ -181,7 +180,7 @@ impl StreamIterator {
     /// call's failure (once).
     pub fn next(&self) -> Promise {
         let opening = self.opening.clone();
-        future_to_promise(async move {
+        crate::bridge::promise(async move {
             let handle = match opening.call().await {
                 Ok(handle) => handle,
                 Err(error) if opening.report_failure() => return Err(error),
@@ -203,7 +202,7 @@ impl StreamIterator {
     #[wasm_bindgen(js_name = "return")]
     pub fn return_(&self) -> Promise {
         let opening = self.opening.clone();
-        future_to_promise(async move {
+        crate::bridge::promise(async move {
             if let Ok(handle) = opening.call().await {
                 handle.0.cancel();
             }
@@ -214,7 +213,7 @@ impl StreamIterator {
 
 /// Ends a client stream's requests and waits for its answer.
 fn answer_of(opening: Rc<Opening>) -> Promise {
-    future_to_promise(async move {
+    crate::bridge::promise(async move {
         let handle = opening.call().await?;
         let call = &handle.0;
         // Closed: the server answered early; the answer tells how.
@@ -232,7 +231,7 @@ fn answer_of(opening: Rc<Opening>) -> Promise {
 fn send(opening: &Rc<Opening>, message: &JsValue) -> Promise {
     let data = open::encode(message);
     let opening = opening.clone();
-    future_to_promise(async move {
+    crate::bridge::promise(async move {
         let handle = opening.call().await?;
         let sent = data.and_then(|data| handle.0.send(data));
         sent.map_err(|e| open::reject(&handle.0, e))?;
@@ -242,7 +241,7 @@ fn send(opening: &Rc<Opening>, message: &JsValue) -> Promise {
 
 fn cancel(opening: &Rc<Opening>) -> Promise {
     let opening = opening.clone();
-    future_to_promise(async move {
+    crate::bridge::promise(async move {
         if let Ok(handle) = opening.call().await {
             handle.0.cancel();
         }

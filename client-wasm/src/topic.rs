@@ -41,7 +41,7 @@ use swill_proto::{
     SUBSCRIBE_RPC,
 };
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use crate::call::{AbortListener, Handle};
@@ -147,7 +147,7 @@ pub(crate) fn subscribe(
                 });
                 *follower.abort.borrow_mut() = Some(listener);
             }
-            wasm_bindgen_futures::spawn_local(follower.clone().confirm());
+            crate::bridge::spawn(follower.clone().confirm());
         }
     }
     Subscription { follower }
@@ -168,7 +168,7 @@ impl Subscription {
     #[wasm_bindgen(getter)]
     pub fn ready(&self) -> Promise {
         let confirmed = self.follower.confirmed.clone();
-        future_to_promise(async move { confirmed.get().await })
+        crate::bridge::promise(async move { confirmed.get().await })
     }
 
     /// The last position delivered (or subscribed at): subscribe with it
@@ -207,7 +207,7 @@ impl SubscriptionIterator {
         // settled waits for it.
         let before = self.follower.last_next.borrow_mut().take();
         let follower = self.follower.clone();
-        let promise = future_to_promise(async move {
+        let promise = crate::bridge::promise(async move {
             if let Some(before) = before {
                 let _ = JsFuture::from(before).await;
             }
