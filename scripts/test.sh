@@ -82,6 +82,13 @@ step "TypeScript client: tests in Node and in headless Chromium"
 demo_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/demo"
 (cd client-wasm/tests && SWILL_DEMO_BIN="$demo_bin" node --test dist/test/*.test.js)
 
+step "benchmark peer: the plain JS client the TypeScript client is measured against is correct (benches/js)"
+(
+  cd benches/js
+  npm ci --no-audit --no-fund
+  SWILL_DEMO_BIN="$demo_bin" node --test plain-client.test.mjs
+)
+
 # ---- Self-documentation (issue 8): the AsyncAPI document, the TypeScript
 # code generator and the playground, tested from Node (tests/js/) against the
 # demo server. Needs the swill-client tarball built above.
