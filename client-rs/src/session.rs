@@ -184,6 +184,10 @@ impl<S> Session<S> {
     /// - `Err(e)`: a malformed frame that belongs to no pending call; log
     ///   it and go on. (A malformed frame for a pending call fails that
     ///   call instead, see [`Incoming::reply`].)
+    ///
+    /// Transports use [`read`](Session::read), which also takes the
+    /// message's kind (binary or JSON text), the announced session id and
+    /// the calls the shape probe failed; this is its frame-level half.
     pub fn receive(&mut self, frame: Bytes) -> Result<Option<Incoming<S>>, DecodeError>
     where
         S: Clone,

@@ -112,11 +112,11 @@ where
     };
     let leave = loop {
         tokio::select! {
-            Some(first) = writer.next() => {
-                if writer.write(first).await.is_err() {
-                    break Leave::Gone;
-                }
-            }
+            // Reading first: while requests keep coming, their answers
+            // gather in the queue, and go out in one write once the socket
+            // has nothing more to read (or tokio's budget makes the read
+            // wait), as a hand-written server would batch them.
+            biased;
             incoming = source.next() => {
                 demux.last_frame = Instant::now();
                 // A full queue: write until the answer fits, then read on.
@@ -158,6 +158,11 @@ where
                     break Leave::Gone;
                 }
             }
+            Some(first) = writer.next() => {
+                if writer.write(first).await.is_err() {
+                    break Leave::Gone;
+                }
+            }
             Some(done) = demux.calls.join_next_with_id(), if !demux.calls.is_empty() => {
                 demux.on_call_done(done);
                 if demux.draining && demux.open.is_empty() && demux.calls.is_empty() {
@@ -193,13 +198,11 @@ where
         };
         let _ = writer.send_now(Message::Close(Some(close))).await;
     }
-    // The calls stop while the writer drops what they still send; it
-    // closes the socket once the last of them is gone.
-    let stop = async move {
-        demux.stop_all().await;
-        hooks::notify(&demux.router.hooks.after_connection, &demux.info).await;
-    };
-    futures::join!(stop, writer.finish());
+    // Nothing more is written: the queue closes first, so that no call
+    // stopping now waits for room in it.
+    writer.finish().await;
+    demux.stop_all().await;
+    hooks::notify(&demux.router.hooks.after_connection, &demux.info).await;
     tracing::debug!("disconnected");
 }
 

@@ -205,11 +205,14 @@ where
         if closing { Err(Closed) } else { Ok(()) }
     }
 
-    /// The end of the connection: what calls still queue while they stop
-    /// is dropped (the socket is closing), until every sender is gone;
-    /// then the socket is closed.
-    pub(crate) async fn finish(mut self) {
-        while self.queue.recv().await.is_some() {}
-        let _ = self.sink.close().await;
+    /// The end of the connection: the queue closes, so calls still
+    /// sending see the connection gone (none waits for room any more), and
+    /// the socket is closed.
+    pub(crate) async fn finish(self) {
+        let Writer {
+            mut sink, queue, ..
+        } = self;
+        drop(queue);
+        let _ = sink.close().await;
     }
 }
