@@ -423,6 +423,8 @@ fn help_and_version_exit_0() {
 
 /// A bare WebSocket server that answers `add` with 3 and anything else with
 /// 404, and reports how the client left: with a Close frame, or not.
+// The handshake callback's error type is tungstenite's, large as it is.
+#[allow(clippy::result_large_err)]
 fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<(), String>>) {
     use futures::{SinkExt, StreamExt};
     use swill_client::proto::{ErrorBody, Payload, RequestFrame, ResponseFrame};
