@@ -20,7 +20,7 @@ use swill_client::{Error, Metadata, RequestSender, ResponseFuture, ResponseStrea
 use tokio::sync::watch;
 
 use crate::convert::{self, Answer, PyValue, ToPython};
-use crate::error;
+use crate::{deliver, error};
 
 /// The handles of an open call.
 pub(crate) struct Parts {
@@ -180,7 +180,7 @@ impl PyCall {
     fn send<'py>(&self, py: Python<'py>, item: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let item = convert::to_value(item)?;
         let shared = self.shared.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        deliver::future_into_py(py, async move {
             let parts = shared.parts().await.map_err(error::to_py)?;
             let mut sender = parts.sender.lock().await;
             if shared.is_closed() {
@@ -198,7 +198,7 @@ impl PyCall {
     /// error comes from `next()` or `answer()`.
     fn finish<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let shared = self.shared.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        deliver::future_into_py(py, async move {
             if let Ok(parts) = shared.parts().await {
                 parts.sender.lock().await.take();
             }
@@ -210,13 +210,13 @@ impl PyCall {
     /// at its end, or once the call is cancelled.
     fn next<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let shared = self.shared.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, next(shared))
+        deliver::future_into_py(py, next(shared))
     }
 
     /// The answer of a client-streaming call, with its metadata.
     fn answer<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let shared = self.shared.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, answer(shared))
+        deliver::future_into_py(py, answer(shared))
     }
 
     /// Cancels the call: CANCEL goes to the server (unless the call is

@@ -7,7 +7,7 @@ use swill_client::{Client, Value};
 
 use crate::call::{Parts, PyCall};
 use crate::convert::{self, ToPython};
-use crate::error;
+use crate::{deliver, error};
 
 /// A connected Rust [`Client`]; `close()` lets go of it.
 #[pyclass(name = "Client", module = "swill_client._native", frozen)]
@@ -47,7 +47,7 @@ impl PyClient {
         let request = convert::to_value(request)?;
         let options = convert::call_options(metadata, timeout)?;
         let client = self.client()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        deliver::future_into_py(py, async move {
             let response = client.call_with::<Value>(&rpc, &request, options).await;
             Ok(convert::answer(response.map_err(error::to_py)?))
         })
@@ -106,7 +106,7 @@ impl PyClient {
     /// The server's rpcs (`swill.introspect`), as dicts.
     fn introspect<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let client = self.client()?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        deliver::future_into_py(py, async move {
             let rpcs = client.introspect().await.map_err(error::to_py)?;
             Ok(ToPython(rpcs))
         })

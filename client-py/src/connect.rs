@@ -4,6 +4,7 @@
 //! The Python layer (`swill_client/_client.py`) names and documents every
 //! option; here each one is checked and handed to the Rust builder as is.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use pyo3::exceptions::PyValueError;
@@ -12,7 +13,7 @@ use swill_client::{Builder, Client, ConnectionState, Encoding, ReconnectPolicy, 
 
 use crate::client::PyClient;
 use crate::convert::seconds;
-use crate::error;
+use crate::{deliver, error};
 
 /// The reconnect policy as Python passes it: initial and longest pause in
 /// seconds, multiplier, jitter, and the most attempts (`None`: no limit).
@@ -45,14 +46,14 @@ pub(crate) fn connect<'py>(
     url: String,
     options: Options,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let builder = builder(url, options)?;
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+    let builder = builder(py, url, options)?;
+    deliver::future_into_py(py, async move {
         let client = builder.connect().await.map_err(error::to_py)?;
         Ok(PyClient::new(client))
     })
 }
 
-fn builder(url: String, options: Options) -> PyResult<Builder> {
+fn builder(py: Python<'_>, url: String, options: Options) -> PyResult<Builder> {
     let subprotocol = match options.subprotocol.as_str() {
         "swill.v1" => Subprotocol::V1,
         "swill/1" => Subprotocol::Legacy,
@@ -91,7 +92,11 @@ fn builder(url: String, options: Options) -> PyResult<Builder> {
         builder = builder.keepalive(positive("keepalive", every)?);
     }
     if let Some(callback) = options.on_state_change {
-        builder = builder.on_state_change(move |state| report(&callback, state));
+        // Called on the connection's task: the state goes to the event
+        // loop that connected, which calls `callback` (deliver.rs).
+        let mailbox = deliver::running_mailbox(py)?;
+        let callback = Arc::new(callback);
+        builder = builder.on_state_change(move |state| mailbox.report(&callback, report(state)));
     }
     Ok(builder)
 }
@@ -128,21 +133,13 @@ fn reconnect_policy(
     })
 }
 
-/// Passes a state change to the Python callback as `(state, attempt,
-/// reason)`, unless the interpreter is shutting down. The callback is the Python layer's, which only schedules the
-/// user's on the event loop; anything it raises is reported as
-/// unraisable, since there is no caller to raise it to.
-fn report(callback: &Py<PyAny>, state: &ConnectionState) {
-    let (name, attempt, reason) = match state {
+/// A state change as the Python callback takes it: `(state, attempt,
+/// reason)`. The callback is the Python layer's, which only schedules the
+/// user's on the event loop.
+fn report(state: &ConnectionState) -> (&'static str, Option<u32>, Option<String>) {
+    match state {
         ConnectionState::Connecting { attempt } => ("connecting", Some(*attempt), None),
         ConnectionState::Connected => ("connected", None, None),
         ConnectionState::Disconnected { reason } => ("disconnected", None, Some(reason.clone())),
-    };
-    // Not while the interpreter shuts down (a client dropped at exit
-    // reports its connection lost): attaching then would crash it.
-    Python::try_attach(|py| {
-        if let Err(e) = callback.call1(py, (name, attempt, reason)) {
-            e.write_unraisable(py, Some(callback.bind(py)));
-        }
-    });
+    }
 }

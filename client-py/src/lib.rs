@@ -1,6 +1,6 @@
 //! The native half of the Python package `swill-client` (module
 //! `swill_client._native`): the Rust client ([`swill_client`]) behind a
-//! small PyO3 surface, run on a tokio runtime by pyo3-async-runtimes.
+//! small PyO3 surface, run on pyo3-async-runtimes' tokio runtime.
 //!
 //! The public Python API is the package's Python half
 //! (`python/swill_client/`): it documents and types everything, turns these
@@ -18,17 +18,20 @@
 //! - `convert.rs`: Python values to MessagePack values and back (serde,
 //!   through `pythonize`), metadata and durations.
 //! - `error.rs`: Rust client errors as `swill_client.SwillError`.
+//! - `deliver.rs`: results handed to the event loop without the GIL (the
+//!   tokio threads never call into Python; see there for why).
 //!
 //! # Cancel
 //!
-//! Every awaitable is a future of pyo3-async-runtimes: when Python cancels
-//! it (the awaiting task was cancelled), the Rust future is dropped, and
-//! dropping a Rust call future sends CANCEL.
+//! Every awaitable is an asyncio future made by `deliver::future_into_py`:
+//! when Python cancels it (the awaiting task was cancelled), the Rust
+//! future is dropped, and dropping a Rust call future sends CANCEL.
 
 mod call;
 mod client;
 mod connect;
 mod convert;
+mod deliver;
 mod error;
 
 use pyo3::prelude::*;
@@ -39,5 +42,6 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(connect::connect, module)?)?;
     module.add_class::<client::PyClient>()?;
     module.add_class::<call::PyCall>()?;
+    module.add_class::<deliver::PyInbox>()?;
     Ok(())
 }

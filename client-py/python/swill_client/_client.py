@@ -4,9 +4,7 @@ call shape."""
 from __future__ import annotations
 
 import asyncio
-import atexit
 import collections.abc
-import time
 from types import TracebackType
 from typing import (
     Any,
@@ -101,27 +99,7 @@ async def connect(
         "stream_buffer": stream_buffer,
         "ca_pem": [ca_pem] if isinstance(ca_pem, bytes) else list(ca_pem),
     }
-    _settle_at_exit()
     return Client(await _native.connect(url, options))
-
-
-_SETTLE = 0.05
-_settling = False
-
-
-def _settle_at_exit() -> None:
-    """Once a client was made, makes the interpreter wait a moment at exit.
-
-    The Rust side hands each result to Python from a tokio thread, which
-    holds the GIL for a moment after the result is set. If the interpreter
-    finalizes at that moment (a script that exits right after its last
-    call), that thread crashes the process (pyo3-async-runtimes issue 40).
-    Releasing the GIL for 50 ms at exit lets such threads finish first.
-    """
-    global _settling
-    if not _settling:
-        _settling = True
-        atexit.register(time.sleep, _SETTLE)
 
 
 def _pairs(pairs: Optional[Pairs]) -> List[Tuple[str, str]]:
@@ -135,15 +113,14 @@ def _pairs(pairs: Optional[Pairs]) -> List[Tuple[str, str]]:
 def _on_loop(
     callback: Callable[[ConnectionState], object],
 ) -> Callable[[str, Optional[int], Optional[str]], None]:
-    """The callback the Rust client calls from its own threads: it hands
-    the state to the user's callback on this event loop."""
+    """The callback the Rust client reports states to. It is called on
+    the event loop that connected (never on the Rust client's threads, see
+    ``_loop.py``) and schedules the user's callback there, so that what it
+    raises goes to the loop's exception handler."""
     loop = asyncio.get_running_loop()
 
     def report(state: Any, attempt: Optional[int], reason: Optional[str]) -> None:
-        try:
-            loop.call_soon_threadsafe(callback, ConnectionState(state, attempt, reason))
-        except RuntimeError:
-            pass  # the event loop is closed: nobody is listening
+        loop.call_soon(callback, ConnectionState(state, attempt, reason))
 
     return report
 
