@@ -9,7 +9,7 @@ use crate::call::{Parts, PyCall};
 use crate::convert::{self, ToPython};
 use crate::{deliver, error};
 
-/// A connected Rust [`Client`]; `close()` lets go of it.
+/// A connected Rust [`Client`]; `close()` closes it and lets go of it.
 #[pyclass(name = "Client", module = "swill_client._native", frozen)]
 pub(crate) struct PyClient {
     client: RwLock<Option<Client>>,
@@ -20,6 +20,14 @@ impl PyClient {
         PyClient {
             client: RwLock::new(Some(client)),
         }
+    }
+
+    /// Takes the client out: later calls fail with 503.
+    fn take(&self) -> Option<Client> {
+        self.client
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     /// A clone of the client (clones share the connection), or 503 once
@@ -118,12 +126,23 @@ impl PyClient {
         Ok(self.client()?.session())
     }
 
-    /// Lets go of the connection: later calls fail with 503; the
-    /// connection closes once the calls in flight are over.
-    fn close(&self) {
-        self.client
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+    /// Closes the connection with a close handshake and resolves once it
+    /// is closed: calls in flight fail with 503 (Disconnected), and so do
+    /// later ones (this client lets go of it at once).
+    fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.take();
+        deliver::future_into_py(py, async move {
+            if let Some(client) = client {
+                client.close().await;
+            }
+            Ok(())
+        })
+    }
+
+    /// Lets go of the connection without waiting (for `close()` outside
+    /// an event loop): later calls fail with 503; the connection closes
+    /// in the background once the calls in flight are over.
+    fn release(&self) {
+        self.take();
     }
 }

@@ -50,12 +50,47 @@ async def test_a_session_is_resumed_by_another_client(demo: Demo) -> None:
         assert await second.call("session.get", "colour") == "green"
 
 
-async def test_a_closed_client_fails_calls_with_503(demo: Demo) -> None:
+async def test_close_fails_calls_in_flight_and_later_with_503(demo: Demo) -> None:
+    client = await swill_client.connect(demo.url)
+    in_flight = asyncio.create_task(client.call("sleep", 60_000))
+    assert await client.call("add", [1, 1]) == 2  # the sleep call is out
+    await client.close()
+    with pytest.raises(swill_client.SwillError) as e:
+        await asyncio.wait_for(in_flight, 10)
+    assert e.value.code == 503
+    with pytest.raises(swill_client.SwillError) as later:
+        await client.call("add", [1, 2])
+    assert later.value.code == 503
+    await client.close()  # again: nothing to do
+
+
+async def test_async_with_closes_the_client(demo: Demo) -> None:
+    async with await swill_client.connect(demo.url) as client:
+        assert await client.call("add", [1, 2]) == 3
+    with pytest.raises(swill_client.SwillError) as e:
+        await client.call("add", [1, 2])
+    assert e.value.code == 503
+
+
+async def test_close_not_awaited_still_closes(demo: Demo) -> None:
     client = await swill_client.connect(demo.url)
     client.close()
     with pytest.raises(swill_client.SwillError) as e:
         await client.call("add", [1, 2])
     assert e.value.code == 503
+
+
+def test_close_outside_an_event_loop(demo: Demo) -> None:
+    client = asyncio.run(swill_client.connect(demo.url))
+    closing = client.close()
+
+    async def after() -> None:
+        await closing
+        with pytest.raises(swill_client.SwillError) as e:
+            await client.call("add", [1, 2])
+        assert e.value.code == 503
+
+    asyncio.run(after())
 
 
 async def test_reconnects_after_the_server_restarts(own_demo: Demo) -> None:
@@ -86,7 +121,7 @@ async def test_reconnects_after_the_server_restarts(own_demo: Demo) -> None:
     assert after[0] == "disconnected" and "connecting" in after and after[-1] == "connected"
     assert all(s.attempt for s in states if s.state == "connecting")
     assert all(s.reason for s in states if s.state == "disconnected")
-    client.close()
+    await client.close()
 
 
 async def test_never_reconnect(own_demo: Demo) -> None:

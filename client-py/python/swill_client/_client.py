@@ -9,8 +9,10 @@ from types import TracebackType
 from typing import (
     Any,
     AsyncIterable,
+    Awaitable,
     Callable,
     Dict,
+    Generator,
     Iterable,
     List,
     Literal,
@@ -135,8 +137,8 @@ class Client:
     :class:`SwillError` 408.
 
     Cancelling the task that awaits a call sends CANCEL, and the server
-    drops the handler. ``async with`` (or :meth:`close`) lets go of the
-    connection.
+    drops the handler. ``async with`` (or ``await client.close()``) closes
+    the connection.
 
     Values: requests may hold ``dict``, ``list``, ``tuple``, ``set``,
     ``bytes``, ``str``, ``int`` (within 64 bits, signed or
@@ -246,10 +248,23 @@ class Client:
         sessions. It is a credential: do not log it."""
         return self._native.session
 
-    def close(self) -> None:
-        """Lets go of the connection: later calls fail with 503, and the
-        connection closes once the calls in flight are over."""
-        self._native.close()
+    def close(self) -> Awaitable[None]:
+        """Closes the connection with a WebSocket close handshake; await it
+        to wait until the connection is closed (a couple of seconds at most
+        for the server's reply).
+
+        Calls still in flight fail with :class:`SwillError` 503, and so do
+        calls made afterwards: the client does not reconnect. Closing starts
+        at once, so a ``close()`` that is not awaited still closes; outside
+        a running event loop it lets go of the connection, which then
+        closes in the background.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self._native.release()
+            return _Closed()
+        return self._native.close()
 
     async def __aenter__(self) -> Client:
         return self
@@ -260,7 +275,16 @@ class Client:
         exc: Optional[BaseException],
         traceback: Optional[TracebackType],
     ) -> None:
-        self.close()
+        await self.close()
+
+
+class _Closed:
+    """What :meth:`Client.close` returns outside an event loop: nothing to
+    wait for."""
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield
 
 
 async def _send_all(
