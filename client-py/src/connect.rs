@@ -36,6 +36,7 @@ pub(crate) struct Options {
     max_in_flight: usize,
     stream_buffer: usize,
     ca_pem: Vec<Vec<u8>>,
+    check_shapes: bool,
 }
 
 /// Connects to `url` (one attempt, bounded by the connect timeout) and
@@ -75,7 +76,8 @@ fn builder(py: Python<'_>, url: String, options: Options) -> PyResult<Builder> {
         .connect_timeout(positive("connect_timeout", options.connect_timeout)?)
         .reconnect(reconnect_policy(options.reconnect)?)
         .max_in_flight(options.max_in_flight)
-        .stream_buffer(options.stream_buffer);
+        .stream_buffer(options.stream_buffer)
+        .check_shapes(options.check_shapes);
     for (name, value) in options.headers {
         builder = builder.header(name, value);
     }

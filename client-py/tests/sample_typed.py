@@ -48,6 +48,7 @@ async def main(url: str) -> None:
         reconnect=ReconnectPolicy(initial_backoff=0.1, max_attempts=None),
         on_state_change=on_state,
         ca_pem=b"-----BEGIN CERTIFICATE-----",
+        check_shapes=True,
     )
     async with client:
         total: Any = await client.call("add", [1, 2], timeout=1.5)
@@ -76,6 +77,7 @@ async def main(url: str) -> None:
             code: int = e.code
             message: str = e.message
             print(code, message, e.data)
+    await client.close()  # closed already by `async with`: nothing to do
 
 
 if __name__ == "__main__":

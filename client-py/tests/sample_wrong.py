@@ -12,3 +12,4 @@ async def main(client: swill_client.Client) -> None:
     await client.call("add", [1, 2], timeout="soon")  # error: seconds are a float
     error = swill_client.SwillError(404, "gone")
     print(error.code + "!")  # error: the code is an int
+    await swill_client.connect("ws://x", check_shapes="yes")  # error: a bool

@@ -48,6 +48,7 @@ async def connect(
     max_in_flight: int = 256,
     stream_buffer: int = 64,
     ca_pem: Union[bytes, Sequence[bytes]] = (),
+    check_shapes: bool = True,
 ) -> Client:
     """Connects to a swill server (or an original Python Swill server) and
     returns the client. One attempt, bounded by ``connect_timeout``; it
@@ -74,6 +75,12 @@ async def connect(
       answers one call buffers until read (then the connection stops reading).
     - ``ca_pem``: PEM certificates to trust for ``wss://`` besides the
       platform's roots.
+    - ``check_shapes``: each connection asks the server once for its rpcs'
+      shapes (``swill.introspect``), so that a call made with the wrong
+      method (``call`` of a streaming rpc, ``stream`` of a unary one) fails
+      with :class:`SwillError` 400 instead of waiting forever. No call waits
+      for that answer; one made before it came fails when it comes.
+      ``False`` saves that request.
     """
     if legacy is True:
         subprotocol = "swill/1"
@@ -100,6 +107,7 @@ async def connect(
         "max_in_flight": max_in_flight,
         "stream_buffer": stream_buffer,
         "ca_pem": [ca_pem] if isinstance(ca_pem, bytes) else list(ca_pem),
+        "check_shapes": check_shapes,
     }
     return Client(await _native.connect(url, options))
 
