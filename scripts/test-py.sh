@@ -24,6 +24,13 @@ if ! python3 -m venv "$work/probe-venv" >/dev/null 2>&1; then
 fi
 rm -rf "$work/probe-venv"
 
+step "Python client: the openssl CLI (test_tls.py makes its certificate with it)"
+if ! command -v openssl >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update
+  $sudo apt-get install -y openssl
+fi
+
 step "Python client: maturin, in a build venv"
 if [ ! -x "$work/build-venv/bin/maturin" ]; then
   rm -rf "$work/build-venv"

@@ -3,9 +3,10 @@ connected to it.
 
 The demo binary comes from ``SWILL_DEMO_BIN`` (``scripts/test-py.sh``
 builds it). It listens on a port the OS picks and prints its address,
-which is how a test knows it is ready. It runs with ``--metrics``: its
+which is how a test knows it is ready. It runs with ``--metrics`` (its
 request counters are how the tests see, from the server's side, that a
-call was cancelled.
+call was cancelled), unless it serves ``wss://`` (the demo serves metrics
+over plain HTTP only).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 import subprocess
 import threading
 import urllib.request
-from typing import AsyncIterator, Callable, Iterator, List, Optional
+from typing import AsyncIterator, Callable, Iterator, List, Optional, Tuple
 
 import pytest
 import pytest_asyncio
@@ -31,22 +32,30 @@ def pytest_report_header() -> str:
 class Demo:
     """One demo server process."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: Optional[Tuple[str, str]] = None) -> None:
+        """``tls``: the certificate and key files (PEM) to serve
+        ``wss://`` with."""
+        self.tls = tls
         self.bin = os.environ.get("SWILL_DEMO_BIN", "")
         if not os.access(self.bin, os.X_OK):
             pytest.fail(f"SWILL_DEMO_BIN must name the demo binary, not {self.bin!r}")
         self.process: Optional[subprocess.Popen[str]] = None
         self.address = ""
+        self.scheme = "ws"
         self.log: List[str] = []
 
     @property
     def url(self) -> str:
-        return f"ws://{self.address}/ws"
+        return f"{self.scheme}://{self.address}/ws"
 
     def start(self, listen: str = "127.0.0.1:0") -> None:
         """Starts the server and returns once it listens."""
+        if self.tls is None:
+            options = ["--metrics"]
+        else:
+            options = ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         self.process = subprocess.Popen(
-            [self.bin, "--listen", listen, "--metrics"],
+            [self.bin, "--listen", listen, *options],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -55,9 +64,9 @@ class Demo:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.log.append(line)
-            found = re.search(r"listening on ws://(\S+)/ws", line)
+            found = re.search(r"listening on (wss?)://(\S+)/ws", line)
             if found:
-                self.address = found.group(1)
+                self.scheme, self.address = found.groups()
                 break
         else:
             pytest.fail("the demo exited before listening:\n" + "".join(self.log))
