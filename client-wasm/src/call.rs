@@ -45,29 +45,70 @@ struct State {
     abort_reason: Option<JsValue>,
     timer: Option<Timer>,
     abort: Option<AbortListener>,
+    /// For a unary call made by `Client.call`: the promise to settle with
+    /// the answer, straight from the socket's message handler, instead of
+    /// queueing it for a future to take.
+    settle: Option<Settle>,
+}
+
+/// The `resolve` and `reject` functions of a call's promise.
+pub(crate) struct Settle {
+    pub(crate) resolve: js_sys::Function,
+    pub(crate) reject: js_sys::Function,
 }
 
 impl Inbox {
+    /// The inbox of a unary call whose answer settles a promise.
+    pub(crate) fn settling(settle: Settle) -> Inbox {
+        let state = State {
+            settle: Some(settle),
+            ..State::default()
+        };
+        Inbox {
+            state: RefCell::new(state),
+        }
+    }
+
     /// Takes one event; metadata is kept aside at once, so a stream shows
     /// its leading metadata as soon as it arrives.
     pub(crate) fn push(&self, event: Event) {
         let mut state = self.state.borrow_mut();
         if let Some(next) = state.call.on_event(event) {
-            state.queue.push_back(next);
-            self.wake(state);
+            self.deliver(state, next);
         }
     }
 
     /// Ends the call here with `error` for the caller; `true` if it was
     /// still on (then CANCEL must go out).
-    fn fail(&self, error: Error) -> bool {
+    pub(crate) fn fail(&self, error: Error) -> bool {
         let mut state = self.state.borrow_mut();
         let Some(error) = state.call.fail(error) else {
             return false;
         };
-        state.queue.push_back(Err(error));
-        self.wake(state);
+        self.deliver(state, Err(error));
         true
+    }
+
+    /// Hands a delivery on: to the call's promise, or to its queue.
+    fn deliver(&self, mut state: std::cell::RefMut<'_, State>, next: Result<Next, Error>) {
+        let Some(settle) = state.settle.take() else {
+            state.queue.push_back(next);
+            return self.wake(state);
+        };
+        let abort_reason = state.abort_reason.clone();
+        self.wake(state);
+        // Outside the borrow: settling calls into JavaScript.
+        let (settle_with, value) = match next.and_then(Next::answer) {
+            Ok(data) => match crate::open::decode(&data) {
+                Ok(value) => (&settle.resolve, value),
+                Err(e) => (&settle.reject, crate::error::to_js(&e)),
+            },
+            Err(e) => (
+                &settle.reject,
+                crate::open::rejection(&e, abort_reason.as_ref()),
+            ),
+        };
+        let _ = settle_with.call1(&JsValue::UNDEFINED, &value);
     }
 
     /// Ends the call here: drops what is queued and wakes a waiting reader.

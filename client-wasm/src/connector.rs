@@ -70,6 +70,18 @@ impl Connector {
         Ok(connector)
     }
 
+    /// The open connection, if there is one now (no waiting, no dialing).
+    pub(crate) fn ready(&self) -> Option<Rc<Connection>> {
+        if self.closed.get() {
+            return None;
+        }
+        self.current
+            .borrow()
+            .as_ref()
+            .filter(|c| c.is_open())
+            .cloned()
+    }
+
     /// The open connection, or a new one made per the reconnect policy.
     pub(crate) async fn connection(self: &Rc<Self>) -> Result<Rc<Connection>, Error> {
         if self.closed.get() {

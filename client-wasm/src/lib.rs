@@ -341,8 +341,7 @@ impl Client {
     /// A unary call (typed in the `Client` interface above).
     #[wasm_bindgen(skip_typescript)]
     pub fn call(&self, rpc: String, request: JsValue, options: JsValue) -> Promise {
-        let answer = self.unary(rpc, &request, options);
-        crate::bridge::promise(async move { Ok(answer.await?.0) })
+        open::unary_promise(&self.connector, rpc, &request, options)
     }
 
     /// A unary call answering `{ data, leadingMetadata, trailingMetadata }`.

@@ -11,7 +11,9 @@ use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-use crate::call::{Call, Handle, Inbox};
+use js_sys::Promise;
+
+use crate::call::{Call, Handle, Inbox, Settle};
 use crate::connector::Connector;
 use crate::latch::Latch;
 use crate::options::CallOptions;
@@ -166,10 +168,74 @@ pub(crate) async fn open_bare(
 /// The `SwillError` for a call's failure (a cancel by a signal carries the
 /// signal's reason as its `cause`).
 pub(crate) fn reject(call: &Call, error: Error) -> JsValue {
-    match (&error, call.inbox().abort_reason()) {
-        (Error::Cancelled, Some(reason)) => error::aborted(&reason),
-        _ => error::to_js(&error),
+    rejection(&error, call.inbox().abort_reason().as_ref())
+}
+
+/// The `SwillError` for `error`, given the reason of the `AbortSignal`
+/// that cancelled the call, if one did.
+pub(crate) fn rejection(error: &Error, abort_reason: Option<&JsValue>) -> JsValue {
+    match (error, abort_reason) {
+        (Error::Cancelled, Some(reason)) => error::aborted(reason),
+        _ => error::to_js(error),
     }
+}
+
+/// A unary call's promise, for `Client.call`. With a connection open, the
+/// frame goes out before this returns and the socket's message handler
+/// settles the promise with the decoded answer: no future, no microtask
+/// per step (the hot path of pipelined calls). Without one, the call
+/// waits for a connection as every other call does.
+pub(crate) fn unary_promise(
+    connector: &Rc<Connector>,
+    rpc: String,
+    request: &JsValue,
+    options: JsValue,
+) -> Promise {
+    let (data, settings) = match (encode(request), Settings::from_js(options)) {
+        (Ok(data), Ok(settings)) => (data, settings),
+        (Err(e), _) | (_, Err(e)) => return Promise::reject(&error::to_js(&e)),
+    };
+    let Some(connection) = connector.ready() else {
+        let connector = connector.clone();
+        return crate::bridge::promise(async move {
+            let (data, call) = answer(&connector, &rpc, data, settings).await?;
+            decode(&data).map_err(|e| reject(&call, call.fail(e)))
+        });
+    };
+    if let Some(signal) = settings.signal.as_ref().filter(|s| s.aborted()) {
+        return Promise::reject(&error::aborted(&signal.reason()));
+    }
+    let mut settle = None;
+    let promise = Promise::new(&mut |resolve, reject| settle = Some(Settle { resolve, reject }));
+    // The executor runs before `Promise::new` returns, so this is always set.
+    let Some(settle) = settle else {
+        return promise;
+    };
+    let inbox = Rc::new(Inbox::settling(settle));
+    let started = connection.start_call(
+        &rpc,
+        CallShape::Unary,
+        Some(data),
+        &settings.options,
+        inbox.clone(),
+    );
+    match started {
+        Ok(seq) => {
+            // The session holds the inbox until the answer; the timer and
+            // the abort listener hold the call weakly.
+            let call = Call::new(connection, seq, inbox);
+            if let Some(ms) = settings.timeout_ms {
+                call.expire_after(ms);
+            }
+            if let Some(signal) = settings.signal {
+                call.abort_on(signal);
+            }
+        }
+        Err(e) => {
+            inbox.fail(e);
+        }
+    }
+    promise
 }
 
 /// A call being opened in the background, for the objects that JavaScript

@@ -94,6 +94,13 @@ impl Connection {
             })?
             .unchecked_into();
         socket.set_binary_type(BinaryType::Arraybuffer);
+        // Node's `ws` (an EventEmitter: it has `once`) can hand over its own
+        // buffer, a `Uint8Array`, instead of copying each message into a new
+        // `ArrayBuffer` first. Only `ws` knows "nodebuffer": Node's own
+        // WebSocket would fall back to blobs.
+        if is_event_emitter(&socket) {
+            let _ = Reflect::set(&socket, &"binaryType".into(), &"nodebuffer".into());
+        }
         let _upgrade = learn_session_on_upgrade(&socket, &session_id);
         let opened = Promise::new(&mut |resolve, reject| {
             socket.set_onopen(Some(&resolve));
@@ -250,9 +257,13 @@ impl Connection {
     }
 
     fn receive(&self, data: JsValue) {
-        let text = data.as_string();
-        let message = match (data.dyn_ref::<ArrayBuffer>(), &text) {
-            (Some(buffer), _) => Received::Binary(Bytes::from(Uint8Array::new(buffer).to_vec())),
+        let bytes = match data.dyn_ref::<ArrayBuffer>() {
+            Some(buffer) => Some(Uint8Array::new(buffer)),
+            None => data.dyn_ref::<Uint8Array>().cloned(),
+        };
+        let text = bytes.is_none().then(|| data.as_string()).flatten();
+        let message = match (bytes, &text) {
+            (Some(bytes), _) => Received::Binary(Bytes::from(bytes.to_vec())),
             (None, Some(text)) => Received::Text(text),
             (None, None) => return warn("ignored a message that is neither binary nor text"),
         };
@@ -331,6 +342,12 @@ pub(crate) fn describe(value: &JsValue) -> String {
         (None, Some(kind)) => format!("a WebSocket {kind} event"),
         (None, None) => value.as_string().unwrap_or_else(|| format!("{value:?}")),
     }
+}
+
+/// Whether `socket` is Node's `ws` (an EventEmitter) rather than a
+/// standard WebSocket.
+fn is_event_emitter(socket: &WebSocket) -> bool {
+    Reflect::get(socket, &"once".into()).is_ok_and(|once| once.is_function())
 }
 
 fn warn(message: &str) {
