@@ -30,8 +30,8 @@ pub(super) async fn wrap(
             .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_)));
         let message = match untrusted {
             true => format!(
-                "TLS: the server's certificate is not trusted ({e}); \
-                 trust its CA with Builder::root_certificates_pem (the CLI's --ca FILE)"
+                "TLS: the server's certificate is not trusted ({e}); give the client the \
+                 certificate of the CA that signed it (a PEM file) to trust it"
             ),
             false => format!("TLS handshake failed: {e}"),
         };
