@@ -113,9 +113,10 @@ where
     let leave = loop {
         tokio::select! {
             // Reading first: while requests keep coming, their answers
-            // gather in the queue, and go out in one write once the socket
-            // has nothing more to read (or tokio's budget makes the read
-            // wait), as a hand-written server would batch them.
+            // gather in the queue and go out a full batch at a time, the
+            // rest once the socket has nothing more to read (or tokio's
+            // budget makes the read wait), as a hand-written server would
+            // batch them.
             biased;
             incoming = source.next() => {
                 demux.last_frame = Instant::now();
@@ -152,9 +153,11 @@ where
                         break Leave::Gone;
                     }
                 };
-                if let Some(wait) = wait
-                    && writer.write_until(wait).await.is_err()
-                {
+                let written = match wait {
+                    Some(wait) => writer.write_until(wait).await,
+                    None => writer.write_if_full().await,
+                };
+                if written.is_err() {
                     break Leave::Gone;
                 }
             }

@@ -178,6 +178,21 @@ where
         if closing { Err(Closed) } else { Ok(()) }
     }
 
+    /// Writes a batch if a full one is queued: while reading goes on, the
+    /// queue never fills up (a full queue would make calls wait for room,
+    /// and count against the connection's open requests), and each write
+    /// carries a full batch.
+    pub(crate) async fn write_if_full(&mut self) -> Result<(), Closed> {
+        let batch = BATCH.min(self.queue.max_capacity());
+        match self.queue.len() >= batch {
+            true => match self.queue.try_recv() {
+                Ok(first) => self.write(first).await,
+                Err(_) => Ok(()),
+            },
+            false => Ok(()),
+        }
+    }
+
     /// Writes queued messages until `wait` (a wait for room in the queue)
     /// is over.
     pub(crate) async fn write_until(&mut self, wait: Wait) -> Result<(), Closed> {

@@ -159,6 +159,16 @@ impl Raw {
         self.send(&frame.encode()).await;
     }
 
+    /// Sends many request frames in one burst: written together, flushed
+    /// once, so that the server finds them all waiting to be read.
+    pub async fn send_burst(&mut self, frames: impl IntoIterator<Item = RequestFrame>) {
+        for frame in frames {
+            let message = Message::Binary(frame.encode().into());
+            self.ws.feed(message).await.expect("send");
+        }
+        self.ws.flush().await.expect("flush");
+    }
+
     /// Sends any WebSocket message.
     pub async fn send_message(&mut self, message: Message) {
         self.ws.send(message).await.expect("send");

@@ -118,6 +118,25 @@ async fn too_many_open_requests_is_429() {
 }
 
 #[tokio::test]
+async fn a_burst_of_pipelined_calls_is_answered_whole_within_a_small_open_limit() {
+    // Calls that finish at once never count as open requests, however many
+    // arrive together: their answers must go out while reading goes on, or
+    // they would wait for room in the write queue, stay open, and the
+    // burst would earn 429s.
+    let app = swill_examples::demo::app().max_requests_per_connection(8);
+    let addr = start(app).await;
+    let mut client = Raw::connect(addr).await;
+    let calls = 2000u64;
+    client
+        .send_burst((1..=calls).map(|seq| msg(seq, "add", (seq, 1))))
+        .await;
+    for seq in 1..=calls {
+        let sum: u64 = client.recv_message(seq).await;
+        assert_eq!(sum, seq + 1);
+    }
+}
+
+#[tokio::test]
 async fn connections_over_the_limit_are_refused_before_the_upgrade() {
     let addr = start(swill_examples::demo::app().max_connections(1)).await;
     let first = Raw::connect(addr).await;
