@@ -134,3 +134,22 @@ async fn dropping_a_stream_nobody_reads_frees_the_connection() {
     let sum = patiently(client.call::<i64>("add", &(1, 2))).await.unwrap();
     assert_eq!(sum, 3);
 }
+
+#[tokio::test]
+async fn closing_the_client_fails_calls_in_flight_and_later_ones() {
+    let (_server, mut probe, client) = probe().await;
+    let held = client.clone();
+    let call = tokio::spawn(async move { held.call::<()>("hold", ()).await });
+    assert_eq!(probe.started().await, "hold");
+    client.close().await;
+    // The call in flight fails at once, and the server drops its handler
+    // (the connection closed under it).
+    let error = call.await.unwrap().unwrap_err();
+    assert!(matches!(error, Error::Disconnected { .. }), "{error:?}");
+    assert_eq!(error.code(), Code::UNAVAILABLE);
+    assert_eq!(probe.dropped().await, "hold");
+    // Every clone is closed: no reconnecting.
+    let later = client.call::<()>("hold", ()).await.unwrap_err();
+    assert!(later.message().contains("the client was closed"), "{later}");
+    client.close().await; // twice is fine
+}
