@@ -4,26 +4,33 @@ use std::sync::RwLock;
 
 use pyo3::prelude::*;
 use swill_client::{Client, Value};
+use tokio::sync::watch;
 
 use crate::call::{Parts, PyCall};
 use crate::convert::{self, ToPython};
+use crate::topic::{self, PyPosition, PySubscription};
 use crate::{deliver, error};
 
 /// A connected Rust [`Client`]; `close()` closes it and lets go of it.
 #[pyclass(name = "Client", module = "swill_client._native", frozen)]
 pub(crate) struct PyClient {
     client: RwLock<Option<Client>>,
+    /// `true` once closed (or released): the subscriptions end.
+    closed: watch::Sender<bool>,
 }
 
 impl PyClient {
     pub(crate) fn new(client: Client) -> Self {
         PyClient {
             client: RwLock::new(Some(client)),
+            closed: watch::channel(false).0,
         }
     }
 
-    /// Takes the client out: later calls fail with 503.
+    /// Takes the client out: later calls fail with 503, and the
+    /// subscriptions end with 503.
     fn take(&self) -> Option<Client> {
+        self.closed.send_replace(true);
         self.client
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -117,6 +124,72 @@ impl PyClient {
         deliver::future_into_py(py, async move {
             let rpcs = client.introspect().await.map_err(error::to_py)?;
             Ok(ToPython(rpcs))
+        })
+    }
+
+    /// Subscribes to a topic, from now on or after the position `since`
+    /// (`(epoch, offset)`); resolves once the server confirmed it (its
+    /// refusal, 404 or 403, is raised then).
+    #[pyo3(signature = (topic, since = None))]
+    fn subscribe<'py>(
+        &self,
+        py: Python<'py>,
+        topic: String,
+        since: Option<PyPosition>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client()?;
+        let closed = self.closed.subscribe();
+        deliver::future_into_py(py, async move {
+            let subscription = match since {
+                Some(since) => {
+                    let since = topic::position(since);
+                    client.subscribe_since::<Value>(&topic, since).await
+                }
+                None => client.subscribe::<Value>(&topic).await,
+            };
+            Ok(PySubscription::new(
+                subscription.map_err(error::to_py)?,
+                closed,
+            ))
+        })
+    }
+
+    /// Publishes `data` to a topic; resolves to its position,
+    /// `(epoch, offset)`.
+    fn publish<'py>(
+        &self,
+        py: Python<'py>,
+        topic: String,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let data = convert::to_value(data)?;
+        let client = self.client()?;
+        deliver::future_into_py(py, async move {
+            let position = client.publish(&topic, &data).await;
+            let position = position.map_err(error::to_py)?;
+            Ok((position.epoch, position.offset))
+        })
+    }
+
+    /// Who is subscribed to a topic: `(node, connection)` pairs.
+    fn presence<'py>(&self, py: Python<'py>, topic: String) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client()?;
+        deliver::future_into_py(py, async move {
+            let entries = client.presence(&topic).await.map_err(error::to_py)?;
+            let entries: Vec<(String, u64)> = entries
+                .into_iter()
+                .map(|entry| (entry.node, entry.connection))
+                .collect();
+            Ok(entries)
+        })
+    }
+
+    /// The server's topics (`swill.topics`), as dicts.
+    fn topics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.client()?;
+        deliver::future_into_py(py, async move {
+            let topics = client.topics().await.map_err(error::to_py)?;
+            Ok(ToPython(topics))
         })
     }
 

@@ -31,3 +31,12 @@ pub(crate) fn to_py(error: Error) -> PyErr {
 pub(crate) fn swill_error(code: i64, message: impl Into<String>) -> PyErr {
     PyErr::new::<python::SwillError, _>((code, message.into(), None::<PyValue>))
 }
+
+/// A `SwillError` with data made here (a subscription's lost
+/// publications: where they start and where it goes on).
+pub(crate) fn swill_error_with<T>(code: i64, message: String, data: ToPython<T>) -> PyErr
+where
+    T: serde::Serialize + Send + Sync + 'static,
+{
+    PyErr::new::<python::SwillError, _>((code, message, Some(data)))
+}

@@ -18,6 +18,9 @@
 //! - `convert.rs`: Python values to MessagePack values and back (serde,
 //!   through `pythonize`), metadata and durations.
 //! - `error.rs`: Rust client errors as `swill_client.SwillError`.
+//! - `topic.rs`: the `Subscription` class, a Rust subscription to a
+//!   topic behind `next()` and `cancel()` (publish, presence and topics
+//!   are methods of `Client`).
 //! - `deliver.rs`: results handed to the event loop without the GIL (the
 //!   tokio threads never call into Python; see there for why).
 //!
@@ -33,6 +36,7 @@ mod connect;
 mod convert;
 mod deliver;
 mod error;
+mod topic;
 
 use pyo3::prelude::*;
 
@@ -42,6 +46,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(connect::connect, module)?)?;
     module.add_class::<client::PyClient>()?;
     module.add_class::<call::PyCall>()?;
+    module.add_class::<topic::PySubscription>()?;
     module.add_class::<deliver::PyInbox>()?;
     Ok(())
 }

@@ -17,7 +17,7 @@ import re
 import subprocess
 import threading
 import urllib.request
-from typing import AsyncIterator, Callable, Iterator, List, Optional, Tuple
+from typing import AsyncIterator, Callable, Iterator, List, Optional, Sequence, Tuple
 
 import pytest
 import pytest_asyncio
@@ -32,10 +32,13 @@ def pytest_report_header() -> str:
 class Demo:
     """One demo server process."""
 
-    def __init__(self, tls: Optional[Tuple[str, str]] = None) -> None:
+    def __init__(
+        self, tls: Optional[Tuple[str, str]] = None, args: Sequence[str] = ()
+    ) -> None:
         """``tls``: the certificate and key files (PEM) to serve
-        ``wss://`` with."""
+        ``wss://`` with; ``args``: more options (``--redis URL``)."""
         self.tls = tls
+        self.args = list(args)
         self.bin = os.environ.get("SWILL_DEMO_BIN", "")
         if not os.access(self.bin, os.X_OK):
             pytest.fail(f"SWILL_DEMO_BIN must name the demo binary, not {self.bin!r}")
@@ -55,7 +58,7 @@ class Demo:
         else:
             options = ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         self.process = subprocess.Popen(
-            [self.bin, "--listen", listen, *options],
+            [self.bin, "--listen", listen, *options, *self.args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -13,11 +13,16 @@ from swill_client import (
     Client,
     ConnectionState,
     Metadata,
+    Position,
+    PresenceEntry,
+    Publication,
     ReconnectPolicy,
     Response,
     RpcDescription,
     ServerStream,
+    Subscription,
     SwillError,
+    TopicDescription,
 )
 
 
@@ -78,6 +83,42 @@ async def main(url: str) -> None:
             message: str = e.message
             print(code, message, e.data)
     await client.close()  # closed already by `async with`: nothing to do
+
+
+async def reload_the_room(missed: SwillError) -> None:
+    print("reload:", missed.data["now"])
+
+
+async def topics(client: Client, saved: Optional[Position]) -> Optional[Position]:
+    where: Position = await client.publish("chat", {"from": "ada", "text": "hi"})
+    epoch: str = where.epoch
+    offset: int = where.offset
+    print(epoch, offset, str(where), Position.parse("x8Kd2a:41"))
+    chat: Subscription
+    async with await client.subscribe("chat", since=saved) as chat:
+        topic: str = chat.topic
+        try:
+            async for p in chat:
+                publication: Publication = p
+                print(topic, publication.data, publication.position.offset)
+                break
+        except SwillError as e:
+            if e.code != 409:
+                raise
+        saved = chat.position
+        missed: int = chat.missed
+        print(missed)
+    quiet = await client.subscribe("chat", on_missed=reload_the_room)
+    await quiet.aclose()
+    quiet = await client.subscribe("chat", since=where, on_missed=lambda e: print(e.data))
+    quiet.cancel()
+    here: List[PresenceEntry] = await client.presence("chat")
+    print([(entry.node, entry.connection) for entry in here])
+    declared: List[TopicDescription] = await client.topics()
+    history: int = declared[0]["history"]
+    ttl: Optional[int] = declared[0]["history_ttl_ms"]
+    print([t["name"] for t in declared], history, ttl, declared[0]["description"])
+    return saved
 
 
 if __name__ == "__main__":

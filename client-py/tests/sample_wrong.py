@@ -13,3 +13,9 @@ async def main(client: swill_client.Client) -> None:
     error = swill_client.SwillError(404, "gone")
     print(error.code + "!")  # error: the code is an int
     await swill_client.connect("ws://x", check_shapes="yes")  # error: a bool
+    await client.subscribe("chat", since="x8Kd2a:41")  # error: since is a Position
+    offset: str = (await client.publish("chat", 1)).offset  # error: an offset is an int
+    sub = await client.subscribe("chat")
+    await sub.send(1)  # error: a subscription only receives
+    topics = await client.topics()
+    print(topics[0]["nme"])  # error: no such key in a TopicDescription

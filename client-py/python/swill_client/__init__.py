@@ -13,24 +13,45 @@ It is the Rust client (crate ``swill-client``) with an asyncio API::
         await s.send("a")
         await s.__anext__()                               # "A"
 
+    await client.publish("chat", "hi")                    # Position("x8Kd", 1)
+    async with await client.subscribe("chat") as chat:
+        async for p in chat:
+            print(p.data, p.position)
+
 Errors are :class:`SwillError` (``code``, ``message``, ``data``).
 """
 
 from ._client import Client, connect
 from ._errors import SwillError
 from ._streams import BidiStream, ServerStream
-from ._types import ConnectionState, Metadata, ReconnectPolicy, Response, RpcDescription
+from ._topics import Subscription
+from ._types import (
+    ConnectionState,
+    Metadata,
+    Position,
+    PresenceEntry,
+    Publication,
+    ReconnectPolicy,
+    Response,
+    RpcDescription,
+    TopicDescription,
+)
 
 __all__ = [
     "BidiStream",
     "Client",
     "ConnectionState",
     "Metadata",
+    "Position",
+    "PresenceEntry",
+    "Publication",
     "ReconnectPolicy",
     "Response",
     "RpcDescription",
     "ServerStream",
+    "Subscription",
     "SwillError",
+    "TopicDescription",
     "connect",
 ]
 

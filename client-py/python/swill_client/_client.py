@@ -27,7 +27,17 @@ from typing import (
 from . import _native
 from ._errors import SwillError
 from ._streams import BidiStream, ServerStream
-from ._types import ConnectionState, Metadata, ReconnectPolicy, Response, RpcDescription
+from ._topics import OnMissed, Subscription
+from ._types import (
+    ConnectionState,
+    Metadata,
+    Position,
+    PresenceEntry,
+    ReconnectPolicy,
+    Response,
+    RpcDescription,
+    TopicDescription,
+)
 
 #: Header or cookie pairs: a mapping, or (name, value) pairs for repeats.
 Pairs = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
@@ -249,6 +259,53 @@ class Client:
     async def introspect(self) -> List[RpcDescription]:
         """The server's rpcs (``swill.introspect``), in registration order."""
         return await self._native.introspect()
+
+    async def subscribe(
+        self,
+        topic: str,
+        *,
+        since: Optional[Position] = None,
+        on_missed: Optional[OnMissed] = None,
+    ) -> Subscription:
+        """Subscribes to a topic and returns its publications as a
+        :class:`Subscription` (an async iterator that resubscribes by
+        itself after a lost connection and recovers what it missed from
+        the topic's history).
+
+        It returns once the server has confirmed the subscription, so a
+        refusal is raised here: :class:`SwillError` 404 (no such topic), 403
+        (the server's access check), 400 (a bad name), 503 (the server's
+        topic engine is unreachable).
+
+        ``since``: a :class:`Position` saved earlier (e.g. a
+        ``Publication.position``): the publications after it come first,
+        from the topic's history, or a 409 says they cannot. Without it,
+        the publications from now on.
+
+        ``on_missed``: called with the :class:`SwillError` 409 of
+        publications lost for good (awaited if it returns an awaitable),
+        instead of the iterator raising it.
+        """
+        native_since = None if since is None else (since[0], since[1])
+        native = await self._native.subscribe(topic, native_since)
+        return Subscription(
+            native, topic, None if since is None else Position(*since), on_missed
+        )
+
+    async def publish(self, topic: str, data: Any) -> Position:
+        """Publishes ``data`` to a topic (every subscriber receives it) and
+        returns its position. Values are converted as for calls."""
+        return Position(*await self._native.publish(topic, data))
+
+    async def presence(self, topic: str) -> List[PresenceEntry]:
+        """Who is subscribed to a topic, on every node of the server: one
+        entry per subscribed connection, sorted."""
+        return [PresenceEntry(*entry) for entry in await self._native.presence(topic)]
+
+    async def topics(self) -> List[TopicDescription]:
+        """The topics the server declares (``swill.topics``), in declaration
+        order; empty for a server without topics."""
+        return await self._native.topics()
 
     @property
     def session(self) -> Optional[str]:
