@@ -71,6 +71,17 @@ async def main() -> None:
     await up.send("b")
 asyncio.run(main())
 """,
+    # A subscription with a next() pending, left to the interpreter.
+    "a subscription left waiting": """
+async def main() -> None:
+    client = await swill_client.connect(url, on_state_change=lambda state: None)
+    chat = await client.subscribe("chat")
+    await client.publish("chat", "bye")
+    assert (await chat.__anext__()).data == "bye"
+    asyncio.create_task(chat.__anext__())
+    await asyncio.sleep(0)
+asyncio.run(main())
+""",
     "closed, the close not awaited": """
 async def main() -> None:
     client = await swill_client.connect(url, on_state_change=lambda state: None)
@@ -101,7 +112,7 @@ def run(script: str, url: str) -> Tuple[int, str]:
 
 def test_short_scripts_exit_cleanly(demo: Demo) -> None:
     runs = [(name, script) for name, script in SCRIPTS.items() for _ in range(RUNS_EACH)]
-    assert len(runs) == 40
+    assert len(runs) == 45
     # A few at a time: faster, and the timing varies more.
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(lambda r: (r[0], run(r[1], demo.url)), runs))
