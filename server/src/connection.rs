@@ -112,12 +112,31 @@ where
     };
     let leave = loop {
         tokio::select! {
-            // Reading first: while requests keep coming, their answers
-            // gather in the queue and go out a full batch at a time, the
-            // rest once the socket has nothing more to read (or tokio's
-            // budget makes the read wait), as a hand-written server would
+            // In this order: the rare and cheap first (shutdown, reaping
+            // finished calls), so that a client that never stops sending
+            // cannot hold them off; then reading before writing: while
+            // requests keep coming, their answers gather and go out in
+            // batches (see `Writer::after_read`), the rest once the socket
+            // has nothing more to read, as a hand-written server would
             // batch them.
             biased;
+            () = shutdown.requested(), if !demux.draining => {
+                demux.draining = true;
+                grace_ends = Some(shutdown.grace_deadline());
+                demux.end_endless_streams();
+                // Calls just ended still have their ERROR to send: the
+                // close comes once their tasks are done.
+                if demux.open.is_empty() && demux.calls.is_empty() {
+                    break shutting_down();
+                }
+            }
+            () = sleep_until(grace_ends), if grace_ends.is_some() => break shutting_down(),
+            Some(done) = demux.calls.join_next_with_id(), if !demux.calls.is_empty() => {
+                demux.on_call_done(done);
+                if demux.draining && demux.open.is_empty() && demux.calls.is_empty() {
+                    break shutting_down();
+                }
+            }
             incoming = source.next() => {
                 demux.last_frame = Instant::now();
                 // A full queue: write until the answer fits, then read on.
@@ -155,7 +174,7 @@ where
                 };
                 let written = match wait {
                     Some(wait) => writer.write_until(wait).await,
-                    None => writer.write_if_full().await,
+                    None => writer.after_read().await,
                 };
                 if written.is_err() {
                     break Leave::Gone;
@@ -166,12 +185,6 @@ where
                     break Leave::Gone;
                 }
             }
-            Some(done) = demux.calls.join_next_with_id(), if !demux.calls.is_empty() => {
-                demux.on_call_done(done);
-                if demux.draining && demux.open.is_empty() && demux.calls.is_empty() {
-                    break shutting_down();
-                }
-            }
             () = tick(&mut keepalive) => {
                 if idle_timeout.is_some_and(|idle| demux.last_frame.elapsed() >= idle) {
                     break Leave::Close(CloseCode::Away, "idle timeout".to_owned());
@@ -180,34 +193,31 @@ where
                     break Leave::Gone;
                 }
             }
-            () = shutdown.requested(), if !demux.draining => {
-                demux.draining = true;
-                grace_ends = Some(shutdown.grace_deadline());
-                demux.end_endless_streams();
-                // Calls just ended still have their ERROR to send: the
-                // close comes once their tasks are done.
-                if demux.open.is_empty() && demux.calls.is_empty() {
-                    break shutting_down();
-                }
-            }
-            () = sleep_until(grace_ends), if grace_ends.is_some() => break shutting_down(),
         }
     };
+    // A peer that stopped reading cannot hold what follows: the close frame
+    // and the socket's close get a bounded time each.
     if let Leave::Close(code, reason) = leave {
         tracing::debug!(?code, reason, "closing the connection");
         let close = CloseFrame {
             code,
             reason: reason.into(),
         };
-        let _ = writer.send_now(Message::Close(Some(close))).await;
+        let close = writer.send_now(Message::Close(Some(close)));
+        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, close).await;
     }
-    // Nothing more is written: the queue closes first, so that no call
-    // stopping now waits for room in it.
-    writer.finish().await;
+    // Nothing more is written: the queue closes before the calls stop, so
+    // that none of them waits for room in it.
+    writer.close_queue();
     demux.stop_all().await;
     hooks::notify(&demux.router.hooks.after_connection, &demux.info).await;
+    let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, writer.finish()).await;
     tracing::debug!("disconnected");
 }
+
+/// How long the close frame, and then closing the socket, may take with a
+/// peer that does not read.
+const CLOSE_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn shutting_down() -> Leave {
     Leave::Close(CloseCode::Away, "the server is shutting down".to_owned())

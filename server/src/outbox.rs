@@ -56,6 +56,11 @@ pub(crate) enum Pushed {
 /// How many queued frames are written before one flush.
 const BATCH: usize = 64;
 
+/// How many frames may be read, with answers waiting, before they are
+/// written: the bound on how long a client that keeps sending delays the
+/// answers to its earlier calls.
+const READS_PER_WRITE: usize = 32;
+
 impl Outbox {
     /// A queue holding at most `capacity` frames.
     pub(crate) fn channel(capacity: usize) -> (Outbox, mpsc::Receiver<Outgoing>) {
@@ -127,6 +132,8 @@ pub(crate) struct Writer<S> {
     queue: mpsc::Receiver<Outgoing>,
     json: bool,
     sent: Frames,
+    /// Frames read since the last write.
+    reads: usize,
 }
 
 /// The socket failed, or a close frame went out: nothing more is written.
@@ -144,6 +151,7 @@ where
             queue,
             json,
             sent: Frames::sent(),
+            reads: 0,
         }
     }
 
@@ -157,12 +165,11 @@ where
     /// rest of a longer queue waits for the next turn, so that reading goes
     /// on between batches.
     pub(crate) async fn write(&mut self, first: Outgoing) -> Result<(), Closed> {
+        self.reads = 0;
         let mut next = Some(first);
-        let mut closing = false;
         for fed in 1..=BATCH {
             let Some(outgoing) = next.take() else { break };
             let message = outgoing.into_message(self.json, &self.sent);
-            closing |= message.is_close();
             if let Err(e) = self.sink.feed(message).await {
                 tracing::debug!(error = %e, "write failed; closing the connection");
                 return Err(Closed);
@@ -175,22 +182,33 @@ where
             tracing::debug!(error = %e, "flush failed; closing the connection");
             return Err(Closed);
         }
-        if closing { Err(Closed) } else { Ok(()) }
+        Ok(())
     }
 
-    /// Writes a batch if a full one is queued: while reading goes on, the
-    /// queue never fills up (a full queue would make calls wait for room,
-    /// and count against the connection's open requests), and each write
-    /// carries a full batch.
-    pub(crate) async fn write_if_full(&mut self) -> Result<(), Closed> {
+    /// After a frame was read: writes a batch once a full one is queued,
+    /// or once [`READS_PER_WRITE`] frames were read since the last write
+    /// and anything waits. So the queue never fills up while reading goes
+    /// on (a full queue would make calls wait for room and count against
+    /// the connection's open requests), answers do not wait behind a client
+    /// that keeps sending, and each write still carries many frames.
+    pub(crate) async fn after_read(&mut self) -> Result<(), Closed> {
+        self.reads += 1;
         let batch = BATCH.min(self.queue.max_capacity());
-        match self.queue.len() >= batch {
-            true => match self.queue.try_recv() {
-                Ok(first) => self.write(first).await,
-                Err(_) => Ok(()),
-            },
-            false => Ok(()),
+        let queued = self.queue.len();
+        let due = queued >= batch || (queued > 0 && self.reads >= READS_PER_WRITE);
+        if !due {
+            return Ok(());
         }
+        match self.queue.try_recv() {
+            Ok(first) => self.write(first).await,
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// No more frames can be queued; calls that try see the connection
+    /// gone. What is queued can still be written.
+    pub(crate) fn close_queue(&mut self) {
+        self.queue.close();
     }
 
     /// Writes queued messages until `wait` (a wait for room in the queue)
@@ -220,14 +238,9 @@ where
         if closing { Err(Closed) } else { Ok(()) }
     }
 
-    /// The end of the connection: the queue closes, so calls still
-    /// sending see the connection gone (none waits for room any more), and
-    /// the socket is closed.
-    pub(crate) async fn finish(self) {
-        let Writer {
-            mut sink, queue, ..
-        } = self;
-        drop(queue);
-        let _ = sink.close().await;
+    /// The end of the connection: the socket is closed (what is still
+    /// queued is dropped: see [`close_queue`](Writer::close_queue)).
+    pub(crate) async fn finish(mut self) {
+        let _ = self.sink.close().await;
     }
 }
