@@ -81,6 +81,9 @@ pub struct Session<S> {
     probe: Option<shapes::Probe>,
     /// Calls failed for their shape, not handed to the transport yet.
     mismatched: Vec<(S, Event, RequestFrame)>,
+    /// CANCELs for calls already over whose rpc turned out to stream (see
+    /// `shapes.rs`), not handed to the transport yet.
+    cancels: Vec<RequestFrame>,
 }
 
 impl<S> Default for Session<S> {
@@ -100,6 +103,7 @@ impl<S> Session<S> {
             shapes: HashMap::new(),
             probe: None,
             mismatched: Vec::new(),
+            cancels: Vec::new(),
         }
     }
 
@@ -253,8 +257,11 @@ impl<S> Session<S> {
             }),
         }
         let sink = call.sink.clone();
-        if events.last().is_some_and(Event::is_terminal) {
-            self.pending.remove(&frame.seq);
+        if events.last().is_some_and(Event::is_terminal)
+            && let Some(call) = self.pending.remove(&frame.seq)
+            && matches!(events.last(), Some(Event::Answer { .. }))
+        {
+            self.answered(frame.seq, &call.rpc, call.shape);
         }
         (!events.is_empty()).then_some(Incoming {
             seq: frame.seq,

@@ -160,7 +160,10 @@ impl Connection {
     pub(crate) async fn close(&self) {
         let mut stopped = self.shared.stopped.subscribe();
         self.shared.close.notify_one();
-        let _ = stopped.wait_for(|stopped| *stopped).await;
+        // Bounded: a server that stopped reading keeps the task's writes
+        // waiting; the task still ends on its own once the socket gives.
+        let stopped = stopped.wait_for(|stopped| *stopped);
+        let _ = tokio::time::timeout(task::CLOSE_TIMEOUT * 2, stopped).await;
     }
 
     /// Queues a frame; called with the session locked, to keep the order.
@@ -228,21 +231,21 @@ impl Shared {
                 let _ = queue.send(Outgoing { frame, _slot: None });
             }
         };
+        read.cancels.into_iter().for_each(reply);
+        if let Some(frame) = read.incoming.as_ref().and_then(|i| i.reply.clone()) {
+            reply(frame);
+        }
+        self.delivering.store(true, Ordering::Relaxed);
         for (sink, event, cancel) in read.mismatched {
             reply(cancel);
             let _ = sink.send(event).await;
         }
-        let Some(incoming) = read.incoming else {
-            return;
-        };
-        if let Some(frame) = incoming.reply {
-            reply(frame);
-        }
-        self.delivering.store(true, Ordering::Relaxed);
-        for event in incoming.events {
-            // An error means the caller is gone; its drop already cancelled.
-            if incoming.sink.send(event).await.is_err() {
-                break;
+        if let Some(incoming) = read.incoming {
+            for event in incoming.events {
+                // An error means the caller is gone; its drop already cancelled.
+                if incoming.sink.send(event).await.is_err() {
+                    break;
+                }
             }
         }
         self.delivering.store(false, Ordering::Relaxed);

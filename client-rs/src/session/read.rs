@@ -24,6 +24,10 @@ pub struct Read<S> {
     /// rpcs became known): each call's sink, its failure, and the CANCEL
     /// to send. Empty almost always.
     pub mismatched: Vec<(S, Event, RequestFrame)>,
+    /// CANCELs to send for calls already over: a unary call of an rpc that
+    /// turned out to stream took the first item as its answer, and the
+    /// server's stream must stop. Empty almost always.
+    pub cancels: Vec<RequestFrame>,
     /// A session id the server announced: keep it, to present when
     /// connecting again.
     pub session_id: Option<String>,
@@ -63,6 +67,7 @@ impl<S: Clone> Session<S> {
         Read {
             incoming,
             mismatched: std::mem::take(&mut self.mismatched),
+            cancels: std::mem::take(&mut self.cancels),
             session_id: self.take_session_id(),
             dropped,
         }

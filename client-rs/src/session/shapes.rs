@@ -7,12 +7,13 @@
 //! call's one. So a connection asks the server once, at its start, with
 //! `swill.introspect` ([`Session::probe_shapes`]), without making any call
 //! wait for the answer. Calls opened after the answer are checked before
-//! they are sent; calls already on with a wrong shape fail when it comes.
-//! A server that does not describe its rpcs (introspection off, refused
-//! by a hook, a stream that breaks half way as the original's can) leaves
-//! the rpcs it did not describe unchecked.
-
-use std::collections::HashMap;
+//! they are sent; calls already on with a wrong shape fail as each rpc's
+//! description comes. A unary call of a streaming rpc answered before its
+//! description came got the stream's first item as its answer: a CANCEL
+//! then stops the stream on the server. A server that does not describe
+//! its rpcs (introspection off, refused by a hook, a stream that breaks
+//! half way as the original's can) leaves the rpcs it did not describe
+//! unchecked.
 
 use swill_proto::{
     CallShape, INTROSPECT_RPC, Payload, RequestFrame, RequestType, ResponseFrame, ResponseType,
@@ -26,7 +27,9 @@ use crate::error::Error;
 #[derive(Debug)]
 pub(super) struct Probe {
     seq: Seq,
-    rpcs: Vec<(String, CallShape)>,
+    /// Calls answered while the probe ran, whose rpc was not described
+    /// yet: (seq, rpc) of each unary or client-streaming call.
+    answered: Vec<(Seq, String)>,
 }
 
 impl<S> Session<S> {
@@ -39,7 +42,7 @@ impl<S> Session<S> {
         self.next_seq += 1;
         self.probe = Some(Probe {
             seq,
-            rpcs: Vec::new(),
+            answered: Vec::new(),
         });
         let nil = Payload::encode(&()).map_err(|e| Error::Encode(e.to_string()))?;
         Ok(RequestFrame::message(seq, INTROSPECT_RPC, nil))
@@ -60,43 +63,61 @@ impl<S> Session<S> {
 
     /// Takes a frame of the probe's call, if it is one.
     pub(super) fn probe_frame(&mut self, frame: &ResponseFrame) -> bool {
-        let Some(probe) = self.probe.as_mut().filter(|p| p.seq == frame.seq) else {
+        if self.probe.as_ref().is_none_or(|p| p.seq != frame.seq) {
             return false;
-        };
+        }
         match frame.kind {
             ResponseType::Metadata => {}
+            // An item that does not decode leaves its rpc unchecked.
             ResponseType::Message => {
-                // An item that does not decode leaves its rpc unchecked.
-                if let Some(described) = name_and_shape(&frame.data) {
-                    probe.rpcs.push(described);
+                if let Some((rpc, shape)) = name_and_shape(&frame.data) {
+                    self.learn(rpc, shape);
                 }
             }
-            ResponseType::EndOfStream | ResponseType::Error => {
-                let rpcs = self.probe.take().map(|p| p.rpcs).unwrap_or_default();
-                self.learn(rpcs);
-            }
+            ResponseType::EndOfStream | ResponseType::Error => self.probe = None,
         }
         true
     }
 
-    /// Records the shapes, and fails the calls already on with another.
-    fn learn(&mut self, rpcs: Vec<(String, CallShape)>) {
-        self.shapes = rpcs.into_iter().collect::<HashMap<_, _>>();
+    /// Notes a call answered while the probe runs, in case its rpc turns
+    /// out to stream its answers (see [`learn`](Session::learn)).
+    pub(super) fn answered(&mut self, seq: Seq, rpc: &str, shape: CallShape) {
+        let single = matches!(shape, CallShape::Unary | CallShape::ClientStreaming);
+        if let Some(probe) = self.probe.as_mut().filter(|_| single) {
+            probe.answered.push((seq, rpc.to_owned()));
+        }
+    }
+
+    /// Records one rpc's shape: calls already on with another fail, and a
+    /// call that took the first item of its stream as its answer gets the
+    /// CANCEL that stops the stream.
+    fn learn(&mut self, rpc: String, known: CallShape) {
         let wrong: Vec<Seq> = self
             .pending
             .iter()
-            .filter(|(_, call)| self.check_shape(&call.rpc, call.shape).is_err())
+            .filter(|(_, call)| call.rpc == rpc && call.shape != known)
             .map(|(seq, _)| *seq)
             .collect();
         for seq in wrong {
             if let Some(call) = self.pending.remove(&seq) {
-                let known = self.shapes[&call.rpc];
                 let error = mismatch(&call.rpc, known, call.shape);
                 let cancel = RequestFrame::control(seq, call.rpc, RequestType::Cancel);
                 self.mismatched
                     .push((call.sink, Event::Failed(error), cancel));
             }
         }
+        let streams = matches!(known, CallShape::ServerStreaming | CallShape::Bidirectional);
+        if let Some(probe) = self.probe.as_mut().filter(|_| streams) {
+            let (stopped, kept) = std::mem::take(&mut probe.answered)
+                .into_iter()
+                .partition(|(_, answered)| *answered == rpc);
+            probe.answered = kept;
+            let cancels = stopped.into_iter().map(|(seq, rpc): (Seq, String)| {
+                RequestFrame::control(seq, rpc, RequestType::Cancel)
+            });
+            self.cancels.extend(cancels);
+        }
+        self.shapes.insert(rpc, known);
     }
 }
 

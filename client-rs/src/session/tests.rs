@@ -367,16 +367,12 @@ fn the_shape_probe_fails_calls_already_on_with_another_shape() {
         .unwrap()
         .0;
     let right = unary(&mut session, "add", payload(&(1, 2)), 2);
-    // The probe's frames reach no caller.
-    assert!(
-        read(&mut session, described(probe.seq, "add", false, false))
-            .incoming
-            .is_none()
-    );
-    let done = read(&mut session, end_of(probe.seq));
-    assert!(done.incoming.is_none() && done.dropped.is_none());
-    let [(sink, Event::Failed(error), cancel)] = &done.mismatched[..] else {
-        panic!("one call fails: {:?}", done.mismatched);
+    // The probe's frames reach no caller; the wrong call fails as soon as
+    // its rpc is described.
+    let item = read(&mut session, described(probe.seq, "add", false, false));
+    assert!(item.incoming.is_none() && item.dropped.is_none());
+    let [(sink, Event::Failed(error), cancel)] = &item.mismatched[..] else {
+        panic!("one call fails: {:?}", item.mismatched);
     };
     assert_eq!(*sink, 1);
     assert_eq!(error.code(), Code::BAD_REQUEST);
@@ -387,6 +383,8 @@ fn the_shape_probe_fails_calls_already_on_with_another_shape() {
     );
     assert!(!session.is_pending(wrong) && session.is_pending(right));
     assert_eq!(session.shape_of("add"), Some(CallShape::Unary));
+    let done = read(&mut session, end_of(probe.seq));
+    assert!(done.incoming.is_none() && done.mismatched.is_empty());
 }
 
 #[test]
@@ -440,4 +438,33 @@ fn a_message_of_the_wrong_kind_is_dropped_with_a_reason() {
     let garbage = session.read(super::Received::Binary(wire("c1").into()), false);
     let why = garbage.dropped.expect("dropped");
     assert!(why.starts_with("dropped a malformed frame"), "{why}");
+}
+
+#[test]
+fn a_unary_call_answered_by_a_streams_first_item_gets_its_cancel_once_described() {
+    let mut session: Session<u32> = Session::new();
+    let probe = session.probe_shapes().unwrap();
+    // `ticks` streams, but the call opened it as unary before the server
+    // described it: the first item ends the call as its answer.
+    let seq = unary(&mut session, "ticks", Payload::nil(), 1);
+    let item = swill_proto::ResponseFrame::message(seq, payload(&0)).encode();
+    let answered = read(&mut session, item.into());
+    let events = answered.incoming.map(|i| i.events).unwrap_or_default();
+    assert!(matches!(events[..], [Event::Answer { .. }]), "{events:?}");
+    // Once described, the server's stream is stopped.
+    let learned = read(&mut session, described(probe.seq, "ticks", false, true));
+    let [cancel] = &learned.cancels[..] else {
+        panic!("one CANCEL: {:?}", learned.cancels);
+    };
+    assert_eq!(
+        (cancel.seq, cancel.kind),
+        (seq, swill_proto::RequestType::Cancel)
+    );
+    assert!(learned.mismatched.is_empty());
+    // A call answered by a unary rpc gets none.
+    let sum = unary(&mut session, "add", payload(&(1, 2)), 2);
+    let answer = swill_proto::ResponseFrame::message(sum, payload(&3)).encode();
+    read(&mut session, answer.into());
+    let learned = read(&mut session, described(probe.seq, "add", false, false));
+    assert!(learned.cancels.is_empty());
 }

@@ -21,7 +21,7 @@ use crate::session::Received;
 const MAX_BATCH: usize = 64;
 
 /// How long a close handshake may wait for the server's Close.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+pub(super) const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The connection task: reads and writes until either side stops, then
 /// fails every pending call and reports the disconnection.
