@@ -332,6 +332,11 @@ impl Client {
         self.inner.connector.close().await;
     }
 
+    /// Whether [`close`](Self::close) was called, on this client or a clone.
+    pub fn is_closed(&self) -> bool {
+        self.inner.connector.is_closed()
+    }
+
     pub(crate) fn reconnect_policy(&self) -> &ReconnectPolicy {
         self.inner.connector.policy()
     }

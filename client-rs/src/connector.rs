@@ -65,6 +65,11 @@ impl Connector {
         &self.config.reconnect
     }
 
+    /// Whether [`close`](Connector::close) was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     /// Closes the connection with a close handshake; calls in flight
     /// fail, and so do later ones.
     pub(crate) async fn close(&self) {
@@ -108,7 +113,8 @@ impl Connector {
 
     async fn reconnect(&self) -> Result<Arc<Connection>, Error> {
         let attempt = |n| self.attempt(n);
-        let go_on = || true;
+        // A client closed meanwhile stops the round at its next attempt.
+        let go_on = || !self.is_closed();
         (self.config.reconnect)
             .run(attempt, tokio::time::sleep, fastrand::f64, go_on)
             .await

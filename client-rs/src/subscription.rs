@@ -150,7 +150,10 @@ impl Follower {
             let Some(stream) = self.stream.as_mut() else {
                 match self.subscribe().await {
                     Ok(stream) => self.stream = Some(stream),
-                    Err(e) if self.cursor.resumes_after(&e) => self.back_off().await,
+                    // A closed client never connects again: nothing to wait for.
+                    Err(e) if self.cursor.resumes_after(&e) && !self.client.is_closed() => {
+                        self.back_off().await
+                    }
                     Err(e) => return self.end(e),
                 }
                 continue;
@@ -182,7 +185,7 @@ impl Follower {
                     reason: "the subscription stream ended".into(),
                 },
             };
-            if !self.cursor.resumes_after(&error) {
+            if !self.cursor.resumes_after(&error) || self.client.is_closed() {
                 return self.end(error);
             }
             tracing::debug!(topic = self.cursor.topic(), %error, "resubscribing");
