@@ -288,8 +288,15 @@ fn publish_prints_the_position_and_subscribe_resumes_after_one() {
         line(next()),
         serde_json::json!({"epoch": epoch, "offset": 4, "data": 4})
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    // Ctrl-C is how a subscription ends: exit 0, after closing the
+    // connection (the CLI awaits its close handshake).
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let status = child.wait().expect("swill subscribe exits");
+    assert_eq!(status.code(), Some(0));
 }
 
 #[test]

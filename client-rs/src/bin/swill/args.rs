@@ -482,20 +482,23 @@ impl Spec {
                 self.name
             ));
         }
+        // The optional JSON of `call` and `stream` is the third argument:
+        // given (even as '', which is then not JSON) or not.
+        let json_given = found.args.len() > 2;
         let mut args = std::mem::take(&mut found.args).into_iter();
         let mut arg = || args.next().unwrap_or_default();
         Ok(match self.name {
             "call" => Command::Call {
                 url: arg(),
                 rpc: arg(),
-                json: Some(arg()).filter(|j| !j.is_empty()),
+                json: json_given.then(&mut arg),
                 call: found.call_args()?,
                 connection: found.connection_args()?,
             },
             "stream" => Command::Stream {
                 url: arg(),
                 rpc: arg(),
-                json: Some(arg()).filter(|j| !j.is_empty()),
+                json: json_given.then(&mut arg),
                 shape: found.one("shape")?.map(|s| shape(&s)).transpose()?,
                 call: found.call_args()?,
                 connection: found.connection_args()?,
@@ -702,6 +705,12 @@ mod tests {
         assert!(error("stream u x --shape sideways").contains("--shape sideways"));
         assert!(error("call u add --encoding yaml").contains("msgpack"));
         assert!(error("frobnicate").contains("unknown command"));
+        // An empty JSON argument is given, and is then not JSON (not null).
+        let empty = ["call", "u", "add", ""].map(String::from).to_vec();
+        let Ok(Parsed::Run(Command::Call { json, .. })) = parse(empty) else {
+            panic!("a call");
+        };
+        assert_eq!(json.as_deref(), Some(""));
     }
 
     #[test]

@@ -15,7 +15,16 @@ pub(crate) async fn subscribe(
         Some(since) => client.subscribe_since::<Value>(topic, since).await?,
         None => client.subscribe::<Value>(topic).await?,
     };
-    while let Some(publication) = publications.next().await {
+    loop {
+        // Interrupted (Ctrl-C): the normal way to stop; the connection then
+        // closes with a handshake like every command's.
+        let publication = tokio::select! {
+            publication = publications.next() => publication,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let Some(publication) = publication else {
+            break;
+        };
         match publication {
             Ok(p) => print_line(&serde_json::to_string(&json!({
                 "epoch": p.position.epoch,
