@@ -99,7 +99,14 @@ impl Connection {
         // `ArrayBuffer` first. Only `ws` knows "nodebuffer": Node's own
         // WebSocket would fall back to blobs.
         if is_event_emitter(&socket) {
-            let _ = Reflect::set(&socket, &"binaryType".into(), &"nodebuffer".into());
+            let key = JsValue::from("binaryType");
+            let _ = Reflect::set(&socket, &key, &"nodebuffer".into());
+            // Another EventEmitter-based WebSocket may take the value and
+            // hand out blobs: read it back, and keep "arraybuffer" if so.
+            let taken = Reflect::get(&socket, &key).ok().and_then(|v| v.as_string());
+            if taken.as_deref() != Some("nodebuffer") {
+                socket.set_binary_type(BinaryType::Arraybuffer);
+            }
         }
         let _upgrade = learn_session_on_upgrade(&socket, &session_id);
         let opened = Promise::new(&mut |resolve, reject| {
@@ -274,6 +281,9 @@ impl Connection {
         if let Some(why) = &read.dropped {
             warn(why);
         }
+        for cancel in &read.cancels {
+            let _ = self.write(cancel);
+        }
         for (inbox, event, cancel) in read.mismatched {
             let _ = self.write(&cancel);
             inbox.push(event);
@@ -313,6 +323,13 @@ impl Drop for Connection {
         self.socket.set_onclose(None);
         if self.socket.ready_state() <= WebSocket::OPEN {
             let _ = self.socket.close();
+        }
+        // Dropped before its close event (a new round replaced it, or the
+        // client was collected): the calls still on fail here, since no
+        // handler is left to tell them, and nothing else holds a unary
+        // call's promise.
+        for (inbox, event) in self.session.get_mut().close("the connection closed") {
+            inbox.push(event);
         }
     }
 }

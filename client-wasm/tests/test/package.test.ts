@@ -120,6 +120,34 @@ test("objects have no free(): the garbage collector releases their Rust side", a
   assert.ok(Number(stdout.trim()) >= 100, `only ${stdout.trim()} of 100 dropped streams were released`);
 });
 
+test("a call in flight when its client is collected rejects with 503 instead of hanging", async () => {
+  // Nothing but the connection holds a unary call's promise: when the
+  // client that owns the connection is collected, the call must fail, not
+  // wait forever (its deadline went with it).
+  const script = `
+    const { Client } = await import("swill-client");
+    const { WebSocket } = await import("ws");
+    let outcome = "pending";
+    {
+      const client = await Client.connect(process.argv[1], { WebSocket });
+      client.call("sleep", 600000).then(
+        () => { outcome = "answered"; },
+        (e) => { outcome = e.code + " " + e.message; },
+      );
+    }
+    for (let i = 0; i < 1000 && outcome === "pending"; i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    console.log(outcome);
+    process.exit(0);`;
+  const { stdout } = await run(process.execPath, ["--expose-gc", "--input-type=module", "-e", script, demo.url], {
+    cwd: tests,
+    timeout: 60_000,
+  });
+  assert.match(stdout.trim(), /^503 /, stdout);
+});
+
 test("without a WebSocket option, the runtime's global WebSocket is used (as Node 22 has)", async () => {
   const had = Object.getOwnPropertyDescriptor(globalThis, "WebSocket");
   let made = 0;
