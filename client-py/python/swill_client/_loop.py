@@ -31,6 +31,9 @@ class _Inbox:
         # end (so that its writes never meet a closed socket).
         self.native = _native.Inbox(writer.detach(), reader.dup().detach())
         self._reader = reader
+        # Closed with the inbox, when its loop is gone (not left to the
+        # socket's finalizer, which warns about an unclosed socket).
+        weakref.finalize(self, reader.close)
         try:
             loop.add_reader(reader, self._drain)
         except NotImplementedError:
