@@ -205,7 +205,15 @@ fn settle(future: &Bound<'_, PyAny>, outcome: Outcome) {
     if !matches!(done, Ok(false)) {
         return;
     }
-    let set = match outcome(py) {
+    // A panic while converting one outcome fails that future only: the
+    // rest of the drained deliveries still reach theirs.
+    let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| outcome(py)))
+        .unwrap_or_else(|_| {
+            Err(pyo3::panic::PanicException::new_err(
+                "swill-client: converting a result panicked",
+            ))
+        });
+    let set = match converted {
         Ok(value) => future.call_method1(intern!(py, "set_result"), (value,)),
         Err(e) => future.call_method1(intern!(py, "set_exception"), (e.into_value(py),)),
     };
