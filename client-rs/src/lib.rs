@@ -76,6 +76,12 @@
 //!   room, so one ignored stream holds up every call on the connection,
 //!   and TCP backpressure reaches the server. Nothing is dropped and
 //!   memory stays bounded; consume streams, or drop them (which cancels).
+//! - **Call shapes.** Each connection asks the server once for its rpcs'
+//!   shapes (`swill.introspect`, never waited for), so that a call made
+//!   with the wrong method fails with [`Error::Invalid`] (400) instead of
+//!   waiting forever; [`Builder::check_shapes`] turns that off.
+//! - **Closing.** [`Client::close`] ends the connection with a close
+//!   handshake and fails every call, in flight or later, from any clone.
 //! - **Lost connections.** Calls in flight fail at once with
 //!   [`Error::Disconnected`] (503). The next call reconnects per the
 //!   [`ReconnectPolicy`]; [`Builder::on_state_change`] reports each
