@@ -90,7 +90,7 @@ where
     let json = info.subprotocol() == Some(swill_proto::json::SUBPROTOCOL);
     let (sink, mut source) = socket.split();
     let (outbox, queue) = Outbox::channel(router.config.limits.max_queued_frames);
-    let mut writer = Writer::new(sink, queue, json);
+    let mut writer = Writer::new(sink, queue, json, router.config.idle_timeout);
     tracing::debug!(remote = ?info.remote_addr(), "connected");
     hooks::notify(&router.hooks.after_accept, &info).await;
 

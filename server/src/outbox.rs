@@ -1,6 +1,8 @@
 //! The queue of frames waiting to be written to one connection, and the task
 //! that writes them in batches.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use futures::{Sink, SinkExt};
 use swill_proto::ResponseFrame;
@@ -134,6 +136,9 @@ pub(crate) struct Writer<S> {
     sent: Frames,
     /// Frames read since the last write.
     reads: usize,
+    /// How long one write may wait for the peer to take it; then the peer
+    /// is taken for gone (see [`Writer::new`]).
+    stall: Option<Duration>,
 }
 
 /// The socket failed, or a close frame went out: nothing more is written.
@@ -145,13 +150,24 @@ where
     S: Sink<Message> + Unpin,
     S::Error: std::fmt::Display,
 {
-    pub(crate) fn new(sink: S, queue: mpsc::Receiver<Outgoing>, json: bool) -> Self {
+    /// A writer over `sink`. A write that the peer does not take within
+    /// `stall` (the app's idle timeout) means a peer that stopped reading:
+    /// the connection is then closed. Without that bound, such a peer
+    /// would hold the connection's task in a write for ever, out of reach
+    /// of the idle timeout, the keepalive and shutdown.
+    pub(crate) fn new(
+        sink: S,
+        queue: mpsc::Receiver<Outgoing>,
+        json: bool,
+        stall: Option<Duration>,
+    ) -> Self {
         Writer {
             sink,
             queue,
             json,
             sent: Frames::sent(),
             reads: 0,
+            stall,
         }
     }
 
@@ -165,6 +181,11 @@ where
     /// rest of a longer queue waits for the next turn, so that reading goes
     /// on between batches.
     pub(crate) async fn write(&mut self, first: Outgoing) -> Result<(), Closed> {
+        let stall = self.stall;
+        bounded(stall, self.write_batch(first)).await
+    }
+
+    async fn write_batch(&mut self, first: Outgoing) -> Result<(), Closed> {
         self.reads = 0;
         let mut next = Some(first);
         for fed in 1..=BATCH {
@@ -225,6 +246,11 @@ where
 
     /// Writes what is queued, then `message` (a ping, the close frame).
     pub(crate) async fn send_now(&mut self, message: Message) -> Result<(), Closed> {
+        let stall = self.stall;
+        bounded(stall, self.send_after_queued(message)).await
+    }
+
+    async fn send_after_queued(&mut self, message: Message) -> Result<(), Closed> {
         while let Ok(queued) = self.queue.try_recv() {
             let queued = queued.into_message(self.json, &self.sent);
             if self.sink.feed(queued).await.is_err() {
@@ -243,4 +269,24 @@ where
     pub(crate) async fn finish(mut self) {
         let _ = self.sink.close().await;
     }
+}
+
+/// `write` within `limit`, if there is one; a write still waiting then is
+/// a peer that stopped reading.
+async fn bounded(
+    limit: Option<Duration>,
+    write: impl std::future::Future<Output = Result<(), Closed>>,
+) -> Result<(), Closed> {
+    let Some(limit) = limit else {
+        return write.await;
+    };
+    tokio::time::timeout(limit, write)
+        .await
+        .unwrap_or_else(|_| {
+            tracing::debug!(
+                ?limit,
+                "the peer took no frames for too long; closing the connection"
+            );
+            Err(Closed)
+        })
 }

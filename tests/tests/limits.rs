@@ -247,6 +247,44 @@ async fn a_client_that_stops_reading_holds_the_handler_not_the_memory() {
 }
 
 #[tokio::test]
+async fn a_peer_that_stops_reading_is_closed_after_the_idle_timeout() {
+    // Its stream fills every buffer on the way, so the server's write
+    // waits; past the idle timeout the peer counts as gone: its handler is
+    // dropped and the connection's hooks run, instead of a task held in a
+    // write for ever.
+    let (dropped, mut drops) = mpsc::unbounded_channel();
+    let (left, mut gone) = mpsc::unbounded_channel();
+    let app = App::new()
+        .max_queued_frames(8)
+        .keepalive(Some(Duration::from_millis(100)))
+        .idle_timeout(Some(Duration::from_millis(300)))
+        .handle_as("flood", move |_req: Request<()>| {
+            let guard = DropSignal(dropped.clone(), "flood");
+            async move {
+                let item = swill::AnyValue(swill::Value::Binary(vec![7; 64 * 1024]));
+                futures::stream::repeat_with(move || {
+                    let _ = &guard;
+                    Ok::<_, Error>(item.clone())
+                })
+            }
+        })
+        .after_connection(move |_info| {
+            let _ = left.send(());
+            async {}
+        });
+    let addr = start(app).await;
+    let mut slow = Raw::connect(addr).await;
+    slow.send_frame(&msg(1, "flood", ())).await;
+    // It never reads again. A hang guard, not a timing claim.
+    let patience = Duration::from_secs(30);
+    let handler = tokio::time::timeout(patience, drops.recv()).await;
+    assert_eq!(handler.expect("the handler was dropped"), Some("flood"));
+    let hooks = tokio::time::timeout(patience, gone.recv()).await;
+    assert_eq!(hooks.expect("after_connection ran"), Some(()));
+    drop(slow);
+}
+
+#[tokio::test]
 async fn a_large_message_arrives_whole_through_the_small_read_buffer() {
     // The server reads 1 KiB at a time by default; a 1 MiB message is
     // reassembled from a thousand reads and echoed intact.

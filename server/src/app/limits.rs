@@ -69,7 +69,9 @@ impl<S> App<S> {
 
     /// Closes a connection (1001) that sent nothing, not even a pong, for
     /// this long (default 60 s); `None` keeps it open forever. Checked at
-    /// each keepalive tick.
+    /// each keepalive tick. A peer that takes none of the frames written to
+    /// it for this long (it stopped reading) is taken for gone too: its
+    /// connection closes and its calls stop.
     pub fn idle_timeout(mut self, after: Option<Duration>) -> Self {
         self.config.idle_timeout = after;
         self
