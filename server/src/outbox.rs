@@ -271,22 +271,29 @@ where
     }
 }
 
-/// `write` within `limit`, if there is one; a write still waiting then is
-/// a peer that stopped reading.
+/// `write` within `limit`, if there is one, counted from when it first
+/// has to wait; a write still waiting then is a peer that stopped reading.
+///
+/// Boxed: every idle connection's task is as large as the largest thing it
+/// awaits, and a write with its timer is the largest; a pointer costs one
+/// allocation per batch written instead of that size per connection.
 async fn bounded(
     limit: Option<Duration>,
     write: impl std::future::Future<Output = Result<(), Closed>>,
 ) -> Result<(), Closed> {
+    let mut write = Box::pin(write);
+    // Most writes finish at once: only one that waits starts the clock.
+    if let std::task::Poll::Ready(written) = futures::poll!(write.as_mut()) {
+        return written;
+    }
     let Some(limit) = limit else {
         return write.await;
     };
     tokio::time::timeout(limit, write)
         .await
         .unwrap_or_else(|_| {
-            tracing::debug!(
-                ?limit,
-                "the peer took no frames for too long; closing the connection"
-            );
+            let why = "the peer took no frames for too long; closing the connection";
+            tracing::debug!(?limit, "{why}");
             Err(Closed)
         })
 }
