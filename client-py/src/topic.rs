@@ -109,7 +109,10 @@ async fn next(shared: Arc<Shared>) -> PyResult<PyPublication> {
         return Err(stop());
     };
     let mut cancelled = shared.cancelled.subscribe();
+    // The stream first: once it ended (a closed client ends it with 503,
+    // then `None`), the next call must see the end, not a second 503.
     let item = tokio::select! {
+        biased;
         item = stream.next() => Ok(item),
         _ = cancelled.wait_for(|c| *c) => Err(Interrupted::Cancelled),
         () = closed(shared.client_closed.clone()) => Err(Interrupted::ClientClosed),

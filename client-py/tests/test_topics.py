@@ -110,7 +110,7 @@ async def test_on_missed_is_called_instead_of_raising(client: swill_client.Clien
         seen.append(missed)
 
     sub = await client.subscribe("chat", since=Position("gone", 1), on_missed=reload)
-    await asyncio.sleep(0.2)  # the 409 is there already: it comes before this
+    # The 409 comes first in the subscription, before what is published now.
     await client.publish("chat", t)
     [p] = await take(sub, 1)
     assert p.data == t
@@ -156,16 +156,14 @@ async def test_unsubscribing_sends_cancel(
     async with await swill_client.connect(demo.url) as own:
         if how == "break":
             t = tag()
-
-            async def publish_soon() -> None:
-                await asyncio.sleep(0.1)
-                await own.publish("chat", t)
-
-            publisher = asyncio.create_task(publish_soon())
-            async for p in await own.subscribe("chat"):
+            # subscribe() returns once the server confirmed: what is
+            # published after it reaches this subscription.
+            sub = await own.subscribe("chat")
+            await own.publish("chat", t)
+            async for p in sub:
                 assert p.data == t
                 break
-            await publisher
+            del sub  # the last reference: the subscription ends
         else:
             sub = await own.subscribe("chat")
             here = await own.presence("chat")
@@ -192,7 +190,7 @@ async def test_unsubscribing_sends_cancel(
 async def test_unsubscribing_ends_a_waiting_iteration(client: swill_client.Client) -> None:
     sub = await client.subscribe("chat")
     waiting = asyncio.create_task(sub.__anext__())
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0)  # most likely waiting now; the outcome is the same if not
     await sub.aclose()
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(waiting, 10)
@@ -214,7 +212,7 @@ async def test_closing_the_client_ends_its_subscriptions_with_503(demo: Demo) ->
     client = await swill_client.connect(demo.url)
     sub = await client.subscribe("chat")
     waiting = asyncio.create_task(sub.__anext__())
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0)  # most likely waiting now; the outcome is the same if not
     await client.close()
     with pytest.raises(SwillError) as e:
         await asyncio.wait_for(waiting, 10)
