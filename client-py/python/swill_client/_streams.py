@@ -5,16 +5,16 @@ ends."""
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any, AsyncIterator, Optional, Type, TypeVar
+from typing import Any, AsyncIterator, Optional, TypeVar
 
 from . import _native
+from ._cancelling import Cancelling
 from ._types import Metadata
 
 _S = TypeVar("_S", bound="ServerStream")
 
 
-class ServerStream(AsyncIterator[Any]):
+class ServerStream(Cancelling, AsyncIterator[Any]):
     """The answers of a server-streaming call, as an async iterator.
 
     The call opens in the background when the object is made; a failure to
@@ -37,23 +37,8 @@ class ServerStream(AsyncIterator[Any]):
         cancelled; :class:`SwillError` if the call failed."""
         return await self._call.next()
 
-    async def __aenter__(self: _S) -> _S:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
-        self.cancel()
-
     def cancel(self) -> None:
         """Cancels the call unless it is over; iteration then ends."""
-        self._call.cancel()
-
-    async def aclose(self) -> None:
-        """Cancels the call unless it is over (like :meth:`cancel`)."""
         self._call.cancel()
 
     @property

@@ -5,10 +5,10 @@ with its recovery from history)."""
 from __future__ import annotations
 
 import inspect
-from types import TracebackType
-from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Type, TypeVar, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, Optional, TypeVar, Union
 
 from . import _native
+from ._cancelling import Cancelling
 from ._errors import SwillError
 from ._types import Position, Publication
 
@@ -19,7 +19,7 @@ _S = TypeVar("_S", bound="Subscription")
 OnMissed = Callable[[SwillError], Union[Awaitable[Any], object]]
 
 
-class Subscription(AsyncIterator[Publication]):
+class Subscription(Cancelling, AsyncIterator[Publication]):
     """A topic's publications, from :meth:`Client.subscribe`, as an async
     iterator of :class:`Publication` (``data`` and ``position``).
 
@@ -115,21 +115,6 @@ class Subscription(AsyncIterator[Publication]):
         self._position = error.data["now"]
         self._missed += 1
 
-    async def __aenter__(self: _S) -> _S:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: Optional[Type[BaseException]],
-        exc: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
-        self.cancel()
-
     def cancel(self) -> None:
         """Unsubscribes (CANCEL goes to the server); iteration then ends."""
-        self._native.cancel()
-
-    async def aclose(self) -> None:
-        """Unsubscribes (like :meth:`cancel`)."""
         self._native.cancel()
