@@ -22,7 +22,7 @@ use crate::builder::{Config, Io};
 use crate::builder::{SessionSlot, lock_slot};
 use crate::error::Error;
 use crate::options::CallOptions;
-use crate::session::{Event, Received, Session};
+use crate::session::{Event, Read, Received, Session};
 
 mod dial;
 mod task;
@@ -218,29 +218,30 @@ impl Shared {
         json: bool,
         replies: &WeakUnboundedSender<Outgoing>,
     ) {
-        let read = self.session().read(message, json);
-        if let Some(id) = read.session_id {
+        let Read {
+            mut incoming,
+            mismatched,
+            cancels,
+            session_id,
+            dropped,
+        } = self.session().read(message, json);
+        if let Some(id) = session_id {
             *lock_slot(&self.session_id) = Some(id);
         }
-        if let Some(why) = read.dropped {
+        if let Some(why) = dropped {
             tracing::warn!("{why}");
         }
-        let queue = replies.upgrade();
-        let reply = |frame| {
-            if let Some(queue) = &queue {
-                let _ = queue.send(Outgoing { frame, _slot: None });
-            }
-        };
-        read.cancels.into_iter().for_each(reply);
-        if let Some(frame) = read.incoming.as_ref().and_then(|i| i.reply.clone()) {
-            reply(frame);
-        }
+        let (failed, cancelled): (Vec<_>, Vec<_>) = mismatched
+            .into_iter()
+            .map(|(sink, event, cancel)| ((sink, event), cancel))
+            .unzip();
+        let reply = incoming.as_mut().and_then(|i| i.reply.take());
+        send_replies(replies, cancels.into_iter().chain(cancelled).chain(reply));
         self.delivering.store(true, Ordering::Relaxed);
-        for (sink, event, cancel) in read.mismatched {
-            reply(cancel);
+        for (sink, event) in failed {
             let _ = sink.send(event).await;
         }
-        if let Some(incoming) = read.incoming {
+        if let Some(incoming) = incoming {
             for event in incoming.events {
                 // An error means the caller is gone; its drop already cancelled.
                 if incoming.sink.send(event).await.is_err() {
@@ -250,5 +251,22 @@ impl Shared {
         }
         self.delivering.store(false, Ordering::Relaxed);
         self.touch();
+    }
+}
+
+/// Queues the frames the session asks to send back (CANCELs), rare enough
+/// that the queue's sender is only reached for when there are some.
+fn send_replies(
+    replies: &WeakUnboundedSender<Outgoing>,
+    frames: impl IntoIterator<Item = RequestFrame>,
+) {
+    let mut frames = frames.into_iter().peekable();
+    if frames.peek().is_none() {
+        return;
+    }
+    if let Some(queue) = replies.upgrade() {
+        for frame in frames {
+            let _ = queue.send(Outgoing { frame, _slot: None });
+        }
     }
 }
