@@ -502,11 +502,7 @@ impl Client {
                 data.map_err(|e| error::to_js(&e))?,
                 settings.map_err(|e| error::to_js(&e))?,
             );
-            let (data, call) = open::answer(&connector, &rpc, data, settings).await?;
-            match open::decode(&data) {
-                Ok(value) => Ok((value, call)),
-                Err(e) => Err(open::reject(&call, call.fail(e))),
-            }
+            open::answer_value(&connector, &rpc, data, settings).await
         }
     }
 }

@@ -150,6 +150,21 @@ pub(crate) async fn answer(
     }
 }
 
+/// Opens a unary call and waits for its answer, decoded; the call comes
+/// back too, for its metadata.
+pub(crate) async fn answer_value(
+    connector: &Rc<Connector>,
+    rpc: &str,
+    data: Payload,
+    settings: Settings,
+) -> Result<(JsValue, Call), JsValue> {
+    let (data, call) = answer(connector, rpc, data, settings).await?;
+    match decode(&data) {
+        Ok(value) => Ok((value, call)),
+        Err(e) => Err(reject(&call, call.fail(e))),
+    }
+}
+
 /// Opens a call with no deadline and no signal, for a caller that keeps
 /// its own (a subscription, across its calls); the error is the client's,
 /// for the caller to judge.
@@ -198,8 +213,7 @@ pub(crate) fn unary_promise(
     let Some(connection) = connector.ready() else {
         let connector = connector.clone();
         return crate::bridge::promise(async move {
-            let (data, call) = answer(&connector, &rpc, data, settings).await?;
-            decode(&data).map_err(|e| reject(&call, call.fail(e)))
+            Ok(answer_value(&connector, &rpc, data, settings).await?.0)
         });
     };
     if let Some(signal) = settings.signal.as_ref().filter(|s| s.aborted()) {
