@@ -3,25 +3,19 @@
 // package's browser build.
 
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import { extname, join, normalize } from "node:path";
+import type { Server } from "node:http";
+import { join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import type { Outcome, TopicsOutcome } from "../browser/page.js";
+import { launchChromium, serveStatic, type Found } from "./browsers.js";
 import { hangGuard, startDemo, type Demo } from "./helpers.js";
 
-const chromiumPath = process.env["SWILL_CHROMIUM"] ?? "/usr/bin/chromium";
 const root = fileURLToPath(new URL("../..", import.meta.url)); // client-wasm/tests
 const routes: Record<string, string> = {
   "/pkg/": join(root, "node_modules", "swill-client"),
   "/browser/": join(root, "dist", "browser"),
-};
-const types: Record<string, string> = {
-  ".js": "text/javascript",
-  ".wasm": "application/wasm",
-  ".html": "text/html; charset=utf-8",
 };
 const page = `<!doctype html>
 <meta charset="utf-8">
@@ -30,38 +24,13 @@ const page = `<!doctype html>
 <script type="module" src="/browser/page.js"></script>
 `;
 
-/** Serves the page, the package (`/pkg/`) and the compiled page script. */
-function serveStatic(): Promise<{ server: Server; origin: string }> {
-  const server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (path === "/") {
-      res.writeHead(200, { "content-type": types[".html"]! }).end(page);
-      return;
-    }
-    if (path === "/favicon.ico") {
-      res.writeHead(204).end();
-      return;
-    }
-    const prefix = Object.keys(routes).find((p) => path.startsWith(p));
-    const file = prefix && normalize(join(routes[prefix]!, path.slice(prefix.length)));
-    if (!prefix || !file || !file.startsWith(routes[prefix]!)) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      resolve({ server, origin: `http://127.0.0.1:${port}` });
-    });
-  });
+/** The page, the package (`/pkg/`) and the compiled page script. */
+function find(path: string): Found {
+  if (path === "/") return { html: page };
+  if (path === "/favicon.ico") return { status: 204 };
+  const prefix = Object.keys(routes).find((p) => path.startsWith(p));
+  const file = prefix && normalize(join(routes[prefix]!, path.slice(prefix.length)));
+  return prefix && file && file.startsWith(routes[prefix]!) ? file : undefined;
 }
 
 let demo: Demo;
@@ -70,19 +39,8 @@ let browser: Browser;
 
 before(async () => {
   demo = await startDemo();
-  site = await serveStatic();
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  site = await serveStatic(find);
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,51 +6,28 @@
 // wasm from a wrong URL and catch the failure.
 
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
-import { extname, join, normalize, sep } from "node:path";
+import { join, normalize, sep } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { build as viteBuild } from "vite";
 import type { BundledOutcome } from "../bundlers/scenario.js";
+import { launchChromium, serveStatic, type Found } from "./browsers.js";
 import { hangGuard, startDemo, type Demo } from "./helpers.js";
 
-const chromiumPath = process.env["SWILL_CHROMIUM"] ?? "/usr/bin/chromium";
 // The fixtures' TypeScript sources (the bundlers compile them).
 const sources = fileURLToPath(new URL("../../bundlers/", import.meta.url));
-const types: Record<string, string> = {
-  ".js": "text/javascript",
-  ".wasm": "application/wasm",
-  ".html": "text/html; charset=utf-8",
-};
 
-/** Serves the files under `root`, an index.html for each folder. */
-function serveFolder(root: string): Promise<{ server: Server; origin: string }> {
-  const server = createServer(async (req, res) => {
-    let path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    if (path.endsWith("/")) path += "index.html";
-    const file = normalize(join(root, path));
-    if (!file.startsWith(root + sep)) {
-      res.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      resolve({ server, origin: `http://127.0.0.1:${port}` });
-    });
-  });
+/** The files under `root`, an index.html for each folder. */
+function under(root: string): (path: string) => Found {
+  return (path) => {
+    const file = normalize(join(root, path.endsWith("/") ? `${path}index.html` : path));
+    return file.startsWith(root + sep) ? file : undefined;
+  };
 }
 
 const page = (script: string) => `<!doctype html>
@@ -112,21 +89,8 @@ before(async () => {
     esm: await esbuildPage(join(folder, "esbuild-esm"), "esm"),
   };
   await vitePage(join(folder, "vite"));
-  site = await serveFolder(folder);
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  site = await serveStatic(under(folder));
+  browser = await launchChromium();
 });
 
 after(async () => {

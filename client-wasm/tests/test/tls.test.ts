@@ -9,12 +9,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
 import { WebSocket } from "ws";
 import { Client, SwillError } from "swill-client";
+import { launchChromium } from "./browsers.js";
 import { startDemo, type Demo } from "./helpers.js";
 
-const chromiumPath = process.env["SWILL_CHROMIUM"] ?? "/usr/bin/chromium";
 
 let dir: string;
 let demo: Demo;
@@ -74,15 +73,9 @@ test("Node: an untrusted certificate fails the connection with a SwillError", as
 });
 
 test("Chromium: the playground, served over https, calls over wss", async () => {
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      `--ignore-certificate-errors-spki-list=${spkiHash(join(dir, "cert.pem"))}`,
-    ],
-  });
+  const browser = await launchChromium([
+    `--ignore-certificate-errors-spki-list=${spkiHash(join(dir, "cert.pem"))}`,
+  ]);
   try {
     const page = await browser.newPage();
     const origin = demo.url.replace("wss://", "https://").replace(/\/ws$/, "");
