@@ -1,9 +1,7 @@
-// Starts the demo server (examples/src/bin/demo.rs) as a child process on a
-// free port, as client-wasm/tests do: `--listen 127.0.0.1:0`, then the URL
-// from its line `swill demo listening on ws://ADDR/ws`.
+// The demo server for the benchmark, and pinning processes to CPUs as the
+// Rust harness does.
 
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { spawnSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 
 /** Whether `taskset` is there to pin processes to CPUs. */
@@ -17,38 +15,7 @@ export function pinSelf(cpu) {
 }
 
 /**
- * Starts `bin` listening on a free port of 127.0.0.1, pinned to `cpu` if
- * given; resolves with `{ url, stop() }` once it listens.
+ * Starts `bin` on a free port of 127.0.0.1, pinned to `cpu` if given:
+ * the self-documentation tests' helper, which has no dependencies.
  */
-export async function startDemo(bin, { cpu } = {}) {
-  const args = ["--listen", "127.0.0.1:0"];
-  const child = cpu === undefined
-    ? spawn(bin, args, { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, RUST_LOG: "warn" } })
-    : spawn("taskset", ["-c", String(cpu), bin, ...args], {
-        stdio: ["ignore", "pipe", "ignore"],
-        env: { ...process.env, RUST_LOG: "warn" },
-      });
-  const exited = once(child, "exit");
-  const url = await new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk) => {
-      seen += chunk;
-      const match = /listening on (wss?:\/\/\S+)/.exec(seen);
-      if (match) resolve(match[1]);
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`${bin} exited (${code}) before listening: ${seen}`)));
-  });
-  child.stdout.resume();
-  return {
-    url,
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        await exited;
-      }
-    },
-  };
-}
+export { startDemo } from "../../tests/js/lib/demo.mjs";

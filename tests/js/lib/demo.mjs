@@ -13,14 +13,17 @@ export const demoBin = process.env.SWILL_DEMO_BIN ?? target("demo");
 export const swillBin = process.env.SWILL_BIN ?? target("swill");
 
 /**
- * Starts the demo on a free port of 127.0.0.1. Resolves to its WebSocket
- * URL (`ws://127.0.0.1:PORT/ws`), its HTTP origin, and `stop()`.
+ * Starts the demo (`bin`, the workspace's debug build by default) on a free
+ * port of 127.0.0.1, pinned to `cpu` with taskset if given (the benchmark
+ * does). Resolves to its WebSocket URL (`ws://127.0.0.1:PORT/ws`), its HTTP
+ * origin, and `stop()`.
  */
-export async function startDemo() {
-  const child = spawn(demoBin, ["--listen", "127.0.0.1:0"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, RUST_LOG: "warn" },
-  });
+export async function startDemo(bin = demoBin, { cpu } = {}) {
+  const args = ["--listen", "127.0.0.1:0"];
+  const options = { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } };
+  const child = cpu === undefined
+    ? spawn(bin, args, options)
+    : spawn("taskset", ["-c", String(cpu), bin, ...args], options);
   const exited = once(child, "exit");
   const url = await new Promise((resolve, reject) => {
     let seen = "";
@@ -31,8 +34,9 @@ export async function startDemo() {
       if (match) resolve(match[1]);
     });
     child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`the demo exited (${code}) before listening: ${seen}`)));
+    child.once("exit", (code) => reject(new Error(`${bin} exited (${code}) before listening: ${seen}`)));
   });
+  child.stdout.resume();
   const origin = `http://${new URL(url).host}`;
   return {
     url,
