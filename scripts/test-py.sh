@@ -58,11 +58,11 @@ if ! missing="$("$py" -m pip install --quiet swill 2>&1)"; then
   export SWILL_ORIGINAL_MISSING="$reason"
 fi
 
-step "Python client: typing (mypy --strict): the package, a sample program, and mistakes it must catch"
+step "Python client: typing (mypy --strict): the package, a sample program, the example, and mistakes it must catch"
 (
   cd client-py/tests
   "$py" -m mypy --strict --no-incremental -p swill_client
-  "$py" -m mypy --strict --no-incremental sample_typed.py
+  "$py" -m mypy --strict --no-incremental sample_typed.py ../examples/tour.py
   # sample_wrong.py marks each line mypy must reject with "# error:".
   expected="$(grep -c '# error:' sample_wrong.py)"
   found="$("$py" -m mypy --strict --no-incremental sample_wrong.py | grep -c ': error:' || true)"
