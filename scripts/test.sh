@@ -3,6 +3,9 @@
 # Safe to run again and again: each install step checks before it acts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Incremental caches only pay off across edits; on a CI machine they would
+# take gigabytes of disk for nothing.
+export CARGO_INCREMENTAL=0
 
 step() { printf '\n==> %s\n' "$*"; }
 

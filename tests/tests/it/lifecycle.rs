@@ -1,12 +1,10 @@
 //! Graceful shutdown, mounting in axum, and tower layers.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::{http_get, log};
 use futures::Stream;
-use support::{http_get, log};
 use swill::{App, Code, Error, Outcome, Request};
 use swill_proto::{ErrorBody, Payload, RequestFrame, ResponseType};
 use swill_tests::Raw;

@@ -1,13 +1,11 @@
 //! Every call shape against the demo server, with metadata, errors,
 //! introspection and many calls in flight.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Server, patiently};
+use crate::common::{Server, patiently};
 use futures::{StreamExt, TryStreamExt};
 use swill::{App, Request};
 use swill_client::{CallOptions, CallShape, Client, Code, Error, Metadata, Subprotocol, Value};

@@ -3,11 +3,9 @@
 //! any other offer, echoes `swill/1`, and answers `add` as the original
 //! does (5-element responses).
 
-mod common;
-
 use std::net::SocketAddr;
 
-use common::swill;
+use crate::common::swill;
 use futures::{SinkExt, StreamExt};
 use swill_client::proto::{Payload, RequestFrame, ResponseFrame};
 use swill_client::{Client, Error, Subprotocol};

@@ -2,7 +2,7 @@
 //! stop and start again, and handlers that tell the test what the server
 //! saw (a handler started, a handler was dropped).
 
-#![allow(dead_code, unreachable_pub)] // each test binary uses a different part
+#![allow(unreachable_pub)]
 
 use std::future::Future;
 use std::io::Write;

@@ -1,10 +1,8 @@
 //! Lifecycle hooks: the order they fire in for each call shape, and what
 //! each rejection looks like to the client.
 
-mod support;
-
+use crate::support::{Log, handshake, log, status};
 use futures::StreamExt;
-use support::{Log, handshake, log, status};
 use swill::{
     App, Code, Continuation, Error, Handshake, Metadata, Outcome, Payload, Rejection, Request,
     RequestHead, StatusCode, StreamingRequest,

@@ -1,14 +1,12 @@
 //! Limits and backpressure: what a peer can no longer do to the server's
 //! memory, and what it is told instead.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::support::{handshake, status};
 use futures::Stream;
-use support::{handshake, status};
 use swill::{App, Code, Error, Metadata, Request};
 use swill_proto::{ErrorBody, Payload, RequestFrame, RequestType, ResponseFrame, ResponseType};
 use swill_tests::{Raw, start};

@@ -1,9 +1,7 @@
 //! The `swill` binary end to end: run it against the demo server, check
 //! what it prints and its exit status.
 
-mod common;
-
-use common::{Server, swill};
+use crate::common::{Server, swill};
 
 struct Run {
     code: Option<i32>,
@@ -270,7 +268,7 @@ fn publish_prints_the_position_and_subscribe_resumes_after_one() {
     });
     let next = || {
         received
-            .recv_timeout(common::PATIENCE)
+            .recv_timeout(crate::common::PATIENCE)
             .expect("a line in time")
     };
     let line = |l: String| serde_json::from_str::<serde_json::Value>(&l).unwrap();

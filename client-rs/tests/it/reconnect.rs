@@ -1,11 +1,9 @@
 //! Lost connections: calls in flight fail at once, the next call
 //! reconnects per the policy, and every state change is reported.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Server, patiently, probe_app};
+use crate::common::{Server, patiently, probe_app};
 use swill_client::{Client, Code, ConnectionState, Error, ReconnectPolicy};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};

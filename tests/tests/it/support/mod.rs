@@ -1,8 +1,6 @@
 //! Helpers for the production-behaviour tests: an event log that hooks
 //! write to, and raw HTTP for handshakes the WebSocket client hides.
 
-#![allow(dead_code)]
-
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 

@@ -2,11 +2,9 @@
 //! handler. The probe app's handlers report when they start and when they
 //! are dropped.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Probe, Server, patiently, probe_app};
+use crate::common::{Probe, Server, patiently, probe_app};
 use futures::StreamExt;
 use swill_client::{CallOptions, Client, Code, Error};
 
