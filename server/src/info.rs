@@ -1,8 +1,9 @@
 //! What a handler can know about the connection its request came on.
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
-use http::{Extensions, HeaderMap};
+use http::{Extensions, HeaderMap, HeaderName, HeaderValue};
 use tokio_util::sync::CancellationToken;
 
 /// The WebSocket connection a request arrived on, as it was upgraded.
@@ -16,7 +17,7 @@ pub struct ConnectionInfo {
     id: u64,
     remote_addr: Option<SocketAddr>,
     uri: http::Uri,
-    headers: HeaderMap,
+    headers: Headers,
     subprotocol: Option<String>,
     extensions: Extensions,
     /// The app's topics, for [`Context::publish`](crate::Context::publish).
@@ -40,7 +41,7 @@ impl ConnectionInfo {
             id,
             remote_addr: handshake.remote_addr,
             uri: handshake.uri,
-            headers: handshake.headers,
+            headers: Headers::pack(&handshake.headers),
             subprotocol,
             extensions: handshake.extensions,
             topics,
@@ -78,7 +79,7 @@ impl ConnectionInfo {
 
     /// The headers of the upgrade request.
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        self.headers.map()
     }
 
     /// Values that `before_connection` hooks attached to the connection.
@@ -101,8 +102,102 @@ impl ConnectionInfo {
 
     /// The value of a cookie sent with the upgrade request.
     pub fn cookie(&self, name: &str) -> Option<&str> {
-        crate::headers::cookies(&self.headers)
+        crate::headers::cookies(self.headers())
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v)
+    }
+}
+
+/// The upgrade request's headers: one block of bytes, and a [`HeaderMap`]
+/// made from it the first time somebody asks.
+///
+/// A `HeaderMap` is a table of entries and a small allocation per value,
+/// about a kilobyte for a handful of headers, and every connection holds its
+/// own for as long as it lives; most apps read headers in the
+/// `before_connection` hooks (from the `Handshake`) and never again.
+struct Headers {
+    /// Each header as: the name's length (u32, little-endian), the name,
+    /// the value's length, the value, and 1 if the value is sensitive.
+    packed: Box<[u8]>,
+    map: OnceLock<HeaderMap>,
+}
+
+impl Headers {
+    fn pack(headers: &HeaderMap) -> Self {
+        let mut packed = Vec::new();
+        for (name, value) in headers {
+            for part in [name.as_str().as_bytes(), value.as_bytes()] {
+                let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+                packed.extend_from_slice(&len.to_le_bytes());
+                packed.extend_from_slice(part);
+            }
+            packed.push(u8::from(value.is_sensitive()));
+        }
+        Headers {
+            packed: packed.into_boxed_slice(),
+            map: OnceLock::new(),
+        }
+    }
+
+    fn map(&self) -> &HeaderMap {
+        self.map.get_or_init(|| {
+            let mut map = HeaderMap::new();
+            let mut rest = &self.packed[..];
+            // What `pack` wrote from a valid `HeaderMap` reads back whole;
+            // the checks only keep a mistake here from panicking.
+            while let Some((name, after)) = take(rest)
+                && let Some((value, after)) = take(after)
+                && let Some((&sensitive, after)) = after.split_first()
+            {
+                rest = after;
+                if let (Ok(name), Ok(mut value)) =
+                    (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
+                {
+                    value.set_sensitive(sensitive == 1);
+                    map.append(name, value);
+                }
+            }
+            map
+        })
+    }
+}
+
+/// Splits a length-prefixed part off the front of `bytes`.
+fn take(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = bytes.split_first_chunk::<4>()?;
+    let len = usize::try_from(u32::from_le_bytes(*len)).ok()?;
+    (len <= rest.len()).then(|| rest.split_at(len))
+}
+
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.map().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_read_back_as_they_were_given() {
+        let mut given = HeaderMap::new();
+        given.append("cookie", HeaderValue::from_static("a=1"));
+        given.append("cookie", HeaderValue::from_static("b=2"));
+        let mut secret = HeaderValue::from_static("Bearer t");
+        secret.set_sensitive(true);
+        given.insert("authorization", secret);
+        given.insert("x-empty", HeaderValue::from_static(""));
+        given.insert(
+            "x-bytes",
+            HeaderValue::from_bytes(b"caf\xe9").expect("obs-text is allowed"),
+        );
+
+        let read = Headers::pack(&given);
+        let map = read.map();
+        assert_eq!(map, &given);
+        assert!(map["authorization"].is_sensitive());
+        let cookies: Vec<_> = map.get_all("cookie").iter().collect();
+        assert_eq!(cookies, ["a=1", "b=2"]);
     }
 }
