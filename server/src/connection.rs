@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures::stream::{SplitSink, SplitStream};
 use futures::{Sink, Stream, StreamExt};
 use swill_proto::{Code, DecodeErrorKind, RequestFrame, RequestType, ResponseFrame, Seq};
 use tokio::task::{Id, JoinSet};
@@ -63,156 +65,206 @@ enum Leave {
 ///
 /// When it ends, every call still open is stopped (its handler dropped, its
 /// `after_request` run), then the `after_connection` hooks run.
-pub(crate) async fn run<S>(
+///
+/// A plain function that builds the connection's state and returns its
+/// future: an `async fn` keeps its arguments for as long as it runs, beside
+/// whatever it moved them into, and every idle connection would carry the
+/// socket, the router and the shutdown signal twice.
+pub(crate) fn run<S>(
     socket: S,
     router: Arc<Router>,
     info: Arc<ConnectionInfo>,
     shutdown: Shutdown,
-) where
-    S: Stream<Item = Result<Message, tungstenite::Error>>
-        + Sink<Message, Error = tungstenite::Error>
-        + Send
-        + 'static,
-{
-    let span = tracing::info_span!("connection", id = info.id());
-    serve(socket, router, info, shutdown).instrument(span).await
-}
-
-async fn serve<S>(socket: S, router: Arc<Router>, info: Arc<ConnectionInfo>, shutdown: Shutdown)
+) -> impl Future<Output = ()> + Send + 'static
 where
     S: Stream<Item = Result<Message, tungstenite::Error>>
         + Sink<Message, Error = tungstenite::Error>
         + Send
         + 'static,
 {
-    let _open = crate::metrics::ConnectionOpen::new();
-    let received = crate::metrics::Frames::received();
-    let json = info.subprotocol() == Some(swill_proto::json::SUBPROTOCOL);
-    let (sink, mut source) = socket.split();
-    let (outbox, queue) = Outbox::channel(router.config.limits.max_queued_frames);
-    let mut writer = Writer::new(sink, queue, json, router.config.idle_timeout);
-    tracing::debug!(remote = ?info.remote_addr(), "connected");
-    hooks::notify(&router.hooks.after_accept, &info).await;
+    let span = tracing::info_span!("connection", id = info.id());
+    Connection::new(socket, router, info, shutdown)
+        .serve()
+        .instrument(span)
+}
 
-    let mut keepalive = router.config.keepalive.map(|every| {
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        tick
-    });
-    let idle_timeout = router.config.idle_timeout;
-    let mut grace_ends = None;
-    let mut demux = Demux {
-        router,
-        info,
-        outbox,
-        open: HashMap::new(),
-        calls: JoinSet::new(),
-        draining: false,
-        last_frame: Instant::now(),
-    };
-    let leave = loop {
-        tokio::select! {
-            // In this order: the rare and cheap first (shutdown, reaping
-            // finished calls), so that a client that never stops sending
-            // cannot hold them off; then reading before writing: while
-            // requests keep coming, their answers gather and go out in
-            // batches (see `Writer::after_read`), the rest once the socket
-            // has nothing more to read, as a hand-written server would
-            // batch them.
-            biased;
-            () = shutdown.requested(), if !demux.draining => {
-                demux.draining = true;
-                grace_ends = Some(shutdown.grace_deadline());
-                demux.end_endless_streams();
-                // Calls just ended still have their ERROR to send: the
-                // close comes once their tasks are done.
-                if demux.open.is_empty() && demux.calls.is_empty() {
-                    break shutting_down();
-                }
-            }
-            () = sleep_until(grace_ends), if grace_ends.is_some() => break shutting_down(),
-            Some(done) = demux.calls.join_next_with_id(), if !demux.calls.is_empty() => {
-                demux.on_call_done(done);
-                if demux.draining && demux.open.is_empty() && demux.calls.is_empty() {
-                    break shutting_down();
-                }
-            }
-            incoming = source.next() => {
-                demux.last_frame = Instant::now();
-                // A full queue: write until the answer fits, then read on.
-                let wait = match incoming {
-                    Some(Ok(Message::Binary(bytes))) if !json => {
-                        received.count(bytes.len());
-                        demux.on_frame(bytes)
-                    }
-                    Some(Ok(Message::Text(text))) if json => {
-                        received.count(text.len());
-                        demux.on_text(&text)
-                    }
-                    Some(Ok(Message::Binary(_))) => break Leave::Close(
-                        CloseCode::Unsupported,
-                        format!("this connection speaks JSON text frames ({})", swill_proto::json::SUBPROTOCOL),
-                    ),
-                    Some(Ok(Message::Text(_))) => break Leave::Close(
-                        CloseCode::Unsupported,
-                        "swill speaks binary MessagePack frames, not text".to_owned(),
-                    ),
-                    Some(Ok(Message::Close(_))) | None => break Leave::Gone,
-                    Some(Ok(_)) => None, // pings are answered by tungstenite
-                    Some(Err(tungstenite::Error::Capacity(e))) => {
-                        break Leave::Close(CloseCode::Size, e.to_string());
-                    }
-                    // An unmasked frame, reserved bits, an unknown opcode...:
-                    // the peer is told why, as RFC 6455 asks.
-                    Some(Err(tungstenite::Error::Protocol(e))) => {
-                        break Leave::Close(CloseCode::Protocol, e.to_string());
-                    }
-                    Some(Err(e)) => {
-                        tracing::debug!(error = %e, "read failed");
-                        break Leave::Gone;
-                    }
+/// One connection's state, owned by its task: the socket's two halves, the
+/// open calls, and the timers.
+struct Connection<S: Sink<Message>> {
+    source: SplitStream<S>,
+    writer: Writer<SplitSink<S, Message>>,
+    demux: Demux,
+    shutdown: Shutdown,
+    keepalive: Option<Interval>,
+    /// Set once shutdown is requested: when the open calls' time is up.
+    /// Boxed, and made only then: a timer is 100 bytes that every idle
+    /// connection would carry.
+    grace_ends: Option<Pin<Box<tokio::time::Sleep>>>,
+    received: crate::metrics::Frames,
+    json: bool,
+    _open: crate::metrics::ConnectionOpen,
+}
+
+impl<S> Connection<S>
+where
+    S: Stream<Item = Result<Message, tungstenite::Error>>
+        + Sink<Message, Error = tungstenite::Error>
+        + Send
+        + 'static,
+{
+    fn new(socket: S, router: Arc<Router>, info: Arc<ConnectionInfo>, shutdown: Shutdown) -> Self {
+        let json = info.subprotocol() == Some(swill_proto::json::SUBPROTOCOL);
+        let (sink, source) = socket.split();
+        let (outbox, queue) = Outbox::channel(router.config.limits.max_queued_frames);
+        let writer = Writer::new(sink, queue, json, router.config.idle_timeout);
+        let keepalive = router.config.keepalive.map(|every| {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            tick
+        });
+        Connection {
+            source,
+            writer,
+            demux: Demux {
+                router,
+                info,
+                outbox,
+                open: HashMap::new(),
+                calls: JoinSet::new(),
+                draining: false,
+                last_frame: Instant::now(),
+            },
+            shutdown,
+            keepalive,
+            grace_ends: None,
+            received: crate::metrics::Frames::received(),
+            json,
+            _open: crate::metrics::ConnectionOpen::new(),
+        }
+    }
+
+    /// The connection's life. An `async` block, not an `async fn`: an
+    /// `async fn` would keep `self` twice, as its argument and as the
+    /// variable it moves that into.
+    #[allow(clippy::manual_async_fn)] // the `async fn` it suggests is the double
+    fn serve(mut self) -> impl Future<Output = ()> + Send {
+        async move {
+            tracing::debug!(remote = ?self.demux.info.remote_addr(), "connected");
+            hooks::notify(&self.demux.router.hooks.after_accept, &self.demux.info).await;
+            let leave = self.read_and_write().await;
+            // A peer that stopped reading cannot hold what follows: the close frame
+            // and the socket's close get a bounded time each.
+            if let Leave::Close(code, reason) = leave {
+                tracing::debug!(?code, reason, "closing the connection");
+                let close = CloseFrame {
+                    code,
+                    reason: reason.into(),
                 };
-                let written = match wait {
-                    Some(wait) => writer.write_until(wait).await,
-                    None => writer.after_read().await,
-                };
-                if written.is_err() {
-                    break Leave::Gone;
-                }
+                let close = self.writer.send_now(Message::Close(Some(close)));
+                let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, close).await;
             }
-            Some(first) = writer.next() => {
-                if writer.write(first).await.is_err() {
-                    break Leave::Gone;
+            // Nothing more is written: the queue closes before the calls stop, so
+            // that none of them waits for room in it.
+            self.writer.close_queue();
+            self.demux.stop_all().await;
+            hooks::notify(&self.demux.router.hooks.after_connection, &self.demux.info).await;
+            let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, self.writer.finish()).await;
+            tracing::debug!("disconnected");
+        }
+    }
+
+    /// The connection's loop, until it has to end.
+    async fn read_and_write(&mut self) -> Leave {
+        let demux = &mut self.demux;
+        let writer = &mut self.writer;
+        let idle_timeout = demux.router.config.idle_timeout;
+        loop {
+            tokio::select! {
+                // In this order: the rare and cheap first (shutdown, reaping
+                // finished calls), so that a client that never stops sending
+                // cannot hold them off; then reading before writing: while
+                // requests keep coming, their answers gather and go out in
+                // batches (see `Writer::after_read`), the rest once the socket
+                // has nothing more to read, as a hand-written server would
+                // batch them.
+                biased;
+                () = self.shutdown.requested(), if !demux.draining => {
+                    demux.draining = true;
+                    self.grace_ends = Some(Box::pin(tokio::time::sleep_until(self.shutdown.grace_deadline())));
+                    demux.end_endless_streams();
+                    // Calls just ended still have their ERROR to send: the
+                    // close comes once their tasks are done.
+                    if demux.open.is_empty() && demux.calls.is_empty() {
+                        return shutting_down();
+                    }
                 }
-            }
-            () = tick(&mut keepalive) => {
-                if idle_timeout.is_some_and(|idle| demux.last_frame.elapsed() >= idle) {
-                    break Leave::Close(CloseCode::Away, "idle timeout".to_owned());
+                () = grace(&mut self.grace_ends), if self.grace_ends.is_some() => return shutting_down(),
+                Some(done) = demux.calls.join_next_with_id(), if !demux.calls.is_empty() => {
+                    demux.on_call_done(done);
+                    if demux.draining && demux.open.is_empty() && demux.calls.is_empty() {
+                        return shutting_down();
+                    }
                 }
-                if writer.send_now(Message::Ping(Default::default())).await.is_err() {
-                    break Leave::Gone;
+                incoming = self.source.next() => {
+                    demux.last_frame = Instant::now();
+                    let json = self.json;
+                    // A full queue: write until the answer fits, then read on.
+                    let wait = match incoming {
+                        Some(Ok(Message::Binary(bytes))) if !json => {
+                            self.received.count(bytes.len());
+                            demux.on_frame(bytes)
+                        }
+                        Some(Ok(Message::Text(text))) if json => {
+                            self.received.count(text.len());
+                            demux.on_text(&text)
+                        }
+                        Some(Ok(Message::Binary(_))) => return Leave::Close(
+                            CloseCode::Unsupported,
+                            format!("this connection speaks JSON text frames ({})", swill_proto::json::SUBPROTOCOL),
+                        ),
+                        Some(Ok(Message::Text(_))) => return Leave::Close(
+                            CloseCode::Unsupported,
+                            "swill speaks binary MessagePack frames, not text".to_owned(),
+                        ),
+                        Some(Ok(Message::Close(_))) | None => return Leave::Gone,
+                        Some(Ok(_)) => None, // pings are answered by tungstenite
+                        Some(Err(tungstenite::Error::Capacity(e))) => {
+                            return Leave::Close(CloseCode::Size, e.to_string());
+                        }
+                        // An unmasked frame, reserved bits, an unknown opcode...:
+                        // the peer is told why, as RFC 6455 asks.
+                        Some(Err(tungstenite::Error::Protocol(e))) => {
+                            return Leave::Close(CloseCode::Protocol, e.to_string());
+                        }
+                        Some(Err(e)) => {
+                            tracing::debug!(error = %e, "read failed");
+                            return Leave::Gone;
+                        }
+                    };
+                    let written = match wait {
+                        Some(wait) => writer.write_until(wait).await,
+                        None => writer.after_read().await,
+                    };
+                    if written.is_err() {
+                        return Leave::Gone;
+                    }
+                }
+                Some(first) = writer.next() => {
+                    if writer.write(first).await.is_err() {
+                        return Leave::Gone;
+                    }
+                }
+                () = tick(&mut self.keepalive) => {
+                    if idle_timeout.is_some_and(|idle| demux.last_frame.elapsed() >= idle) {
+                        return Leave::Close(CloseCode::Away, "idle timeout".to_owned());
+                    }
+                    if writer.send_now(Message::Ping(Default::default())).await.is_err() {
+                        return Leave::Gone;
+                    }
                 }
             }
         }
-    };
-    // A peer that stopped reading cannot hold what follows: the close frame
-    // and the socket's close get a bounded time each.
-    if let Leave::Close(code, reason) = leave {
-        tracing::debug!(?code, reason, "closing the connection");
-        let close = CloseFrame {
-            code,
-            reason: reason.into(),
-        };
-        let close = writer.send_now(Message::Close(Some(close)));
-        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, close).await;
     }
-    // Nothing more is written: the queue closes before the calls stop, so
-    // that none of them waits for room in it.
-    writer.close_queue();
-    demux.stop_all().await;
-    hooks::notify(&demux.router.hooks.after_connection, &demux.info).await;
-    let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, writer.finish()).await;
-    tracing::debug!("disconnected");
 }
 
 /// How long the close frame, and then closing the socket, may take with a
@@ -232,9 +284,9 @@ async fn tick(keepalive: &mut Option<Interval>) {
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
+async fn grace(ends: &mut Option<Pin<Box<tokio::time::Sleep>>>) {
+    match ends {
+        Some(sleep) => sleep.as_mut().await,
         None => std::future::pending().await,
     }
 }
