@@ -1,6 +1,7 @@
 //! The queue of frames waiting to be written to one connection, and the task
 //! that writes them in batches.
 
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,8 +21,9 @@ use crate::metrics::Frames;
 #[derive(Clone, Debug)]
 pub(crate) struct Outbox(flume::Sender<Outgoing>);
 
-/// Work the read loop must await before reading on: a full queue.
-pub(crate) type Wait = futures::future::BoxFuture<'static, ()>;
+/// Work the read loop must await before reading on: a full queue. It
+/// resolves to false if the connection went first.
+pub(crate) type Wait = futures::future::BoxFuture<'static, bool>;
 
 /// What the queue holds: an encoded Swill frame, 32 bytes where a
 /// `Message` is 56. (Pings and the close frame do not queue: the
@@ -76,9 +78,33 @@ impl Outbox {
         (Outbox(tx), Queue { rx, stream })
     }
 
-    /// Encodes and queues a frame; false if the connection is gone.
-    pub(crate) async fn send(&self, frame: ResponseFrame) -> bool {
-        self.push(Outgoing(frame.encode().into())).await
+    /// Encodes and queues a frame; resolves to false if the connection is
+    /// gone.
+    ///
+    /// A plain function: the frame is encoded and queued when it is called,
+    /// and the future it returns only waits when the queue is full. As an
+    /// `async fn` it would carry the frame, and every future awaiting it
+    /// that much more, through every call's state.
+    pub(crate) fn send(&self, frame: ResponseFrame) -> impl Future<Output = bool> + Send + 'static {
+        let queued = match self.0.try_send(Outgoing(frame.encode().into())) {
+            Ok(()) => Ok(true),
+            Err(flume::TrySendError::Disconnected(_)) => Ok(false),
+            Err(flume::TrySendError::Full(message)) => Err(self.wait_for_room(message)),
+        };
+        async move {
+            match queued {
+                Ok(sent) => sent,
+                Err(wait) => wait.await,
+            }
+        }
+    }
+
+    /// Queues `message` once there is room: false if the connection goes
+    /// first. Boxed, so that the futures awaiting it hold a pointer.
+    fn wait_for_room(&self, message: Outgoing) -> Wait {
+        crate::metrics::queue_full();
+        let sent = self.0.clone().into_send_async(message);
+        Box::pin(async move { sent.await.is_ok() })
     }
 
     /// Queues an encoded frame if there is room, without waiting.
@@ -100,28 +126,7 @@ impl Outbox {
     pub(crate) fn send_or_wait(&self, frame: ResponseFrame) -> Option<Wait> {
         match self.0.try_send(Outgoing(frame.encode().into())) {
             Ok(()) | Err(flume::TrySendError::Disconnected(_)) => None,
-            Err(flume::TrySendError::Full(message)) => {
-                crate::metrics::queue_full();
-                let queue = self.0.clone();
-                Some(Box::pin(async move {
-                    let _ = queue.send_async(message).await;
-                }))
-            }
-        }
-    }
-
-    /// Tries without waiting first, and boxes the wait for room only when
-    /// the queue is full: every future that awaits this one then holds a
-    /// pointer instead of a channel's send future, which keeps an idle
-    /// connection's task small.
-    async fn push(&self, message: Outgoing) -> bool {
-        match self.0.try_send(message) {
-            Ok(()) => true,
-            Err(flume::TrySendError::Disconnected(_)) => false,
-            Err(flume::TrySendError::Full(message)) => {
-                crate::metrics::queue_full();
-                Box::pin(self.0.send_async(message)).await.is_ok()
-            }
+            Err(flume::TrySendError::Full(message)) => Some(self.wait_for_room(message)),
         }
     }
 }
@@ -261,7 +266,7 @@ where
         let mut wait = wait;
         loop {
             tokio::select! {
-                () = &mut wait => return Ok(()),
+                _ = &mut wait => return Ok(()),
                 Some(first) = self.next() => self.write(first).await?,
             }
         }
@@ -302,7 +307,7 @@ where
 /// allocation per batch written instead of that size per connection.
 fn bounded<'a>(
     limit: Option<Duration>,
-    write: impl std::future::Future<Output = Result<(), Closed>> + Send + 'a,
+    write: impl Future<Output = Result<(), Closed>> + Send + 'a,
 ) -> BoxFuture<'a, Result<(), Closed>> {
     Box::pin(async move {
         let mut write = std::pin::pin!(write);

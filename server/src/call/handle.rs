@@ -118,9 +118,7 @@ impl CallHandle {
             Some(tx) => match tx.try_send(data) {
                 Err(mpsc::error::TrySendError::Full(data)) => {
                     let tx = tx.clone();
-                    Some(Box::pin(async move {
-                        let _ = tx.send(data).await;
-                    }) as Wait)
+                    Some(Box::pin(async move { tx.send(data).await.is_ok() }) as Wait)
                 }
                 _ => None,
             },

@@ -24,6 +24,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::future::Either;
 use futures::{FutureExt, StreamExt};
 use swill_proto::{Code, Metadata, Payload};
 use tokio::sync::{mpsc, oneshot};
@@ -33,7 +34,7 @@ use crate::context::Context;
 use crate::context::RequestHead;
 use crate::error::Error;
 use crate::handler::BoxedHandler;
-use crate::hooks::{self, BeforeRequest, Hooks, Outcome};
+use crate::hooks::{self, BeforeRequest, Chained, Hooks, Outcome};
 use crate::reply::Reply;
 use crate::request::CallInput;
 
@@ -79,7 +80,11 @@ impl Call {
     /// Stopping is dropping: on CANCEL, disconnect or deadline the handler's
     /// future (and its stream) is dropped wherever it is awaiting, before
     /// `after_request` runs.
-    pub(crate) async fn run(self) {
+    ///
+    /// Plain functions returning `async` blocks, here and below: an `async
+    /// fn` keeps its arguments for as long as it runs, beside what it moves
+    /// them into, and a call's state is allocated and moved for every call.
+    pub(crate) fn run(self) -> impl Future<Output = ()> + Send {
         let span = tracing::info_span!(
             "request",
             rpc = %self.head.rpc,
@@ -90,10 +95,10 @@ impl Call {
             parent_id = tracing::field::Empty,
         );
         crate::trace::continue_trace(&span, &self.head.metadata);
-        self.run_inner().instrument(span).await
+        self.run_inner().instrument(span)
     }
 
-    async fn run_inner(self) {
+    fn run_inner(self) -> impl Future<Output = ()> + Send {
         let Call {
             handler,
             module_hooks,
@@ -105,81 +110,92 @@ impl Call {
             hooks,
             received,
         } = self;
-        let in_flight = crate::metrics::InFlight::new(&head.rpc);
-        let has_metadata = !head.metadata.is_empty();
-        let fallback = (
-            head.rpc.clone(),
-            head.seq,
-            head.connection.clone(),
-            head.session.clone(),
-        );
-        let (head, rejected) =
-            match request_hooks(&hooks, module_hooks.as_deref(), head, has_metadata).await {
-                Ok(head) => (head, None),
-                Err(e) => {
-                    let (rpc, seq, connection, session) = fallback;
-                    let head = RequestHead {
-                        rpc,
-                        seq,
-                        metadata: Metadata::new(),
-                        extensions: http::Extensions::new(),
-                        connection,
-                        session,
-                    };
-                    (head, Some(e))
-                }
-            };
-        let timeout = head.metadata.get(Metadata::TIMEOUT).cloned();
-        let ctx = Context::new(head, responder.clone());
-
-        let outcome = match (rejected, deadline(timeout.as_ref(), received)) {
-            (Some(error), _) | (None, Err(error)) => responder.fail(error).await,
-            (None, Ok(deadline)) => {
-                let inbound = Inbound::new(first, inbound, ctx.clone(), hooks.clone());
-                let ended = tokio::select! {
-                    biased;
-                    stopped = &mut stop => Ended::Stopped(stopped.unwrap_or(Stop::Disconnect)),
-                    ms = expires(deadline) => Ended::DeadlineExceeded(ms),
-                    outcome = drive(&ctx, handler, inbound) => Ended::Done(outcome),
+        async move {
+            let in_flight = crate::metrics::InFlight::new(&head.rpc);
+            let has_metadata = !head.metadata.is_empty();
+            let fallback = (
+                head.rpc.clone(),
+                head.seq,
+                head.connection.clone(),
+                head.session.clone(),
+            );
+            let (head, rejected) =
+                match request_hooks(&hooks, module_hooks.as_deref(), head, has_metadata).await {
+                    Ok(head) => (head, None),
+                    Err(e) => {
+                        let (rpc, seq, connection, session) = fallback;
+                        let head = RequestHead {
+                            rpc,
+                            seq,
+                            metadata: Metadata::new(),
+                            extensions: http::Extensions::new(),
+                            connection,
+                            session,
+                        };
+                        (head, Some(e))
+                    }
                 };
-                match ended {
-                    Ended::Done(outcome) => outcome,
-                    Ended::Stopped(Stop::Cancel) => Outcome::Cancelled,
-                    Ended::Stopped(Stop::Disconnect) => Outcome::Disconnected,
-                    Ended::Stopped(Stop::Fail(error)) => responder.fail(error).await,
-                    Ended::DeadlineExceeded(ms) => {
-                        let message =
-                            format!("deadline exceeded: the request took more than {ms} ms");
-                        let error = Error::new(Code::DEADLINE_EXCEEDED, message);
-                        responder.fail(error).await
+            let timeout = head.metadata.get(Metadata::TIMEOUT).cloned();
+            let ctx = Context::new(head, responder.clone());
+
+            let outcome = match (rejected, deadline(timeout.as_ref(), received)) {
+                (Some(error), _) | (None, Err(error)) => responder.fail(error).await,
+                (None, Ok(deadline)) => {
+                    let inbound = Inbound::new(first, inbound, ctx.clone(), hooks.clone());
+                    let ended = tokio::select! {
+                        biased;
+                        stopped = &mut stop => Ended::Stopped(stopped.unwrap_or(Stop::Disconnect)),
+                        ms = expires(deadline) => Ended::DeadlineExceeded(ms),
+                        outcome = drive(&ctx, handler, inbound) => Ended::Done(outcome),
+                    };
+                    match ended {
+                        Ended::Done(outcome) => outcome,
+                        Ended::Stopped(Stop::Cancel) => Outcome::Cancelled,
+                        Ended::Stopped(Stop::Disconnect) => Outcome::Disconnected,
+                        Ended::Stopped(Stop::Fail(error)) => responder.fail(error).await,
+                        Ended::DeadlineExceeded(ms) => {
+                            let message =
+                                format!("deadline exceeded: the request took more than {ms} ms");
+                            let error = Error::new(Code::DEADLINE_EXCEEDED, message);
+                            responder.fail(error).await
+                        }
                     }
                 }
+            };
+            record(&outcome, received);
+            in_flight.finish(&outcome, received.elapsed());
+            for hook in &hooks.after_request {
+                hook(ctx.clone(), outcome.clone()).await;
             }
-        };
-        record(&outcome, received);
-        in_flight.finish(&outcome, received.elapsed());
-        for hook in &hooks.after_request {
-            hook(ctx.clone(), outcome.clone()).await;
         }
     }
 }
 
 /// The app's `before_request` (and `before_request_metadata`) hooks, then
-/// those of the modules the rpc sits in.
-async fn request_hooks(
-    hooks: &Hooks,
-    module_hooks: Option<&[BeforeRequest]>,
+/// those of the modules the rpc sits in; a ready value when there are
+/// none, as [`hooks::chain`].
+fn request_hooks<'a>(
+    hooks: &'a Hooks,
+    module_hooks: Option<&'a [BeforeRequest]>,
     head: RequestHead,
     has_metadata: bool,
-) -> Result<RequestHead, Error> {
-    let mut head = hooks::chain(&hooks.before_request, head).await?;
-    if has_metadata {
-        head = hooks::chain(&hooks.before_request_metadata, head).await?;
+) -> Chained<'a, RequestHead, Error> {
+    let none = hooks.before_request.is_empty()
+        && (!has_metadata || hooks.before_request_metadata.is_empty())
+        && module_hooks.is_none_or(<[_]>::is_empty);
+    if none {
+        return Either::Left(std::future::ready(Ok(head)));
     }
-    match module_hooks {
-        Some(module_hooks) => hooks::chain(module_hooks, head).await,
-        None => Ok(head),
-    }
+    Either::Right(Box::pin(async move {
+        let mut head = hooks::chain(&hooks.before_request, head).await?;
+        if has_metadata {
+            head = hooks::chain(&hooks.before_request_metadata, head).await?;
+        }
+        match module_hooks {
+            Some(module_hooks) => hooks::chain(module_hooks, head).await,
+            None => Ok(head),
+        }
+    }))
 }
 
 /// Reads the `swill-timeout` metadata: milliseconds, a non-negative integer.
@@ -200,13 +216,17 @@ fn deadline(
 }
 
 /// Resolves when the deadline passes, with its length; never without one.
-async fn expires(deadline: Option<(Instant, u64)>) -> u64 {
-    match deadline {
-        Some((at, ms)) => {
-            tokio::time::sleep_until(at.into()).await;
-            ms
+/// The timer is boxed, and made only for a call with a deadline.
+fn expires(deadline: Option<(Instant, u64)>) -> impl Future<Output = u64> + Send {
+    let timer = deadline.map(|(at, ms)| (Box::pin(tokio::time::sleep_until(at.into())), ms));
+    async move {
+        match timer {
+            Some((timer, ms)) => {
+                timer.await;
+                ms
+            }
+            None => std::future::pending().await,
         }
-        None => std::future::pending().await,
     }
 }
 

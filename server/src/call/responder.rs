@@ -1,15 +1,24 @@
 //! The one way a call's frames reach its client: the response metadata, the
 //! per-call response hooks, and whether the call has been answered.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use futures::FutureExt;
+use futures::future::{BoxFuture, Either};
 use swill_proto::{Metadata, Payload, ResponseFrame, Seq};
 
 use crate::context::Context;
 use crate::error::Error;
 use crate::hooks::{self, Hooks, Outcome};
 use crate::outbox::Outbox;
+
+/// A frame built at once, or the steps that build it, to await.
+enum Built<'a> {
+    Now(Result<ResponseFrame, Error>),
+    Later(BoxFuture<'a, Result<ResponseFrame, Error>>),
+}
 
 /// Sends every frame of one call, firing `before_leading_metadata`,
 /// `before_response_message` and `before_trailing_metadata` on the way.
@@ -99,63 +108,128 @@ impl Responder {
 
     /// Sends one item of a stream: false once the connection is gone; a
     /// hook's error ends the call.
-    pub(crate) async fn item(&self, ctx: &Context, payload: Payload) -> Result<bool, Error> {
-        let leading = self.leading(ctx).await?;
-        let data = self.outgoing(ctx, payload).await?;
-        let frame = ResponseFrame::message(self.seq, data).with_leading(leading);
-        Ok(self.outbox.send(frame).await)
+    ///
+    /// This and the other senders below are plain functions returning small
+    /// futures, not `async fn`s: a call's state is as large as the largest
+    /// future it may await, and it is allocated and moved for every call.
+    pub(crate) fn item<'a>(
+        &'a self,
+        ctx: &'a Context,
+        payload: Payload,
+    ) -> impl Future<Output = Result<bool, Error>> + Send + 'a {
+        let frame = async move {
+            let leading = self.leading(ctx).await?;
+            let data = self.outgoing(ctx, payload).await?;
+            Ok(ResponseFrame::message(self.seq, data).with_leading(leading))
+        };
+        let queued = match self.build_now(ctx, frame) {
+            Built::Now(frame) => Either::Left(frame.map(|frame| self.outbox.send(frame))),
+            Built::Later(frame) => Either::Right(Box::pin(async move {
+                let frame = frame.await?;
+                Ok(self.outbox.send(frame).await)
+            })),
+        };
+        async move {
+            match queued {
+                Either::Left(Ok(sent)) => Ok(sent.await),
+                Either::Left(Err(error)) => Err(error),
+                Either::Right(queued) => queued.await,
+            }
+        }
     }
 
     /// Sends the unary answer, the call's terminal frame.
-    pub(crate) async fn answer(&self, ctx: &Context, payload: Payload) -> Outcome {
-        let frame = async {
+    pub(crate) fn answer<'a>(
+        &'a self,
+        ctx: &'a Context,
+        payload: Payload,
+    ) -> impl Future<Output = Outcome> + Send + 'a {
+        self.terminal(ctx, async move {
             let leading = self.leading(ctx).await?;
             let data = self.outgoing(ctx, payload).await?;
             let trailing = self.trailing(ctx).await?;
-            Ok::<_, Error>(
-                ResponseFrame::message(self.seq, data)
-                    .with_leading(leading)
-                    .with_trailing(trailing),
-            )
-        };
-        match frame.await {
-            Ok(frame) => self.finish(frame).await,
-            Err(error) => self.fail(error).await,
-        }
+            Ok(ResponseFrame::message(self.seq, data)
+                .with_leading(leading)
+                .with_trailing(trailing))
+        })
     }
 
     /// Sends END_OF_STREAM, the terminal frame of a stream.
-    pub(crate) async fn end(&self, ctx: &Context) -> Outcome {
-        let frame = async {
+    pub(crate) fn end<'a>(&'a self, ctx: &'a Context) -> impl Future<Output = Outcome> + Send + 'a {
+        self.terminal(ctx, async move {
             let leading = self.leading(ctx).await?;
             let trailing = self.trailing(ctx).await?;
-            Ok::<_, Error>(
-                ResponseFrame::end_of_stream(self.seq)
-                    .with_leading(leading)
-                    .with_trailing(trailing),
-            )
-        };
-        match frame.await {
-            Ok(frame) => self.finish(frame).await,
-            Err(error) => self.fail(error).await,
-        }
+            Ok(ResponseFrame::end_of_stream(self.seq)
+                .with_leading(leading)
+                .with_trailing(trailing))
+        })
     }
 
     /// Sends an ERROR, the terminal frame of a failed call.
-    pub(crate) async fn fail(&self, error: Error) -> Outcome {
-        self.finished.store(true, Ordering::Release);
-        self.outbox
-            .send(ResponseFrame::error(self.seq, error.body()))
-            .await;
-        Outcome::Error(error)
+    pub(crate) fn fail(&self, error: Error) -> impl Future<Output = Outcome> + Send + 'static {
+        self.finish_with(Err(error))
     }
 
-    async fn finish(&self, frame: ResponseFrame) -> Outcome {
+    /// Builds a terminal frame with `frame` and sends it, or an ERROR if a
+    /// step fails.
+    fn terminal<'a>(
+        &'a self,
+        ctx: &'a Context,
+        frame: impl Future<Output = Result<ResponseFrame, Error>> + Send + 'a,
+    ) -> impl Future<Output = Outcome> + Send + 'a {
+        match self.build_now(ctx, frame) {
+            Built::Now(frame) => Either::Left(self.finish_with(frame)),
+            Built::Later(frame) => {
+                Either::Right(Box::pin(async move { self.finish_with(frame.await).await }))
+            }
+        }
+    }
+
+    /// Queues the call's terminal frame, or an ERROR for `Err`; resolves to
+    /// the call's outcome once queued.
+    fn finish_with(
+        &self,
+        frame: Result<ResponseFrame, Error>,
+    ) -> impl Future<Output = Outcome> + Send + 'static {
+        let (frame, outcome) = match frame {
+            Ok(frame) => (frame, Outcome::Ok),
+            Err(error) => (
+                ResponseFrame::error(self.seq, error.body()),
+                Outcome::Error(error),
+            ),
+        };
         // Before the frame goes out: once the client has it, it may reuse
         // the seq, and the connection must then see a new call.
         self.finished.store(true, Ordering::Release);
-        self.outbox.send(frame).await;
-        Outcome::Ok
+        let sent = self.outbox.send(frame);
+        async move {
+            sent.await;
+            outcome
+        }
+    }
+
+    /// Runs the steps that build a frame (`frame`: the hooks, the session's
+    /// save) at once when nothing can make them wait: no hooks and no
+    /// session, the common case. Otherwise they are boxed, for the caller to
+    /// await.
+    fn build_now<'a, F>(&self, ctx: &Context, frame: F) -> Built<'a>
+    where
+        F: Future<Output = Result<ResponseFrame, Error>> + Send + 'a,
+    {
+        let unhooked = self.hooks.before_leading_metadata.is_empty()
+            && self.hooks.before_response_message.is_empty()
+            && self.hooks.before_trailing_metadata.is_empty()
+            && ctx.session().is_none();
+        if !unhooked {
+            return Built::Later(Box::pin(frame));
+        }
+        // Every step is then a ready value (see `hooks::chain2`); were one
+        // not, the call fails with a 500 rather than wait unpolled.
+        Built::Now(
+            frame
+                .now_or_never()
+                .unwrap_or_else(|| Err(Error::internal())),
+        )
     }
 
     /// The leading metadata for the frame about to go out, through the
