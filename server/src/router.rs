@@ -29,6 +29,8 @@ pub(crate) struct Route {
     /// The `before_request` hooks and guards of the modules it sits in,
     /// outermost first; they run after the app's own.
     pub(crate) before_request: Option<Arc<[BeforeRequest]>>,
+    /// Its request metrics, shared by its calls.
+    pub(crate) metrics: Arc<crate::metrics::RouteMetrics>,
 }
 
 impl Route {
@@ -46,6 +48,7 @@ impl Route {
             response,
             endless: false,
             before_request: None,
+            metrics: Arc::default(),
         }
     }
 }

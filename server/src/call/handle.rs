@@ -66,6 +66,7 @@ pub(crate) fn open(
     let call = Call {
         handler: route.handler.clone(),
         module_hooks: route.before_request.clone(),
+        metrics: route.metrics.clone(),
         head,
         first,
         inbound: rx,

@@ -55,6 +55,8 @@ pub(crate) struct Call {
     pub(crate) handler: BoxedHandler,
     /// The `before_request` hooks and guards of the route's modules.
     pub(crate) module_hooks: Option<Arc<[BeforeRequest]>>,
+    /// The rpc's request metrics.
+    pub(crate) metrics: Arc<crate::metrics::RouteMetrics>,
     pub(crate) head: RequestHead,
     /// The opening MESSAGE's data; `None` when a METADATA frame opened it.
     pub(crate) first: Option<Payload>,
@@ -102,6 +104,7 @@ impl Call {
         let Call {
             handler,
             module_hooks,
+            metrics,
             head,
             first,
             inbound,
@@ -111,7 +114,7 @@ impl Call {
             received,
         } = self;
         async move {
-            let in_flight = crate::metrics::InFlight::new(&head.rpc);
+            let in_flight = crate::metrics::InFlight::new(&metrics, &head.rpc);
             let has_metadata = !head.metadata.is_empty();
             let fallback = (
                 head.rpc.clone(),
