@@ -1,5 +1,5 @@
-//! The queue of frames waiting to be written to one connection, and the task
-//! that writes them in batches.
+//! The queue of frames waiting to be written to one connection, and the
+//! writer, driven by the connection's own task, that writes them in batches.
 
 use std::future::Future;
 use std::time::Duration;
