@@ -202,9 +202,13 @@ where
     }
 
     /// Writes `first` and whatever else is queued (up to a batch), then
-    /// flushes once: a burst of answers costs one write system call. The
-    /// rest of a longer queue waits for the next turn, so that reading goes
-    /// on between batches.
+    /// flushes once the queue is empty: a burst of answers costs one write
+    /// system call. The rest of a longer queue waits for the next turn, so
+    /// that reading goes on between batches; while it waits, the frames
+    /// stay in tungstenite's write buffer, which goes out by itself once it
+    /// holds `write_buffer_size` (128 KiB), so a long stream is written in
+    /// large writes rather than one per batch. Nothing is left unflushed:
+    /// a queue that is not empty makes [`next`](Writer::next) ready at once.
     pub(crate) fn write(&mut self, first: Outgoing) -> BoxFuture<'_, Result<(), Closed>> {
         let stall = self.stall;
         bounded(stall, self.write_batch(first))
@@ -223,6 +227,13 @@ where
             if fed < BATCH {
                 next = self.try_next();
             }
+        }
+        if self
+            .queue
+            .as_ref()
+            .is_some_and(|queue| !queue.rx.is_empty())
+        {
+            return Ok(()); // the next turn writes the rest, and flushes
         }
         if let Err(e) = self.sink.flush().await {
             tracing::debug!(error = %e, "flush failed; closing the connection");
