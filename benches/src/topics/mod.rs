@@ -274,7 +274,9 @@ pub fn splice(document: &str, section: &str) -> String {
     let end = rest
         .find("\n## ")
         .map_or(document.len(), |i| start + HEADING.len() + i + 1);
-    format!("{}{section}{}", &document[..start], &document[end..])
+    // The next section keeps its blank line before it.
+    let section = section.trim_end();
+    format!("{}{section}\n\n{}", &document[..start], &document[end..])
 }
 
 /// What profiling found, kept beside the code (benches/topics-findings.md).
