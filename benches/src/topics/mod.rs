@@ -274,9 +274,13 @@ pub fn splice(document: &str, section: &str) -> String {
     let end = rest
         .find("\n## ")
         .map_or(document.len(), |i| start + HEADING.len() + i + 1);
-    // The next section keeps its blank line before it.
+    let (before, after) = (&document[..start], &document[end..]);
     let section = section.trim_end();
-    format!("{}{section}\n\n{}", &document[..start], &document[end..])
+    if after.is_empty() {
+        return format!("{before}{section}\n");
+    }
+    // The next section keeps its blank line before it.
+    format!("{before}{section}\n\n{after}")
 }
 
 /// What profiling found, kept beside the code (benches/topics-findings.md).
@@ -334,7 +338,7 @@ mod tests {
         let after = splice(&before, &section);
         assert_eq!(
             after,
-            format!("# Report\n\n{section}## What remains\n\nx\n")
+            format!("# Report\n\n{section}\n## What remains\n\nx\n")
         );
         assert_eq!(
             splice("# Report\n", &section),
