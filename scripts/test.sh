@@ -3,8 +3,8 @@
 # Safe to run again and again: each install step checks before it acts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Incremental caches only pay off across edits; on a CI machine they would
-# take gigabytes of disk for nothing.
+# This script builds each crate once: incremental caches would only add
+# gigabytes of disk (a fresh CI machine once ran out).
 export CARGO_INCREMENTAL=0
 
 step() { printf '\n==> %s\n' "$*"; }

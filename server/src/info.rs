@@ -142,22 +142,31 @@ impl Headers {
     fn map(&self) -> &HeaderMap {
         self.map.get_or_init(|| {
             let mut map = HeaderMap::new();
-            let mut rest = &self.packed[..];
+            for (name, value) in self.unpacked() {
+                map.append(name, value);
+            }
+            map
+        })
+    }
+
+    /// The headers, read back from the packed block.
+    fn unpacked(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
+        let mut rest = &self.packed[..];
+        std::iter::from_fn(move || {
             // What `pack` wrote from a valid `HeaderMap` reads back whole;
             // the checks only keep a mistake here from panicking.
-            while let Some((name, after)) = take(rest)
-                && let Some((value, after)) = take(after)
-                && let Some((&sensitive, after)) = after.split_first()
-            {
+            loop {
+                let (name, after) = take(rest)?;
+                let (value, after) = take(after)?;
+                let (&sensitive, after) = after.split_first()?;
                 rest = after;
                 if let (Ok(name), Ok(mut value)) =
                     (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
                 {
                     value.set_sensitive(sensitive == 1);
-                    map.append(name, value);
+                    return Some((name, value));
                 }
             }
-            map
         })
     }
 }
@@ -170,8 +179,10 @@ fn take(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 impl std::fmt::Debug for Headers {
+    /// As a `HeaderMap` prints (sensitive values hidden), without making
+    /// one: logging a connection must not undo the packing.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.map().fmt(f)
+        f.debug_map().entries(self.unpacked()).finish()
     }
 }
 
@@ -194,6 +205,8 @@ mod tests {
         );
 
         let read = Headers::pack(&given);
+        assert_eq!(format!("{read:?}"), format!("{given:?}"));
+        assert!(read.map.get().is_none(), "Debug made the map");
         let map = read.map();
         assert_eq!(map, &given);
         assert!(map["authorization"].is_sensitive());

@@ -2,7 +2,9 @@
 //! facade (feature `metrics`): the app records, and the exporter the
 //! application installs (Prometheus, StatsD...) publishes. Without the
 //! feature, or without an installed recorder, every function here is a
-//! no-op.
+//! no-op. Handles are registered once (per rpc, per connection) and kept:
+//! the recorder must be installed before serving, and an exporter's idle
+//! timeout left off (see the guide's "Metrics").
 //!
 //! | name | kind | labels |
 //! |---|---|---|

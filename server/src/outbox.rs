@@ -21,8 +21,8 @@ use crate::metrics::Frames;
 #[derive(Clone, Debug)]
 pub(crate) struct Outbox(flume::Sender<Outgoing>);
 
-/// Work the read loop must await before reading on: a full queue. It
-/// resolves to false if the connection went first.
+/// Work the read loop must await before reading on: room in a full queue.
+/// It resolves to false if the queue's receiver went first.
 pub(crate) type Wait = futures::future::BoxFuture<'static, bool>;
 
 /// What the queue holds: an encoded Swill frame, 32 bytes where a
@@ -81,10 +81,12 @@ impl Outbox {
     /// Encodes and queues a frame; resolves to false if the connection is
     /// gone.
     ///
-    /// A plain function: the frame is encoded and queued when it is called,
-    /// and the future it returns only waits when the queue is full. As an
-    /// `async fn` it would carry the frame, and every future awaiting it
-    /// that much more, through every call's state.
+    /// A plain function: the frame is encoded, and queued if there is
+    /// room, when it is called; the future it returns only waits when the
+    /// queue is full (and only then does dropping it unsent lose the
+    /// frame). As an `async fn` it would carry the frame, and every future
+    /// awaiting it that much more, through every call's state. Callers
+    /// await it at once.
     pub(crate) fn send(&self, frame: ResponseFrame) -> impl Future<Output = bool> + Send + 'static {
         let queued = match self.0.try_send(Outgoing(frame.encode().into())) {
             Ok(()) => Ok(true),
@@ -208,7 +210,11 @@ where
     /// stay in tungstenite's write buffer, which goes out by itself once it
     /// holds `write_buffer_size` (128 KiB), so a long stream is written in
     /// large writes rather than one per batch. Nothing is left unflushed:
-    /// a queue that is not empty makes [`next`](Writer::next) ready at once.
+    /// only this writer empties the queue, and the write that empties it
+    /// flushes; until then a later turn of the connection's loop writes on
+    /// ([`next`](Writer::next) is ready, or [`after_read`](Writer::after_read)
+    /// is due within [`READS_PER_WRITE`] reads from a client that keeps
+    /// sending).
     pub(crate) fn write(&mut self, first: Outgoing) -> BoxFuture<'_, Result<(), Closed>> {
         let stall = self.stall;
         bounded(stall, self.write_batch(first))

@@ -209,8 +209,9 @@ impl Responder {
     }
 
     /// Runs the steps that build a frame (`frame`: the hooks, the session's
-    /// save) at once when nothing can make them wait: no hooks, and no
-    /// session changes to save, the common case. Otherwise they are boxed, for the caller to
+    /// save) at once when nothing can make them wait: no hooks and no
+    /// session, the common case. (A session's save is always awaited: a
+    /// task the handler spawned may change the session at any moment.) Otherwise they are boxed, for the caller to
     /// await.
     fn build_now<'a, F>(&self, ctx: &Context, frame: F) -> Built<'a>
     where
@@ -219,7 +220,7 @@ impl Responder {
         let unhooked = self.hooks.before_leading_metadata.is_empty()
             && self.hooks.before_response_message.is_empty()
             && self.hooks.before_trailing_metadata.is_empty()
-            && ctx.session().is_none_or(|session| session.unchanged());
+            && ctx.session().is_none();
         if !unhooked {
             return Built::Later(Box::pin(frame));
         }

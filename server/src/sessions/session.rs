@@ -147,13 +147,6 @@ impl Session {
         self.0.binding.store.delete(&old).await.map_err(unavailable)
     }
 
-    /// Whether [`finish`](Session::finish) has nothing to save, and so
-    /// nothing to wait for: the common case, a request that did not change
-    /// the session.
-    pub(crate) fn unchanged(&self) -> bool {
-        self.state().changes.is_empty()
-    }
-
     /// Saves what is left, as the request ends; returns the new id when it
     /// changed, for the client.
     pub(crate) async fn finish(&self) -> Result<Option<String>, Error> {
