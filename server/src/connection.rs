@@ -96,6 +96,10 @@ struct Connection<S: Sink<Message>> {
     demux: Demux,
     shutdown: Shutdown,
     keepalive: Option<Interval>,
+    /// Reading waits for this: room in a full queue, the connection's own
+    /// or a handler's that does not keep up with its client's stream. The
+    /// rest of the loop goes on meanwhile (writes, keepalive, shutdown).
+    paused: Option<Wait>,
     /// Set once shutdown is requested: when the open calls' time is up.
     /// Boxed, and made only then: a timer is 100 bytes that every idle
     /// connection would carry.
@@ -136,6 +140,7 @@ where
             },
             shutdown,
             keepalive,
+            paused: None,
             grace_ends: None,
             received: crate::metrics::Frames::received(),
             json,
@@ -205,10 +210,14 @@ where
                         return shutting_down();
                     }
                 }
-                incoming = self.source.next() => {
+                () = resume(&mut self.paused), if self.paused.is_some() => {
+                    self.paused = None;
+                    // Not reading was the server's doing, not the client's.
+                    demux.last_frame = Instant::now();
+                }
+                incoming = self.source.next(), if self.paused.is_none() => {
                     demux.last_frame = Instant::now();
                     let json = self.json;
-                    // A full queue: write until the answer fits, then read on.
                     let wait = match incoming {
                         Some(Ok(Message::Binary(bytes))) if !json => {
                             self.received.count(bytes.len());
@@ -241,12 +250,14 @@ where
                             return Leave::Gone;
                         }
                     };
-                    let written = match wait {
-                        Some(wait) => writer.write_until(wait).await,
-                        None => writer.after_read().await,
-                    };
-                    if written.is_err() {
-                        return Leave::Gone;
+                    // A full queue: reading waits for room (backpressure).
+                    match wait {
+                        Some(wait) => self.paused = Some(wait),
+                        None => {
+                            if writer.after_read().await.is_err() {
+                                return Leave::Gone;
+                            }
+                        }
                     }
                 }
                 Some(first) = writer.next() => {
@@ -255,7 +266,9 @@ where
                     }
                 }
                 () = tick(&mut self.keepalive) => {
-                    if idle_timeout.is_some_and(|idle| demux.last_frame.elapsed() >= idle) {
+                    let idle = self.paused.is_none()
+                        && idle_timeout.is_some_and(|idle| demux.last_frame.elapsed() >= idle);
+                    if idle {
                         return Leave::Close(CloseCode::Away, "idle timeout".to_owned());
                     }
                     if writer.send_now(Message::Ping(Default::default())).await.is_err() {
@@ -279,6 +292,15 @@ async fn tick(keepalive: &mut Option<Interval>) {
     match keepalive {
         Some(interval) => {
             interval.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn resume(paused: &mut Option<Wait>) {
+    match paused {
+        Some(wait) => {
+            wait.as_mut().await;
         }
         None => std::future::pending().await,
     }

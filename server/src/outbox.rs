@@ -149,9 +149,7 @@ pub(crate) struct Queue {
 /// One task reads and writes, so a burst of answers is written without
 /// waking a second task, and an idle connection carries no writer task.
 /// The read loop selects on [`next`](Writer::next) (cancel-safe) and writes
-/// what it gets; where it must wait for room in the queue, it writes until
-/// there is some ([`write_until`](Writer::write_until)), since nobody else
-/// would.
+/// what it gets, also while its reading waits for room in the queue.
 pub(crate) struct Writer<S> {
     sink: S,
     /// `None` once closed (see [`close_queue`](Writer::close_queue)).
@@ -275,18 +273,6 @@ where
     /// the connection gone. What is queued is dropped.
     pub(crate) fn close_queue(&mut self) {
         self.queue = None;
-    }
-
-    /// Writes queued messages until `wait` (a wait for room in the queue)
-    /// is over.
-    pub(crate) async fn write_until(&mut self, wait: Wait) -> Result<(), Closed> {
-        let mut wait = wait;
-        loop {
-            tokio::select! {
-                _ = &mut wait => return Ok(()),
-                Some(first) = self.next() => self.write(first).await?,
-            }
-        }
     }
 
     /// Writes what is queued, then `message` (a ping, the close frame).

@@ -122,6 +122,77 @@ async fn graceful_shutdown_finishes_requests_and_closes_never_ending_streams() {
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
 
+#[tokio::test]
+async fn a_handler_that_does_not_read_its_clients_stream_does_not_hold_up_shutdown() {
+    let (log, mut watch) = log();
+    let (l, l2, l3) = (log.clone(), log.clone(), log.clone());
+    let app = App::new()
+        .before_request(move |head: swill::RequestHead| {
+            let l = l.clone();
+            async move {
+                l.push(format!("started {}", head.rpc));
+                Ok(head)
+            }
+        })
+        // Never reads its request stream: once its buffer is full, the
+        // connection stops reading (backpressure).
+        .handle_as("ignore", |req: swill::StreamingRequest<u64>| async move {
+            let _unread = req;
+            std::future::pending::<Result<u64, Error>>().await
+        })
+        .after_request(move |ctx: swill::Context, o: Outcome| {
+            let l = l2.clone();
+            async move { l.push(format!("after_request {} {o:?}", ctx.rpc())) }
+        })
+        .after_connection(move |_| {
+            let l = l3.clone();
+            async move { l.push("after_connection") }
+        });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        swill::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .grace_period(Duration::from_millis(200))
+            .await
+    });
+
+    let mut client = Raw::connect(addr).await;
+    client.send_frame(&msg(1, "ignore", 0u64)).await;
+    watch.until("started ignore").await;
+    // Far more than the handler's buffer holds.
+    for n in 1..=500u64 {
+        client.send_frame(&msg(1, "ignore", n)).await;
+    }
+    stop.send(()).unwrap();
+
+    // The grace period still ends for this connection: it closes with 1001
+    // and runs its hooks. (A hang guard, not a timing claim.)
+    let close = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match client.next_message().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(close))) => break close,
+                Some(Ok(_)) => {}
+                other => panic!("expected the close, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the connection closes at the end of the grace period");
+    assert_eq!(u16::from(close.expect("a close frame").code), 1001);
+    watch.until("after_connection").await;
+    server.await.unwrap().unwrap();
+    assert!(
+        log.entries()
+            .contains(&"after_request ignore Disconnected".to_owned()),
+        "{:?}",
+        log.entries()
+    );
+}
+
 async fn serve_axum(router: axum::Router) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
