@@ -23,6 +23,50 @@ fn error_code(frame: &swill_proto::ResponseFrame) -> Code {
         .code
 }
 
+/// `app` with hooks that log each request's start and end, and the
+/// connection's end.
+fn logged<S>(app: App<S>, log: &crate::support::Log) -> App<S> {
+    let (l, l2, l3) = (log.clone(), log.clone(), log.clone());
+    app.before_request(move |head: swill::RequestHead| {
+        let l = l.clone();
+        async move {
+            l.push(format!("started {}", head.rpc));
+            Ok(head)
+        }
+    })
+    .after_request(move |ctx: swill::Context, o: Outcome| {
+        let l = l2.clone();
+        async move { l.push(format!("after_request {} {o:?}", ctx.rpc())) }
+    })
+    .after_connection(move |_| {
+        let l = l3.clone();
+        async move { l.push("after_connection") }
+    })
+}
+
+/// Serves `app` on a free port until `stop` fires, then drains for `grace`.
+async fn serve_until_stopped<S: Send + Sync + 'static>(
+    app: App<S>,
+    grace: Duration,
+) -> (
+    SocketAddr,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        swill::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .grace_period(grace)
+            .await
+    });
+    (addr, stop, server)
+}
+
 /// A stream that yields one item, then never ends.
 fn forever() -> impl Stream<Item = Result<u64, Error>> {
     futures::stream::once(async { Ok(1) }).chain(futures::stream::pending())
@@ -33,37 +77,10 @@ use futures::StreamExt;
 #[tokio::test]
 async fn graceful_shutdown_finishes_requests_and_closes_never_ending_streams() {
     let (log, mut watch) = log();
-    let l = log.clone();
-    let l2 = log.clone();
-    let l3 = log.clone();
-    let app = swill_examples::demo::app()
-        .before_request(move |head: swill::RequestHead| {
-            let l = l3.clone();
-            async move {
-                l.push(format!("started {}", head.rpc));
-                Ok(head)
-            }
-        })
-        .handle_as("forever", |_req: Request<()>| async { forever() })
-        .after_request(move |ctx: swill::Context, o: Outcome| {
-            let l = l.clone();
-            async move { l.push(format!("after_request {} {o:?}", ctx.rpc())) }
-        })
-        .after_connection(move |_| {
-            let l = l2.clone();
-            async move { l.push("after_connection") }
-        });
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        swill::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .grace_period(Duration::from_millis(500))
-            .await
-    });
+    let app =
+        swill_examples::demo::app().handle_as("forever", |_req: Request<()>| async { forever() });
+    let (addr, stop, server) =
+        serve_until_stopped(logged(app, &log), Duration::from_millis(500)).await;
 
     let mut client = Raw::connect(addr).await;
     client.send_frame(&msg(1, "forever", ())).await;
@@ -125,40 +142,14 @@ async fn graceful_shutdown_finishes_requests_and_closes_never_ending_streams() {
 #[tokio::test]
 async fn a_handler_that_does_not_read_its_clients_stream_does_not_hold_up_shutdown() {
     let (log, mut watch) = log();
-    let (l, l2, l3) = (log.clone(), log.clone(), log.clone());
-    let app = App::new()
-        .before_request(move |head: swill::RequestHead| {
-            let l = l.clone();
-            async move {
-                l.push(format!("started {}", head.rpc));
-                Ok(head)
-            }
-        })
-        // Never reads its request stream: once its buffer is full, the
-        // connection stops reading (backpressure).
-        .handle_as("ignore", |req: swill::StreamingRequest<u64>| async move {
-            let _unread = req;
-            std::future::pending::<Result<u64, Error>>().await
-        })
-        .after_request(move |ctx: swill::Context, o: Outcome| {
-            let l = l2.clone();
-            async move { l.push(format!("after_request {} {o:?}", ctx.rpc())) }
-        })
-        .after_connection(move |_| {
-            let l = l3.clone();
-            async move { l.push("after_connection") }
-        });
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        swill::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .grace_period(Duration::from_millis(200))
-            .await
+    // Never reads its request stream: once its buffer is full, the
+    // connection stops reading (backpressure).
+    let app = App::new().handle_as("ignore", |req: swill::StreamingRequest<u64>| async move {
+        let _unread = req;
+        std::future::pending::<Result<u64, Error>>().await
     });
+    let (addr, stop, server) =
+        serve_until_stopped(logged(app, &log), Duration::from_millis(200)).await;
 
     let mut client = Raw::connect(addr).await;
     client.send_frame(&msg(1, "ignore", 0u64)).await;
