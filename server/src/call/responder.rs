@@ -210,9 +210,9 @@ impl Responder {
 
     /// Runs the steps that build a frame (`frame`: the hooks, the session's
     /// save) at once when nothing can make them wait: no hooks and no
-    /// session, the common case. (A session's save is always awaited: a
-    /// task the handler spawned may change the session at any moment.) Otherwise they are boxed, for the caller to
-    /// await.
+    /// session, the common case. Otherwise they are boxed, for the caller
+    /// to await. (A session's save is always awaited: a task the handler
+    /// spawned may change the session at any moment.)
     fn build_now<'a, F>(&self, ctx: &Context, frame: F) -> Built<'a>
     where
         F: Future<Output = Result<ResponseFrame, Error>> + Send + 'a,
