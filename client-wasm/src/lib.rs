@@ -595,3 +595,49 @@ fn describe(data: &Payload) -> Result<WireRpc, Error> {
 fn invalid(message: String) -> JsValue {
     error::to_js(&Error::Invalid(message))
 }
+
+#[cfg(test)]
+mod tests {
+    use swill_proto::Code;
+
+    /// The named codes are written out in JavaScript (`npm/common.js`, so
+    /// that they can be compared before the wasm has loaded) and in the
+    /// typings; both must say what `swill_proto::Code` says.
+    #[test]
+    fn the_named_codes_in_javascript_and_typings_are_the_protocols() {
+        let script = include_str!("../npm/common.js");
+        // The typings are the `typescript_custom_section` of this file.
+        let typings = include_str!("lib.rs")
+            .split("export class SwillError")
+            .nth(1)
+            .and_then(|rest| rest.split("\n}").next())
+            .expect("the typings declare SwillError");
+        let named: Vec<(String, i64)> = (0..1000)
+            .filter_map(|n| Code::from(n).name().map(|name| (name.to_owned(), n)))
+            .collect();
+        assert!(!named.is_empty());
+        for (name, n) in &named {
+            assert!(
+                script.contains(&format!("  {name}: {n},\n")),
+                "common.js lacks {name}: {n}"
+            );
+            let typing = format!("static readonly {name}: {n};");
+            assert!(typings.contains(&typing), "typings lack {typing}");
+        }
+        let table = script
+            .split("const CODES = {")
+            .nth(1)
+            .and_then(|rest| rest.split("};").next())
+            .expect("common.js has its CODES table");
+        assert_eq!(
+            table.matches(':').count(),
+            named.len(),
+            "common.js names a code the protocol does not"
+        );
+        assert_eq!(
+            typings.matches("static readonly").count(),
+            named.len(),
+            "typings name a code the protocol does not"
+        );
+    }
+}
