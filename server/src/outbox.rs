@@ -75,7 +75,8 @@ impl Outbox {
     pub(crate) fn channel(capacity: usize) -> (Outbox, Queue) {
         let (tx, rx) = flume::bounded(capacity);
         let stream = rx.clone().into_stream();
-        (Outbox(tx), Queue { rx, stream })
+        let batch = BATCH.min(capacity);
+        (Outbox(tx), Queue { rx, stream, batch })
     }
 
     /// Encodes and queues a frame; resolves to false if the connection is
@@ -141,6 +142,9 @@ pub(crate) struct Queue {
     /// the next, where a new `recv` future each time the connection's loop
     /// goes round would register (and allocate) anew.
     stream: flume::r#async::RecvStream<'static, Outgoing>,
+    /// Frames that make a full batch: [`BATCH`], or the whole queue if it
+    /// is smaller. (Kept: flume takes its lock to tell the capacity.)
+    batch: usize,
 }
 
 /// The writing end of one connection: its queue and its socket's sink,
@@ -257,9 +261,8 @@ where
         let Some(queue) = &self.queue else {
             return Ok(());
         };
-        let batch = BATCH.min(queue.rx.capacity().unwrap_or(BATCH));
         let queued = queue.rx.len();
-        let due = queued >= batch || (queued > 0 && self.reads >= READS_PER_WRITE);
+        let due = queued >= queue.batch || (queued > 0 && self.reads >= READS_PER_WRITE);
         if !due {
             return Ok(());
         }
