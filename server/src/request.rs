@@ -128,7 +128,9 @@ impl<T> std::fmt::Debug for StreamingRequest<T> {
 pub struct CallInput {
     pub(crate) ctx: Context,
     pub(crate) inbound: Inbound,
-    pub(crate) fail: oneshot::Sender<Error>,
+    /// Where a streaming request reports a bad message; `None` for a
+    /// unary one, which reads its message before the handler runs.
+    pub(crate) fail: Option<oneshot::Sender<Error>>,
 }
 
 impl CallInput {
@@ -187,7 +189,7 @@ impl<T: Message> FromCall<ManyMessages> for StreamingRequest<T> {
         Ok(StreamingRequest {
             ctx: input.ctx,
             inbound: input.inbound.into_stream(),
-            fail: Some(input.fail),
+            fail: input.fail,
             _type: std::marker::PhantomData,
         })
     }

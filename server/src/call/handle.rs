@@ -70,6 +70,7 @@ pub(crate) fn open(
         head,
         first,
         inbound: rx,
+        streams_request: route.request.streams,
         stop: stopped,
         responder: responder.clone(),
         hooks,

@@ -62,6 +62,8 @@ pub(crate) struct Call {
     pub(crate) first: Option<Payload>,
     /// Later messages, for streaming requests and those opened by METADATA.
     pub(crate) inbound: Option<mpsc::Receiver<Payload>>,
+    /// Whether the request streams: then a bad message can end the call.
+    pub(crate) streams_request: bool,
     pub(crate) stop: oneshot::Receiver<Stop>,
     pub(crate) responder: Arc<Responder>,
     pub(crate) hooks: Arc<Hooks>,
@@ -108,6 +110,7 @@ impl Call {
             head,
             first,
             inbound,
+            streams_request,
             mut stop,
             responder,
             hooks,
@@ -149,7 +152,7 @@ impl Call {
                         biased;
                         stopped = &mut stop => Ended::Stopped(stopped.unwrap_or(Stop::Disconnect)),
                         ms = expires(deadline) => Ended::DeadlineExceeded(ms),
-                        outcome = drive(&ctx, handler, inbound) => Ended::Done(outcome),
+                        outcome = drive(&ctx, handler, inbound, streams_request) => Ended::Done(outcome),
                     };
                     match ended {
                         Ended::Done(outcome) => outcome,
@@ -235,18 +238,34 @@ fn expires(deadline: Option<(Instant, u64)>) -> impl Future<Output = u64> + Send
 
 /// Runs the handler and writes its answer: MESSAGE frames, then
 /// END_OF_STREAM or an ERROR.
-async fn drive(ctx: &Context, handler: BoxedHandler, inbound: Inbound) -> Outcome {
-    let (fail_tx, failed) = oneshot::channel();
+async fn drive(
+    ctx: &Context,
+    handler: BoxedHandler,
+    inbound: Inbound,
+    streams_request: bool,
+) -> Outcome {
+    // Only a streaming request reads messages after the handler starts,
+    // so only it can meet a bad one while the handler runs.
+    let (fail, failed) = match streams_request {
+        true => {
+            let (tx, rx) = oneshot::channel();
+            (Some(tx), Some(rx))
+        }
+        false => (None, None),
+    };
     let input = CallInput {
         ctx: ctx.clone(),
         inbound,
-        fail: fail_tx,
+        fail,
     };
     // A bad message in a streaming request resolves this; otherwise it never does.
     let failed = async move {
-        match failed.await {
-            Ok(error) => error,
-            Err(_) => std::future::pending().await,
+        match failed {
+            Some(failed) => match failed.await {
+                Ok(error) => error,
+                Err(_) => std::future::pending().await,
+            },
+            None => std::future::pending().await,
         }
     };
     let mut failed = std::pin::pin!(failed);

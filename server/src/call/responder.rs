@@ -6,19 +6,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::FutureExt;
-use futures::future::{BoxFuture, Either};
+use futures::future::Either;
 use swill_proto::{Metadata, Payload, ResponseFrame, Seq};
 
 use crate::context::Context;
 use crate::error::Error;
 use crate::hooks::{self, Hooks, Outcome};
 use crate::outbox::Outbox;
-
-/// A frame built at once, or the steps that build it, to await.
-enum Built<'a> {
-    Now(Result<ResponseFrame, Error>),
-    Later(BoxFuture<'a, Result<ResponseFrame, Error>>),
-}
+use crate::sessions::SESSION_HEADER;
 
 /// Sends every frame of one call, firing `before_leading_metadata`,
 /// `before_response_message` and `before_trailing_metadata` on the way.
@@ -112,30 +107,23 @@ impl Responder {
     /// This and the other senders below are plain functions returning small
     /// futures, not `async fn`s: a call's state is as large as the largest
     /// future it may await, and it is allocated and moved for every call.
+    /// Each builds its frame at once when nothing can make it wait (see
+    /// [`Responder::unhooked`]), and otherwise boxes the steps to await.
     pub(crate) fn item<'a>(
         &'a self,
         ctx: &'a Context,
         payload: Payload,
     ) -> impl Future<Output = Result<bool, Error>> + Send + 'a {
-        let frame = async move {
+        if self.unhooked(ctx) {
+            let frame = ResponseFrame::message(self.seq, payload).with_leading(self.leading_now());
+            return Either::Left(self.outbox.send(frame).map(Ok));
+        }
+        Either::Right(Box::pin(async move {
             let leading = self.leading(ctx).await?;
             let data = self.outgoing(ctx, payload).await?;
-            Ok(ResponseFrame::message(self.seq, data).with_leading(leading))
-        };
-        let queued = match self.build_now(ctx, frame) {
-            Built::Now(frame) => Either::Left(frame.map(|frame| self.outbox.send(frame))),
-            Built::Later(frame) => Either::Right(Box::pin(async move {
-                let frame = frame.await?;
-                Ok(self.outbox.send(frame).await)
-            })),
-        };
-        async move {
-            match queued {
-                Either::Left(Ok(sent)) => Ok(sent.await),
-                Either::Left(Err(error)) => Err(error),
-                Either::Right(queued) => queued.await,
-            }
-        }
+            let frame = ResponseFrame::message(self.seq, data).with_leading(leading);
+            Ok(self.outbox.send(frame).await)
+        }))
     }
 
     /// Sends the unary answer, the call's terminal frame.
@@ -144,45 +132,49 @@ impl Responder {
         ctx: &'a Context,
         payload: Payload,
     ) -> impl Future<Output = Outcome> + Send + 'a {
-        self.terminal(ctx, async move {
-            let leading = self.leading(ctx).await?;
-            let data = self.outgoing(ctx, payload).await?;
-            let trailing = self.trailing(ctx).await?;
-            Ok(ResponseFrame::message(self.seq, data)
-                .with_leading(leading)
-                .with_trailing(trailing))
-        })
+        self.terminal(ctx, Some(payload))
     }
 
     /// Sends END_OF_STREAM, the terminal frame of a stream.
     pub(crate) fn end<'a>(&'a self, ctx: &'a Context) -> impl Future<Output = Outcome> + Send + 'a {
-        self.terminal(ctx, async move {
-            let leading = self.leading(ctx).await?;
-            let trailing = self.trailing(ctx).await?;
-            Ok(ResponseFrame::end_of_stream(self.seq)
-                .with_leading(leading)
-                .with_trailing(trailing))
-        })
+        self.terminal(ctx, None)
+    }
+
+    /// Sends the call's last frame, with the leading metadata not yet sent
+    /// and the trailing metadata: the answer `data`, or END_OF_STREAM
+    /// without it. An ERROR instead if a hook or the session's save fails.
+    fn terminal<'a>(
+        &'a self,
+        ctx: &'a Context,
+        data: Option<Payload>,
+    ) -> impl Future<Output = Outcome> + Send + 'a {
+        let frame = move |data: Option<Payload>| match data {
+            Some(data) => ResponseFrame::message(self.seq, data),
+            None => ResponseFrame::end_of_stream(self.seq),
+        };
+        if self.unhooked(ctx) {
+            let frame = frame(data)
+                .with_leading(self.leading_now())
+                .with_trailing(self.trailing_now());
+            return Either::Left(self.finish_with(Ok(frame)));
+        }
+        Either::Right(Box::pin(async move {
+            let built = async {
+                let leading = self.leading(ctx).await?;
+                let data = match data {
+                    Some(data) => Some(self.outgoing(ctx, data).await?),
+                    None => None,
+                };
+                let trailing = self.trailing(ctx).await?;
+                Ok(frame(data).with_leading(leading).with_trailing(trailing))
+            };
+            self.finish_with(built.await).await
+        }))
     }
 
     /// Sends an ERROR, the terminal frame of a failed call.
     pub(crate) fn fail(&self, error: Error) -> impl Future<Output = Outcome> + Send + 'static {
         self.finish_with(Err(error))
-    }
-
-    /// Builds a terminal frame with `frame` and sends it, or an ERROR if a
-    /// step fails.
-    fn terminal<'a>(
-        &'a self,
-        ctx: &'a Context,
-        frame: impl Future<Output = Result<ResponseFrame, Error>> + Send + 'a,
-    ) -> impl Future<Output = Outcome> + Send + 'a {
-        match self.build_now(ctx, frame) {
-            Built::Now(frame) => Either::Left(self.finish_with(frame)),
-            Built::Later(frame) => {
-                Either::Right(Box::pin(async move { self.finish_with(frame.await).await }))
-            }
-        }
     }
 
     /// Queues the call's terminal frame, or an ERROR for `Err`; resolves to
@@ -208,47 +200,46 @@ impl Responder {
         }
     }
 
-    /// Runs the steps that build a frame (`frame`: the hooks, the session's
-    /// save) at once when nothing can make them wait: no hooks and no
-    /// session, the common case. Otherwise they are boxed, for the caller
-    /// to await. (A session's save is always awaited: a task the handler
-    /// spawned may change the session at any moment.)
-    fn build_now<'a, F>(&self, ctx: &Context, frame: F) -> Built<'a>
-    where
-        F: Future<Output = Result<ResponseFrame, Error>> + Send + 'a,
-    {
-        let unhooked = self.hooks.before_leading_metadata.is_empty()
+    /// Whether a frame can be built at once, with no step to await: no
+    /// response hooks and no session, the common case. (A session's save
+    /// is always awaited: a task the handler spawned may change the
+    /// session at any moment.)
+    fn unhooked(&self, ctx: &Context) -> bool {
+        self.hooks.before_leading_metadata.is_empty()
             && self.hooks.before_response_message.is_empty()
             && self.hooks.before_trailing_metadata.is_empty()
-            && ctx.session().is_none();
-        if !unhooked {
-            return Built::Later(Box::pin(frame));
+            && ctx.session().is_none()
+    }
+
+    /// The leading metadata the handler set, for the frame about to go
+    /// out: `None` once it has gone out, else `Some` of what was set.
+    fn take_leading(&self) -> Option<Option<Metadata>> {
+        let mut meta = self.meta();
+        if meta.leading_sent {
+            return None;
         }
-        // Every step is then a ready value (see `hooks::chain2`); were one
-        // not, the call fails with a 500 rather than wait unpolled.
-        Built::Now(
-            frame
-                .now_or_never()
-                .unwrap_or_else(|| Err(Error::internal())),
-        )
+        meta.leading_sent = true;
+        Some(meta.leading.take())
+    }
+
+    /// [`Responder::leading`] with no hooks to run.
+    fn leading_now(&self) -> Option<Metadata> {
+        self.take_leading().flatten().map(server_keys_removed)
+    }
+
+    /// [`Responder::trailing`] with no hooks to run and no session.
+    fn trailing_now(&self) -> Option<Metadata> {
+        self.meta().trailing.take().map(server_keys_removed)
     }
 
     /// The leading metadata for the frame about to go out, through the
     /// hooks; `None` once it has gone out.
     async fn leading(&self, ctx: &Context) -> Result<Option<Metadata>, Error> {
-        let leading = {
-            let mut meta = self.meta();
-            if meta.leading_sent {
-                return Ok(None);
-            }
-            meta.leading_sent = true;
-            meta.leading.take()
+        let Some(leading) = self.take_leading() else {
+            return Ok(None);
         };
-        let mut leading = hooks::chain2(&self.hooks.before_leading_metadata, ctx, leading).await?;
-        if let Some(metadata) = leading.as_mut() {
-            metadata.remove(crate::sessions::SESSION_HEADER);
-        }
-        Ok(leading)
+        let leading = hooks::chain2(&self.hooks.before_leading_metadata, ctx, leading).await?;
+        Ok(leading.map(server_keys_removed))
     }
 
     /// The trailing metadata, through the hooks; first the session's
@@ -259,17 +250,12 @@ impl Responder {
             None => None,
         };
         let trailing = self.meta().trailing.take();
-        let mut trailing =
-            hooks::chain2(&self.hooks.before_trailing_metadata, ctx, trailing).await?;
-        // The key is the server's: what the app set under it is dropped,
-        // so that only the server can change a client's session id.
-        if let Some(metadata) = trailing.as_mut() {
-            metadata.remove(crate::sessions::SESSION_HEADER);
-        }
+        let trailing = hooks::chain2(&self.hooks.before_trailing_metadata, ctx, trailing).await?;
+        let mut trailing = trailing.map(server_keys_removed);
         if let Some(id) = new_session {
             trailing
                 .get_or_insert_with(Metadata::new)
-                .insert(crate::sessions::SESSION_HEADER, id);
+                .insert(SESSION_HEADER, id);
         }
         Ok(trailing)
     }
@@ -283,4 +269,12 @@ impl Responder {
         // from a panic in this file, and the data stays valid.
         self.meta.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// `metadata` without the keys only the server may set: what the app set
+/// under the session key is dropped, so that only the server can change a
+/// client's session id.
+fn server_keys_removed(mut metadata: Metadata) -> Metadata {
+    metadata.remove(SESSION_HEADER);
+    metadata
 }
