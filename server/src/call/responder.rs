@@ -114,7 +114,7 @@ impl Responder {
         ctx: &'a Context,
         payload: Payload,
     ) -> impl Future<Output = Result<bool, Error>> + Send + 'a {
-        if self.unhooked(ctx) {
+        if self.unhooked() {
             let frame = ResponseFrame::message(self.seq, payload).with_leading(self.leading_now());
             return Either::Left(self.outbox.send(frame).map(Ok));
         }
@@ -152,10 +152,14 @@ impl Responder {
             Some(data) => ResponseFrame::message(self.seq, data),
             None => ResponseFrame::end_of_stream(self.seq),
         };
-        if self.unhooked(ctx) {
+        let session_finished = match ctx.session() {
+            Some(session) => session.finish_now(),
+            None => Some(None),
+        };
+        if let (true, Some(new_session)) = (self.unhooked(), session_finished) {
             let frame = frame(data)
                 .with_leading(self.leading_now())
-                .with_trailing(self.trailing_now());
+                .with_trailing(self.trailing_now(new_session));
             return Either::Left(self.finish_with(Ok(frame)));
         }
         Either::Right(Box::pin(async move {
@@ -201,14 +205,13 @@ impl Responder {
     }
 
     /// Whether a frame can be built at once, with no step to await: no
-    /// response hooks and no session, the common case. (A session's save
-    /// is always awaited: a task the handler spawned may change the
-    /// session at any moment.)
-    fn unhooked(&self, ctx: &Context) -> bool {
+    /// response hooks, the common case. (The last frame also needs the
+    /// session, if any, to have nothing to save: see
+    /// [`Session::finish_now`](crate::sessions::Session::finish_now).)
+    fn unhooked(&self) -> bool {
         self.hooks.before_leading_metadata.is_empty()
             && self.hooks.before_response_message.is_empty()
             && self.hooks.before_trailing_metadata.is_empty()
-            && ctx.session().is_none()
     }
 
     /// The leading metadata the handler set, for the frame about to go
@@ -227,9 +230,11 @@ impl Responder {
         self.take_leading().flatten().map(server_keys_removed)
     }
 
-    /// [`Responder::trailing`] with no hooks to run and no session.
-    fn trailing_now(&self) -> Option<Metadata> {
-        self.meta().trailing.take().map(server_keys_removed)
+    /// [`Responder::trailing`] with no hooks to run, the session's new id
+    /// (if it changed) known.
+    fn trailing_now(&self, new_session: Option<String>) -> Option<Metadata> {
+        let trailing = self.meta().trailing.take().map(server_keys_removed);
+        with_session_id(trailing, new_session)
     }
 
     /// The leading metadata for the frame about to go out, through the
@@ -251,13 +256,10 @@ impl Responder {
         };
         let trailing = self.meta().trailing.take();
         let trailing = hooks::chain2(&self.hooks.before_trailing_metadata, ctx, trailing).await?;
-        let mut trailing = trailing.map(server_keys_removed);
-        if let Some(id) = new_session {
-            trailing
-                .get_or_insert_with(Metadata::new)
-                .insert(SESSION_HEADER, id);
-        }
-        Ok(trailing)
+        Ok(with_session_id(
+            trailing.map(server_keys_removed),
+            new_session,
+        ))
     }
 
     async fn outgoing(&self, ctx: &Context, payload: Payload) -> Result<Payload, Error> {
@@ -277,4 +279,15 @@ impl Responder {
 fn server_keys_removed(mut metadata: Metadata) -> Metadata {
     metadata.remove(SESSION_HEADER);
     metadata
+}
+
+/// The trailing metadata, with the session's new id for the client when it
+/// changed.
+fn with_session_id(trailing: Option<Metadata>, new_session: Option<String>) -> Option<Metadata> {
+    let Some(id) = new_session else {
+        return trailing;
+    };
+    let mut trailing = trailing.unwrap_or_default();
+    trailing.insert(SESSION_HEADER, id);
+    Some(trailing)
 }

@@ -155,6 +155,22 @@ impl Session {
         Ok(new_id.then(|| self.0.binding.id()))
     }
 
+    /// [`Session::finish`] at once when there is nothing to save (the
+    /// common case: a request that did not change the session); `None`
+    /// when there is, for the caller to await `finish`. Checked and taken
+    /// under one lock, so a change made meanwhile by a task the handler
+    /// spawned is either seen here or left for a later save, as with
+    /// `finish`.
+    pub(crate) fn finish_now(&self) -> Option<Option<String>> {
+        let mut state = self.state();
+        if !state.changes.is_empty() {
+            return None;
+        }
+        let new_id = std::mem::take(&mut state.new_id);
+        drop(state);
+        Some(new_id.then(|| self.0.binding.id()))
+    }
+
     /// Loads the values once per request. A session that was known and is
     /// gone (destroyed or expired elsewhere) continues under a new id.
     async fn load(&self) -> Result<(), Error> {
