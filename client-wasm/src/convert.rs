@@ -79,17 +79,29 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
             "the value nests deeper than {MAX_DEPTH} levels (or is cyclic)"
         ));
     }
-    if value.is_null() || value.is_undefined() {
-        return Ok(Value::Nil);
-    }
-    if let Some(b) = value.as_bool() {
-        return Ok(Value::Boolean(b));
-    }
+    // Each check asks JavaScript across the wasm boundary: the common
+    // kinds (numbers, strings, arrays) first, since no value is two of
+    // these kinds and the order changes nothing else. A request `[a, b]`
+    // costs 8 crossings this way, where it cost 23.
     if let Some(n) = value.as_f64() {
         return Ok(number(n));
     }
     if let Some(s) = value.as_string() {
         return Ok(Value::from(s));
+    }
+    if Array::is_array(value) {
+        let array: &Array = value.unchecked_ref();
+        return array
+            .iter()
+            .map(|item| to_value(&item, depth + 1))
+            .collect::<Result<_, _>>()
+            .map(Value::Array);
+    }
+    if value.is_null() || value.is_undefined() {
+        return Ok(Value::Nil);
+    }
+    if let Some(b) = value.as_bool() {
+        return Ok(Value::Boolean(b));
     }
     if value.is_bigint() {
         return bigint(value);
@@ -102,14 +114,6 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     }
     if let Some(bytes) = bytes(value) {
         return Ok(Value::Binary(bytes));
-    }
-    if Array::is_array(value) {
-        let array: &Array = value.unchecked_ref();
-        return array
-            .iter()
-            .map(|item| to_value(&item, depth + 1))
-            .collect::<Result<_, _>>()
-            .map(Value::Array);
     }
     if let Some(map) = value.dyn_ref::<Map>() {
         return map_entries(map, depth);
