@@ -152,11 +152,13 @@ impl Responder {
             Some(data) => ResponseFrame::message(self.seq, data),
             None => ResponseFrame::end_of_stream(self.seq),
         };
-        let session_finished = match ctx.session() {
+        // Asked only with no hooks to run: `finish_now` takes the session's
+        // new id, which the awaited path must otherwise find.
+        let finished_now = || match ctx.session() {
             Some(session) => session.finish_now(),
             None => Some(None),
         };
-        if let (true, Some(new_session)) = (self.unhooked(), session_finished) {
+        if let Some(new_session) = self.unhooked().then(finished_now).flatten() {
             let frame = frame(data)
                 .with_leading(self.leading_now())
                 .with_trailing(self.trailing_now(new_session));

@@ -87,6 +87,7 @@ on_both_stores!(
     only_the_server_sets_the_session_metadata,
     unknown_and_forged_ids_start_a_new_empty_session,
     a_hook_refuses_requests_without_a_user,
+    a_new_id_reaches_the_client_past_the_response_hooks,
 );
 
 async fn a_session_survives_a_new_connection(sessions: Sessions) {
@@ -143,6 +144,37 @@ async fn destroying_empties_the_session_everywhere(sessions: Sessions) {
     let later = client(&url, Some(&id)).await;
     let user: Option<String> = later.call("whoami", &()).await.expect("whoami");
     assert_eq!(user, None);
+}
+
+/// With response hooks the last frame is built on the awaited path; the
+/// session's new id (here from a sign-out, which leaves nothing to save)
+/// must reach the client there too, beside what the hook adds.
+async fn a_new_id_reaches_the_client_past_the_response_hooks(sessions: Sessions) {
+    let app = app(sessions).before_trailing_metadata(|_ctx, trailing| async move {
+        let mut trailing = trailing.unwrap_or_default();
+        trailing.insert("served-by", "node-1");
+        Ok(Some(trailing))
+    });
+    let addr = start(app).await;
+    let a = client(&format!("ws://{addr}/ws"), None).await;
+    a.call::<()>("sign_in", &"ada").await.expect("sign in");
+    let id = a.session().expect("an id");
+    let answer = a
+        .call_with::<()>("sign_out", &(), swill_client::CallOptions::new())
+        .await
+        .expect("sign out");
+    assert_eq!(
+        answer.trailing.get("served-by").and_then(|v| v.as_str()),
+        Some("node-1"),
+        "the hook ran"
+    );
+    let new_id = answer
+        .trailing
+        .get(Metadata::SESSION)
+        .and_then(|v| v.as_str())
+        .expect("the new id in the trailing metadata");
+    assert_ne!(new_id, id);
+    assert_eq!(a.session().as_deref(), Some(new_id), "the client took it");
 }
 
 /// Stores a value without reading the session first.
