@@ -129,7 +129,8 @@ pub struct CallInput {
     pub(crate) ctx: Context,
     pub(crate) inbound: Inbound,
     /// Where a streaming request reports a bad message; `None` for a
-    /// unary one, which reads its message before the handler runs.
+    /// unary one, whose one message is read by [`Request`]'s `from_call`:
+    /// a bad one is that call's error.
     pub(crate) fail: Option<oneshot::Sender<Error>>,
 }
 
@@ -186,10 +187,20 @@ impl<T: Message> FromCall<OneMessage> for Request<T> {
 
 impl<T: Message> FromCall<ManyMessages> for StreamingRequest<T> {
     async fn from_call(input: CallInput) -> Result<Self, Error> {
+        // The channel comes with every route whose request streams, which
+        // `describe` below declares. Without it a bad message could not end
+        // the call, and the stream would stall: fail at once instead.
+        let Some(fail) = input.fail else {
+            tracing::error!(
+                rpc = input.ctx.rpc(),
+                "a streaming request without its report channel"
+            );
+            return Err(Error::internal());
+        };
         Ok(StreamingRequest {
             ctx: input.ctx,
             inbound: input.inbound.into_stream(),
-            fail: input.fail,
+            fail: Some(fail),
             _type: std::marker::PhantomData,
         })
     }

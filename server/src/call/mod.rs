@@ -244,8 +244,9 @@ async fn drive(
     inbound: Inbound,
     streams_request: bool,
 ) -> Outcome {
-    // Only a streaming request reads messages after the handler starts,
-    // so only it can meet a bad one while the handler runs.
+    // Only a streaming request reads messages while its handler runs, so
+    // only it needs a way to report a bad one (a unary request's message is
+    // read by `Request::from_call`, whose error is the call's).
     let (fail, failed) = match streams_request {
         true => {
             let (tx, rx) = oneshot::channel();

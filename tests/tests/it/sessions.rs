@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use futures::{Stream, StreamExt};
+
 use swill::sessions::Sessions;
 use swill::topics::RedisConfig;
 use swill::{App, Code, Error, Request, RequestHead};
@@ -45,12 +47,37 @@ async fn sign_out(req: Request<()>) -> Result<(), Error> {
         .await
 }
 
+/// Signs out, then counts to `n`: the new id rides on END_OF_STREAM.
+async fn sign_out_counting(req: Request<u32>) -> impl Stream<Item = Result<u32, Error>> {
+    let ctx = req.ctx;
+    let n = req.data;
+    async_stream::try_stream! {
+        ctx.session().ok_or_else(Error::internal)?.destroy().await?;
+        for i in 0..n {
+            yield i;
+        }
+    }
+}
+
+/// Signs out, and says so in its own trailing metadata.
+async fn sign_out_noted(req: Request<()>) -> Result<(), Error> {
+    req.ctx
+        .set_trailing_metadata(Metadata::from([("signed-out", true)]));
+    req.ctx
+        .session()
+        .ok_or_else(Error::internal)?
+        .destroy()
+        .await
+}
+
 fn app(sessions: Sessions) -> App {
     App::new()
         .sessions(sessions)
         .handle_as("sign_in", sign_in)
         .handle_as("whoami", whoami)
         .handle_as("sign_out", sign_out)
+        .handle_as("sign_out_counting", sign_out_counting)
+        .handle_as("sign_out_noted", sign_out_noted)
 }
 
 async fn client(url: &str, session: Option<&str>) -> Client {
@@ -88,6 +115,7 @@ on_both_stores!(
     unknown_and_forged_ids_start_a_new_empty_session,
     a_hook_refuses_requests_without_a_user,
     a_new_id_reaches_the_client_past_the_response_hooks,
+    a_new_id_comes_with_the_apps_trailing_metadata_and_ends_a_stream,
 );
 
 async fn a_session_survives_a_new_connection(sessions: Sessions) {
@@ -141,9 +169,28 @@ async fn destroying_empties_the_session_everywhere(sessions: Sessions) {
         let user: Option<String> = c.call("whoami", &()).await.expect("whoami");
         assert_eq!(user, None);
     }
+    // The other tab found its session gone on reading it, and moved on.
+    assert_ne!(b.session(), Some(id.clone()), "a new id for the other tab");
+    assert_ne!(b.session(), a.session());
     let later = client(&url, Some(&id)).await;
     let user: Option<String> = later.call("whoami", &()).await.expect("whoami");
     assert_eq!(user, None);
+}
+
+/// A client of `app`, signed in as ada, and its session id.
+async fn signed_in(app: App) -> (Client, String) {
+    let addr = start(app).await;
+    let a = client(&format!("ws://{addr}/ws"), None).await;
+    a.call::<()>("sign_in", &"ada").await.expect("sign in");
+    let id = a.session().expect("an id");
+    (a, id)
+}
+
+/// Calls `rpc` (no request, no answer) for its trailing metadata.
+async fn trailing_of(client: &Client, rpc: &str) -> Metadata {
+    let options = swill_client::CallOptions::new();
+    let answer = client.call_with::<()>(rpc, &(), options).await.expect(rpc);
+    answer.trailing
 }
 
 /// With response hooks the last frame is built on the awaited path; the
@@ -155,26 +202,56 @@ async fn a_new_id_reaches_the_client_past_the_response_hooks(sessions: Sessions)
         trailing.insert("served-by", "node-1");
         Ok(Some(trailing))
     });
-    let addr = start(app).await;
-    let a = client(&format!("ws://{addr}/ws"), None).await;
-    a.call::<()>("sign_in", &"ada").await.expect("sign in");
-    let id = a.session().expect("an id");
-    let answer = a
-        .call_with::<()>("sign_out", &(), swill_client::CallOptions::new())
-        .await
-        .expect("sign out");
+    let (a, id) = signed_in(app).await;
+    let trailing = trailing_of(&a, "sign_out").await;
     assert_eq!(
-        answer.trailing.get("served-by").and_then(|v| v.as_str()),
+        trailing.get("served-by").and_then(|v| v.as_str()),
         Some("node-1"),
         "the hook ran"
     );
-    let new_id = answer
-        .trailing
+    let new_id = trailing
         .get(Metadata::SESSION)
         .and_then(|v| v.as_str())
         .expect("the new id in the trailing metadata");
     assert_ne!(new_id, id);
     assert_eq!(a.session().as_deref(), Some(new_id), "the client took it");
+}
+
+/// With no hooks the last frame is built at once: the session's new id is
+/// merged into what the handler set, and rides on END_OF_STREAM too.
+async fn a_new_id_comes_with_the_apps_trailing_metadata_and_ends_a_stream(sessions: Sessions) {
+    let (a, signed_in) = signed_in(app(sessions)).await;
+    let trailing = trailing_of(&a, "sign_out_noted").await;
+    assert_eq!(
+        trailing.get("signed-out").and_then(|v| v.as_bool()),
+        Some(true),
+        "the handler's own trailing metadata"
+    );
+    let after_call = a.session().expect("an id");
+    assert_ne!(after_call, signed_in);
+    assert_eq!(
+        trailing.get(Metadata::SESSION).and_then(|v| v.as_str()),
+        Some(after_call.as_str())
+    );
+
+    let mut items = a
+        .server_stream::<u32>("sign_out_counting", &3)
+        .await
+        .expect("stream");
+    let mut got = Vec::new();
+    while let Some(item) = items.next().await {
+        got.push(item.expect("item"));
+    }
+    assert_eq!(got, [0, 1, 2]);
+    let after_stream = a.session().expect("an id");
+    assert_ne!(after_stream, after_call, "END_OF_STREAM brought a new id");
+    assert_eq!(
+        items
+            .trailing()
+            .and_then(|m| m.get(Metadata::SESSION))
+            .and_then(|v| v.as_str()),
+        Some(after_stream.as_str())
+    );
 }
 
 /// Stores a value without reading the session first.
