@@ -30,6 +30,22 @@ pub(crate) struct Bound {
     /// Whether the store holds this session (so that finding it gone means
     /// it was destroyed or expired).
     pub(crate) known: bool,
+    /// Whether the id changed since the client was last told it (by the
+    /// upgrade response, or an answer's trailing metadata). Kept per
+    /// connection, not per request: a request that changes the id and then
+    /// fails cannot tell (an ERROR carries no metadata), so the next answer
+    /// on the connection does.
+    untold: bool,
+}
+
+impl Bound {
+    /// Moves the connection to a new id, for the client to be told;
+    /// returns the old one.
+    pub(crate) fn renew(&mut self) -> String {
+        self.known = false;
+        self.untold = true;
+        std::mem::replace(&mut self.id, new_id())
+    }
 }
 
 impl Binding {
@@ -45,10 +61,15 @@ impl Binding {
             None => None,
         };
         let bound = match known {
-            Some(id) => Bound { id, known: true },
+            Some(id) => Bound {
+                id,
+                known: true,
+                untold: false,
+            },
             None => Bound {
                 id: new_id(),
                 known: false,
+                untold: false,
             },
         };
         Arc::new(Binding {
@@ -60,6 +81,13 @@ impl Binding {
     /// The current id, for the upgrade response only: never log it.
     pub(crate) fn id(&self) -> String {
         self.state().id.clone()
+    }
+
+    /// The current id if the client has not been told it yet, for an
+    /// answer's trailing metadata; the client counts as told from then on.
+    pub(crate) fn take_untold(&self) -> Option<String> {
+        let mut bound = self.state();
+        std::mem::take(&mut bound.untold).then(|| bound.id.clone())
     }
 
     pub(crate) fn state(&self) -> MutexGuard<'_, Bound> {

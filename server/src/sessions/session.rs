@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use swill_proto::{Code, Payload};
 
-use super::binding::{Binding, new_id};
+use super::binding::Binding;
 use super::store::{Changes, StoreError, Values};
 use crate::error::Error;
 
@@ -29,8 +29,6 @@ struct State {
     values: Option<Values>,
     /// This request's changes not saved yet.
     changes: Changes,
-    /// The id changed during this request: the client must be told.
-    new_id: bool,
 }
 
 impl Session {
@@ -110,11 +108,9 @@ impl Session {
             let mut state = self.state();
             let values = state.values.clone().unwrap_or_default();
             state.changes.clear();
-            state.new_id = true;
             let mut bound = self.0.binding.state();
-            let old = std::mem::replace(&mut bound.id, new_id());
-            let known = std::mem::replace(&mut bound.known, false);
-            (old, known, values)
+            let known = bound.known;
+            (bound.renew(), known, values)
         };
         let new = self.0.binding.id();
         let copy = values
@@ -139,20 +135,17 @@ impl Session {
             let mut state = self.state();
             state.values = Some(Values::new());
             state.changes.clear();
-            state.new_id = true;
-            let mut bound = self.0.binding.state();
-            bound.known = false;
-            std::mem::replace(&mut bound.id, new_id())
+            self.0.binding.state().renew()
         };
         self.0.binding.store.delete(&old).await.map_err(unavailable)
     }
 
-    /// Saves what is left, as the request ends; returns the new id when it
-    /// changed, for the client.
+    /// Saves what is left, as the request ends; returns the id when the
+    /// client has not been told it yet (it changed during this request, or
+    /// during an earlier one on this connection that failed).
     pub(crate) async fn finish(&self) -> Result<Option<String>, Error> {
         self.save().await?;
-        let new_id = std::mem::take(&mut self.state().new_id);
-        Ok(new_id.then(|| self.0.binding.id()))
+        Ok(self.0.binding.take_untold())
     }
 
     /// [`Session::finish`] at once when there is nothing to save (the
@@ -162,13 +155,11 @@ impl Session {
     /// spawned is either seen here or left for a later save, as with
     /// `finish`.
     pub(crate) fn finish_now(&self) -> Option<Option<String>> {
-        let mut state = self.state();
+        let state = self.state();
         if !state.changes.is_empty() {
             return None;
         }
-        let new_id = std::mem::take(&mut state.new_id);
-        drop(state);
-        Some(new_id.then(|| self.0.binding.id()))
+        Some(self.0.binding.take_untold())
     }
 
     /// Loads the values once per request. A session that was known and is
@@ -191,9 +182,7 @@ impl Session {
             None => {
                 let mut bound = self.0.binding.state();
                 if bound.known && bound.id == id {
-                    bound.id = new_id();
-                    bound.known = false;
-                    state.new_id = true;
+                    bound.renew();
                 }
                 Values::new()
             }

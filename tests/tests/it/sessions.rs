@@ -59,6 +59,16 @@ async fn sign_out_counting(req: Request<u32>) -> impl Stream<Item = Result<u32, 
     }
 }
 
+/// Gives the session a new id, then fails.
+async fn rotate_then_fail(req: Request<()>) -> Result<(), Error> {
+    req.ctx
+        .session()
+        .ok_or_else(Error::internal)?
+        .regenerate()
+        .await?;
+    Err(Error::bad_request("and then something else went wrong"))
+}
+
 /// Signs out, and says so in its own trailing metadata.
 async fn sign_out_noted(req: Request<()>) -> Result<(), Error> {
     req.ctx
@@ -78,6 +88,7 @@ fn app(sessions: Sessions) -> App {
         .handle_as("sign_out", sign_out)
         .handle_as("sign_out_counting", sign_out_counting)
         .handle_as("sign_out_noted", sign_out_noted)
+        .handle_as("rotate_then_fail", rotate_then_fail)
 }
 
 async fn client(url: &str, session: Option<&str>) -> Client {
@@ -116,6 +127,7 @@ on_both_stores!(
     a_hook_refuses_requests_without_a_user,
     a_new_id_reaches_the_client_past_the_response_hooks,
     a_new_id_comes_with_the_apps_trailing_metadata_and_ends_a_stream,
+    a_new_id_from_a_failed_request_comes_with_the_next_answer,
 );
 
 async fn a_session_survives_a_new_connection(sessions: Sessions) {
@@ -135,11 +147,7 @@ async fn a_session_survives_a_new_connection(sessions: Sessions) {
 }
 
 async fn regenerating_changes_the_id_and_the_old_one_is_worth_nothing(sessions: Sessions) {
-    let addr = start(app(sessions)).await;
-    let url = format!("ws://{addr}/ws");
-    let c = client(&url, None).await;
-    c.call::<()>("sign_in", &"ada").await.expect("sign in");
-    let planted = c.session().expect("an id");
+    let (url, c, planted) = signed_in(app(sessions)).await;
     // Signing in again (as someone else would, after fixing the id).
     c.call::<()>("sign_in", &"grace").await.expect("sign in");
     let current = c.session().expect("an id");
@@ -177,13 +185,15 @@ async fn destroying_empties_the_session_everywhere(sessions: Sessions) {
     assert_eq!(user, None);
 }
 
-/// A client of `app`, signed in as ada, and its session id.
-async fn signed_in(app: App) -> (Client, String) {
+/// A client of `app` (served at the URL returned), signed in as ada, and
+/// its session id.
+async fn signed_in(app: App) -> (String, Client, String) {
     let addr = start(app).await;
-    let a = client(&format!("ws://{addr}/ws"), None).await;
+    let url = format!("ws://{addr}/ws");
+    let a = client(&url, None).await;
     a.call::<()>("sign_in", &"ada").await.expect("sign in");
     let id = a.session().expect("an id");
-    (a, id)
+    (url, a, id)
 }
 
 /// Calls `rpc` (no request, no answer) for its trailing metadata.
@@ -202,7 +212,7 @@ async fn a_new_id_reaches_the_client_past_the_response_hooks(sessions: Sessions)
         trailing.insert("served-by", "node-1");
         Ok(Some(trailing))
     });
-    let (a, id) = signed_in(app).await;
+    let (_, a, id) = signed_in(app).await;
     let trailing = trailing_of(&a, "sign_out").await;
     assert_eq!(
         trailing.get("served-by").and_then(|v| v.as_str()),
@@ -220,7 +230,7 @@ async fn a_new_id_reaches_the_client_past_the_response_hooks(sessions: Sessions)
 /// With no hooks the last frame is built at once: the session's new id is
 /// merged into what the handler set, and rides on END_OF_STREAM too.
 async fn a_new_id_comes_with_the_apps_trailing_metadata_and_ends_a_stream(sessions: Sessions) {
-    let (a, signed_in) = signed_in(app(sessions)).await;
+    let (_, a, signed_in) = signed_in(app(sessions)).await;
     let trailing = trailing_of(&a, "sign_out_noted").await;
     assert_eq!(
         trailing.get("signed-out").and_then(|v| v.as_bool()),
@@ -251,6 +261,29 @@ async fn a_new_id_comes_with_the_apps_trailing_metadata_and_ends_a_stream(sessio
             .and_then(|m| m.get(Metadata::SESSION))
             .and_then(|v| v.as_str()),
         Some(after_stream.as_str())
+    );
+}
+
+/// An ERROR carries no metadata: the id a failed request moved to (its old
+/// one deleted already) must reach the client with the next answer, or a
+/// reconnection would present a dead id and find the session empty.
+async fn a_new_id_from_a_failed_request_comes_with_the_next_answer(sessions: Sessions) {
+    let (url, a, before) = signed_in(app(sessions)).await;
+    let failed = a.call::<()>("rotate_then_fail", &()).await;
+    assert!(
+        matches!(failed, Err(swill_client::Error::Remote(ref e)) if e.code == Code::BAD_REQUEST)
+    );
+    assert_eq!(a.session(), Some(before.clone()), "not told yet");
+    let user: Option<String> = a.call("whoami", &()).await.expect("whoami");
+    assert_eq!(user.as_deref(), Some("ada"));
+    let after = a.session().expect("an id");
+    assert_ne!(after, before, "the next answer told the client");
+    let again = client(&url, Some(&after)).await;
+    let user: Option<String> = again.call("whoami", &()).await.expect("whoami");
+    assert_eq!(
+        user.as_deref(),
+        Some("ada"),
+        "the told id holds the session"
     );
 }
 
