@@ -143,6 +143,7 @@ impl RequestFrame {
     }
 
     /// Sets the request metadata.
+    #[inline]
     pub fn with_metadata(mut self, metadata: Metadata) -> Self {
         self.metadata = Some(metadata);
         self
@@ -208,12 +209,14 @@ impl ResponseFrame {
     }
 
     /// Sets the leading metadata.
+    #[inline]
     pub fn with_leading(mut self, leading: Option<Metadata>) -> Self {
         self.leading = leading;
         self
     }
 
     /// Sets the trailing metadata.
+    #[inline]
     pub fn with_trailing(mut self, trailing: Option<Metadata>) -> Self {
         self.trailing = trailing;
         self
@@ -221,6 +224,7 @@ impl ResponseFrame {
 
     /// Whether this frame ends its request (unary answers are terminal too,
     /// but only the caller knows the call's shape).
+    #[inline]
     pub fn ends_stream(&self) -> bool {
         matches!(self.kind, ResponseType::EndOfStream | ResponseType::Error)
     }

@@ -37,6 +37,7 @@ static NIL: [u8; 1] = [0xc0];
 
 impl Payload {
     /// The nil value, what frames without data carry.
+    #[inline]
     pub fn nil() -> Self {
         Payload(Bytes::from_static(&NIL))
     }
@@ -108,26 +109,31 @@ impl Payload {
     }
 
     /// Whether the payload is nil.
+    #[inline]
     pub fn is_nil(&self) -> bool {
         self.0[..] == NIL
     }
 
     /// The encoded bytes.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
     /// The encoded bytes, without copying.
+    #[inline]
     pub fn into_bytes(self) -> Bytes {
         self.0
     }
 
     /// The encoded size in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
     /// Always false: a payload holds one value, at least one byte.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
