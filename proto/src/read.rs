@@ -206,11 +206,21 @@ impl<'a> Cursor<'a> {
             c.take(usize::try_from(n).map_err(|_| DecodeErrorKind::Truncated)?)
                 .map(|_| 0)
         };
+        // A str must be UTF-8, as MessagePack says: strict decoders (the
+        // original Swill's among them) refuse a whole frame that holds a bad
+        // one, so it must not reach them through the server (a topic's
+        // history, an echoed value).
+        let text = |c: &mut Self, n: u64| {
+            let bytes = c.take(usize::try_from(n).map_err(|_| DecodeErrorKind::Truncated)?)?;
+            std::str::from_utf8(bytes)
+                .map(|_| 0)
+                .map_err(|_| DecodeErrorKind::InvalidUtf8)
+        };
         match m {
             0x00..=0x7f | 0xc0 | 0xc2 | 0xc3 | 0xe0..=0xff => Ok(0),
             0x80..=0x8f => self.children(u64::from(m & 0x0f), 2),
             0x90..=0x9f => self.children(u64::from(m & 0x0f), 1),
-            0xa0..=0xbf => skip(self, u64::from(m & 0x1f)),
+            0xa0..=0xbf => text(self, u64::from(m & 0x1f)),
             NEVER_USED => Err(DecodeErrorKind::InvalidMarker(m)),
             0xc4..=0xc6 => {
                 let n = self.be(1 << (m - 0xc4))?;
@@ -218,7 +228,7 @@ impl<'a> Cursor<'a> {
             }
             0xd9..=0xdb => {
                 let n = self.be(1 << (m - 0xd9))?;
-                skip(self, n)
+                text(self, n)
             }
             0xc7..=0xc9 => {
                 let n = self.be(1 << (m - 0xc7))?;

@@ -245,6 +245,11 @@ where
                         Some(Err(tungstenite::Error::Protocol(e))) => {
                             return Leave::Close(CloseCode::Protocol, e.to_string());
                         }
+                        // RFC 6455, 8.1: a text frame that is not UTF-8 fails
+                        // the connection with 1007.
+                        Some(Err(tungstenite::Error::Utf8(e))) => {
+                            return Leave::Close(CloseCode::Invalid, format!("a text frame that is not UTF-8: {e}"));
+                        }
                         Some(Err(e)) => {
                             tracing::debug!(error = %e, "read failed");
                             return Leave::Gone;

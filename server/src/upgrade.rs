@@ -31,6 +31,16 @@ pub(crate) async fn respond<B>(
     shutdown: Shutdown,
 ) -> Response<Body> {
     if req.uri().path() != router.config.path {
+        // A WebSocket client pointed at the wrong path must not get a page
+        // (with 200) it would report as a refused upgrade full of HTML.
+        if has_token(req.headers(), header::UPGRADE, "websocket") {
+            let message = format!(
+                "no WebSocket endpoint at {}: it is at {}",
+                req.uri().path(),
+                router.config.path
+            );
+            return plain(StatusCode::NOT_FOUND, message);
+        }
         return router.pages.respond(&req);
     }
     let protocol = match check(&req, &router) {

@@ -119,27 +119,10 @@ impl Call {
         async move {
             let in_flight = crate::metrics::InFlight::new(&metrics, &head.rpc);
             let has_metadata = !head.metadata.is_empty();
-            let fallback = (
-                head.rpc.clone(),
-                head.seq,
-                head.connection.clone(),
-                head.session.clone(),
-            );
             let (head, rejected) =
                 match request_hooks(&hooks, module_hooks.as_deref(), head, has_metadata).await {
                     Ok(head) => (head, None),
-                    Err(e) => {
-                        let (rpc, seq, connection, session) = fallback;
-                        let head = RequestHead {
-                            rpc,
-                            seq,
-                            metadata: Metadata::new(),
-                            extensions: http::Extensions::new(),
-                            connection,
-                            session,
-                        };
-                        (head, Some(e))
-                    }
+                    Err((head, e)) => (head, Some(e)),
                 };
             let timeout = head.metadata.get(Metadata::TIMEOUT).cloned();
             let ctx = Context::new(head, responder.clone());
@@ -159,12 +142,7 @@ impl Call {
                         Ended::Stopped(Stop::Cancel) => Outcome::Cancelled,
                         Ended::Stopped(Stop::Disconnect) => Outcome::Disconnected,
                         Ended::Stopped(Stop::Fail(error)) => responder.fail(error).await,
-                        Ended::DeadlineExceeded(ms) => {
-                            let message =
-                                format!("deadline exceeded: the request took more than {ms} ms");
-                            let error = Error::new(Code::DEADLINE_EXCEEDED, message);
-                            responder.fail(error).await
-                        }
+                        Ended::DeadlineExceeded(ms) => responder.fail(deadline_exceeded(ms)).await,
                     }
                 }
             };
@@ -179,13 +157,15 @@ impl Call {
 
 /// The app's `before_request` (and `before_request_metadata`) hooks, then
 /// those of the modules the rpc sits in; a ready value when there are
-/// none, as [`hooks::chain`].
+/// none, as [`hooks::chain`]. A refusal comes with the head the rest of
+/// the call sees: the request as it came, without its metadata or what
+/// the hooks attached.
 fn request_hooks<'a>(
     hooks: &'a Hooks,
     module_hooks: Option<&'a [BeforeRequest]>,
     head: RequestHead,
     has_metadata: bool,
-) -> Chained<'a, RequestHead, Error> {
+) -> Chained<'a, RequestHead, (RequestHead, Error)> {
     let none = hooks.before_request.is_empty()
         && (!has_metadata || hooks.before_request_metadata.is_empty())
         && module_hooks.is_none_or(<[_]>::is_empty);
@@ -193,18 +173,32 @@ fn request_hooks<'a>(
         return Either::Left(std::future::ready(Ok(head)));
     }
     Either::Right(Box::pin(async move {
-        let mut head = hooks::chain(&hooks.before_request, head).await?;
-        if has_metadata {
-            head = hooks::chain(&hooks.before_request_metadata, head).await?;
-        }
-        match module_hooks {
-            Some(module_hooks) => hooks::chain(module_hooks, head).await,
-            None => Ok(head),
-        }
+        let refused = RequestHead {
+            rpc: head.rpc.clone(),
+            seq: head.seq,
+            metadata: Metadata::new(),
+            extensions: http::Extensions::new(),
+            connection: head.connection.clone(),
+            session: head.session.clone(),
+        };
+        let chained = async {
+            let mut head = hooks::chain(&hooks.before_request, head).await?;
+            if has_metadata {
+                head = hooks::chain(&hooks.before_request_metadata, head).await?;
+            }
+            match module_hooks {
+                Some(module_hooks) => hooks::chain(module_hooks, head).await,
+                None => Ok(head),
+            }
+        };
+        chained.await.map_err(|error| (refused, error))
     }))
 }
 
 /// Reads the `swill-timeout` metadata: milliseconds, a non-negative integer.
+/// A deadline already past (0 ms, or a request that waited in a hook) is
+/// the 408 at once: the handler does not run, even one that would finish
+/// without waiting, which a timer would not stop.
 fn deadline(
     timeout: Option<&rmpv::Value>,
     received: Instant,
@@ -212,13 +206,24 @@ fn deadline(
     match timeout {
         None => Ok(None),
         Some(v) => match v.as_u64() {
-            Some(ms) => Ok(Some((received + Duration::from_millis(ms), ms))),
+            Some(ms) => {
+                let at = received + Duration::from_millis(ms);
+                if at <= Instant::now() {
+                    return Err(deadline_exceeded(ms));
+                }
+                Ok(Some((at, ms)))
+            }
             None => Err(Error::bad_request(format!(
                 "`{}` must be a non-negative integer of milliseconds, found {v}",
                 Metadata::TIMEOUT
             ))),
         },
     }
+}
+
+fn deadline_exceeded(ms: u64) -> Error {
+    let message = format!("deadline exceeded: the request took more than {ms} ms");
+    Error::new(Code::DEADLINE_EXCEEDED, message)
 }
 
 /// Resolves when the deadline passes, with its length; never without one.

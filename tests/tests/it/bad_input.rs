@@ -221,3 +221,67 @@ async fn elements_past_the_fifth_are_ignored() {
         .await;
     assert_eq!(client.recv_message::<i64>(1).await, 3);
 }
+
+/// A str that is not UTF-8 is invalid MessagePack wherever it sits: strict
+/// decoders refuse the whole frame, so the server must not pass one on (to
+/// a topic's subscribers, say). The data of `echo_meta`, a string in a
+/// metadata value, and a publication's data each get 400; nothing is
+/// published, and the connection lives on.
+#[tokio::test]
+async fn a_string_that_is_not_utf8_is_400_wherever_it_is() {
+    let mut client = Raw::connect(start_demo().await).await;
+    let message = expect_400(&mut client, &wire(r#"93 01 a2 ff fe a9 "echo_meta""#), 1).await;
+    assert!(message.contains("UTF-8"), "{message}");
+    expect_400(
+        &mut client,
+        &wire(r#"95 02 c0 a3 "add" 00 81 a1 "k" a1 ff"#),
+        2,
+    )
+    .await;
+    client
+        .send_frame(&swill_tests::message(
+            3,
+            "swill.subscribe",
+            Sub { topic: "chat" },
+        ))
+        .await;
+    client.recv().await; // the subscription's confirmation
+    expect_400(
+        &mut client,
+        &wire(r#"93 04 82 a5 "topic" a4 "chat" a4 "data" a2 ff fe ad "swill.publish""#),
+        4,
+    )
+    .await;
+    // The next publication is the first the subscriber sees.
+    client
+        .send_frame(&swill_tests::message(
+            5,
+            "swill.publish",
+            Pub {
+                topic: "chat",
+                data: "ok",
+            },
+        ))
+        .await;
+    let mut got = Vec::new();
+    while got.len() < 2 {
+        got.push(client.recv().await);
+    }
+    let item = got
+        .iter()
+        .find(|f| f.seq == 3u64.into())
+        .expect("the publication");
+    let publication: rmpv::Value = item.data.decode().expect("valid MessagePack");
+    assert_eq!(publication["data"].as_str(), Some("ok"), "{publication}");
+}
+
+#[derive(serde::Serialize)]
+struct Sub {
+    topic: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct Pub {
+    topic: &'static str,
+    data: &'static str,
+}

@@ -126,6 +126,17 @@ async fn a_get_on_another_path_gets_404() {
     assert_eq!(http_get(addr, "/wss", &[]).await.status, 404);
     // Even a valid upgrade, on the wrong path.
     assert_eq!(http_get(addr, "/other", &UPGRADE_HEADERS).await.status, 404);
+    // And on a path that has a page: a WebSocket client gets 404 and where
+    // the endpoint is, not the page.
+    let reply = http_get(addr, "/", &UPGRADE_HEADERS).await;
+    assert_eq!(reply.status, 404);
+    let body = String::from_utf8_lossy(&reply.body);
+    assert!(body.contains("/ws"), "{body}");
+    assert_eq!(
+        http_get(addr, "/", &[]).await.status,
+        200,
+        "browsers get the page"
+    );
 }
 
 #[tokio::test]

@@ -52,6 +52,48 @@ async fn a_deadline_cancels_the_handler_and_answers_408() {
     assert_eq!(drops.recv().await, Some("wait"));
 }
 
+/// `swill-timeout: 0` is a deadline already past (protocol 6.1): 408
+/// without running the handler, even one that would answer at once (a
+/// timer could not stop it), for every call shape.
+#[tokio::test]
+async fn a_zero_deadline_is_408_and_the_handler_never_runs() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counted = |runs: &Arc<AtomicUsize>| {
+        let runs = runs.clone();
+        move || runs.fetch_add(1, Ordering::SeqCst)
+    };
+    let (add_run, count_run) = (counted(&runs), counted(&runs));
+    let app = App::new()
+        .handle_as("add", move |req: Request<(i64, i64)>| {
+            add_run();
+            async move { Ok::<_, Error>(req.data.0 + req.data.1) }
+        })
+        .handle_as("count", move |req: Request<u32>| {
+            count_run();
+            async move { futures::stream::iter((0..req.data).map(Ok::<_, Error>)) }
+        });
+    let addr = start(app).await;
+    let mut client = Raw::connect(addr).await;
+    let expired = Metadata::from([(Metadata::TIMEOUT, 0)]);
+    for (seq, frame) in [(1u64, msg(1, "add", (1, 2))), (2, msg(2, "count", 3))] {
+        client
+            .send_frame(&frame.with_metadata(expired.clone()))
+            .await;
+        let answer = client.recv().await;
+        assert_eq!(answer.seq, seq.into());
+        assert_eq!(error_of(&answer).code, Code::DEADLINE_EXCEEDED);
+    }
+    // The same call with time to spare runs (so the count above can fail).
+    let frame = msg(3, "add", (1, 2)).with_metadata(Metadata::from([(Metadata::TIMEOUT, 60_000)]));
+    client.send_frame(&frame).await;
+    assert_eq!(client.recv().await.data.decode::<i64>().unwrap(), 3);
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "only the call with time ran"
+    );
+}
+
 #[tokio::test]
 async fn a_malformed_deadline_is_400() {
     let addr = start(swill_examples::demo::app()).await;

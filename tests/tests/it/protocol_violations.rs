@@ -88,3 +88,16 @@ async fn a_control_frame_over_125_bytes() {
 async fn a_continuation_without_a_start() {
     violation_closes_with_1002(&masked(0x80, &[0xc0])).await;
 }
+
+/// Not a protocol error but invalid data: RFC 6455 (8.1) asks for 1007.
+#[tokio::test]
+async fn a_text_frame_that_is_not_utf8_closes_with_1007() {
+    let addr = start_demo().await;
+    let mut tcp = upgraded(addr).await;
+    tcp.write_all(&masked(0x80 | 0x1, &[0xff, 0xfe]))
+        .await
+        .expect("write");
+    let (code, reason) = close_frame(&mut tcp).await;
+    assert_eq!(code, 1007, "reason: {reason}");
+    assert!(reason.contains("UTF-8"), "{reason}");
+}
