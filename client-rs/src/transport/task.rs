@@ -10,6 +10,8 @@ use bytes::Bytes;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use tokio::sync::mpsc::{UnboundedReceiver, WeakUnboundedSender};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use super::{Outgoing, Shared, Socket};
@@ -117,7 +119,7 @@ async fn write_loop(
         tokio::select! {
             next = queue.recv() => {
                 let Some(first) = next else {
-                    let _ = sink.close().await;
+                    close_normally(&mut sink).await;
                     return Ended::Closing("the client was dropped");
                 };
                 if let Err(e) = write_batch(&mut sink, first, queue, json).await {
@@ -125,7 +127,7 @@ async fn write_loop(
                 }
             }
             () = shared.close.notified() => {
-                let _ = sink.close().await;
+                close_normally(&mut sink).await;
                 return Ended::Closing("the client was closed");
             }
             every = tick(&mut ticker) => {
@@ -180,4 +182,15 @@ async fn tick(ticker: &mut Option<(tokio::time::Interval, Duration)>) -> Duratio
         }
         None => std::future::pending().await,
     }
+}
+
+/// Starts the close handshake with 1000 (normal closure): a close frame
+/// with no code reads as 1005 to the server, "no status given".
+async fn close_normally(sink: &mut SplitSink<Socket, Message>) {
+    let normal = CloseFrame {
+        code: CloseCode::Normal,
+        reason: "".into(),
+    };
+    let _ = sink.send(Message::Close(Some(normal))).await;
+    let _ = sink.close().await;
 }

@@ -4,9 +4,16 @@
 use std::sync::Arc;
 
 use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::client::danger::{
+    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+};
+use tokio_rustls::rustls::client::{WebPkiServerVerifier, verify_server_name};
 use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
-use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio_rustls::rustls::server::ParsedCertificate;
+use tokio_rustls::rustls::{
+    self, CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tokio_tungstenite::tungstenite::{self, error::UrlError};
 
 use crate::builder::{Config, Io};
@@ -59,6 +66,7 @@ fn build(config: &Config) -> Result<Arc<ClientConfig>, tungstenite::Error> {
     // A platform store that cannot be read leaves the builder's roots.
     let native = rustls_native_certs::load_native_certs();
     roots.add_parsable_certificates(native.certs);
+    let mut given = Vec::new();
     for pem in &config.roots_pem {
         let certs = CertificateDer::pem_slice_iter(pem)
             .collect::<Result<Vec<_>, _>>()
@@ -70,16 +78,89 @@ fn build(config: &Config) -> Result<Arc<ClientConfig>, tungstenite::Error> {
         }
         for cert in certs {
             roots
-                .add(cert)
+                .add(cert.clone())
                 .map_err(|e| invalid(format!("a root certificate was refused: {e}")))?;
+            given.push(cert);
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| invalid(e.to_string()))?;
+    let verifier = Arc::new(RootsOrGiven { roots, given });
     let mut tls = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| invalid(e.to_string()))?
-        .with_root_certificates(roots)
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(tls))
+}
+
+/// The usual verification against the roots, plus one case it refuses: the
+/// server presents, as is, a certificate the builder was given, and that
+/// certificate is marked as a CA. `openssl req -x509` makes such
+/// self-signed certificates by default, and webpki refuses a CA's
+/// certificate as a server's own, where OpenSSL, curl and Python accept it
+/// once it is trusted. Trusting the very certificate the user named is no
+/// weaker than trusting it as a root; its names are still checked, and
+/// every other failure (an expired certificate included) stands.
+#[derive(Debug)]
+struct RootsOrGiven {
+    roots: Arc<WebPkiServerVerifier>,
+    /// The certificates the builder was given (`--ca` in the CLI).
+    given: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for RootsOrGiven {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = self.roots.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        match verdict {
+            Err(rustls::Error::InvalidCertificate(CertificateError::Other(other)))
+                if other.0.downcast_ref::<webpki::Error>()
+                    == Some(&webpki::Error::CaUsedAsEndEntity)
+                    && self.given.iter().any(|cert| cert == end_entity) =>
+            {
+                verify_server_name(&ParsedCertificate::try_from(end_entity)?, server_name)?;
+                Ok(ServerCertVerified::assertion())
+            }
+            verdict => verdict,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.roots.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.roots.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.roots.supported_verify_schemes()
+    }
 }

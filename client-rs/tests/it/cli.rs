@@ -427,10 +427,11 @@ fn help_and_version_exit_0() {
 }
 
 /// A bare WebSocket server that answers `add` with 3 and anything else with
-/// 404, and reports how the client left: with a Close frame, or not.
+/// 404, and reports how the client left: the status code of its Close
+/// frame, or why there was none.
 // The handshake callback's error type is tungstenite's, large as it is.
 #[allow(clippy::result_large_err)]
-fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<(), String>>) {
+fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<u16, String>>) {
     use futures::{SinkExt, StreamExt};
     use swill_client::proto::{ErrorBody, Payload, RequestFrame, ResponseFrame};
     use tokio_tungstenite::tungstenite::Message;
@@ -475,7 +476,10 @@ fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<(), String>>) {
                             .await
                             .unwrap();
                     }
-                    Some(Ok(Message::Close(_))) => break Ok(()),
+                    Some(Ok(Message::Close(Some(close)))) => break Ok(u16::from(close.code)),
+                    Some(Ok(Message::Close(None))) => {
+                        break Err("a Close frame without a status code (1005)".to_owned());
+                    }
                     Some(Ok(_)) => {}
                     Some(Err(e)) => break Err(e.to_string()),
                     None => break Err("the stream ended without a Close".to_owned()),
@@ -497,13 +501,96 @@ fn every_command_closes_its_connection_with_a_close_handshake() {
         "{}",
         out.stderr
     );
-    assert_eq!(left.recv().unwrap(), Ok(()));
+    assert_eq!(left.recv().unwrap(), Ok(1000), "a normal closure");
     let (url, left) = bare_server();
     let out = run(&["call", &url, "nope"]);
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert_eq!(
         left.recv().unwrap(),
-        Ok(()),
+        Ok(1000),
         "a failed call closes cleanly too"
+    );
+}
+
+/// `swill stream ... | head -3`: once the reader is gone the command stops
+/// (cancelling the call) and exits 0, instead of reading the whole stream.
+#[test]
+fn a_stream_stops_when_its_reader_goes_away() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let server = Server::demo();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_swill"))
+        .args(["stream", &server.url(), "count", "100000000"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the swill binary runs");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    for expected in ["0", "1", "2"] {
+        assert_eq!(lines.next().expect("a line").expect("text"), expected);
+    }
+    drop(lines); // as `head` does after its lines
+    let (done, status) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    let output = status
+        .recv_timeout(crate::common::PATIENCE)
+        .expect("swill stopped in time")
+        .expect("its status");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Output that cannot be written (a full disk) is a failure, not a silent
+/// success; nothing panics.
+#[test]
+fn output_that_cannot_be_written_exits_1() {
+    use std::process::{Command, Stdio};
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux: no device that is always full
+    };
+    let server = Server::demo();
+    for args in [
+        vec!["call", &server.url(), "add", "[1, 2]"],
+        vec!["introspect", &server.url()],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_swill"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(full.try_clone().expect("a second handle"))
+            .output()
+            .expect("the swill binary runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("cannot write the output"), "{stderr}");
+    }
+}
+
+/// A --shape the server's introspection contradicts is a usage error: the
+/// call would otherwise wait for frames that never come.
+#[test]
+fn a_shape_the_server_contradicts_is_refused() {
+    let server = Server::demo();
+    let out = run(&[
+        "stream",
+        &server.url(),
+        "add",
+        "[1, 2]",
+        "--shape",
+        "server",
+    ]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("`add` is unary"), "{}", out.stderr);
+    // The shape the server gives is accepted as if it were left out.
+    let out = run(&["stream", &server.url(), "add", "[1, 2]", "--shape", "unary"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (Some(0), "3\n"),
+        "{}",
+        out.stderr
     );
 }

@@ -106,6 +106,39 @@ async fn an_untrusted_certificate_is_a_connection_failure_that_says_so() {
     assert_eq!(client.call::<i64>("add", &(2, 2)).await.unwrap(), 4);
 }
 
+/// The certificate `openssl req -x509` makes by default: self-signed and
+/// marked as a CA. Given to the client as is, it is trusted for the names
+/// it holds; another such certificate is not.
+#[tokio::test]
+async fn a_self_signed_certificate_marked_as_a_ca_is_trusted_when_given() {
+    let self_signed = |name: &str| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec![name.to_owned()]).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        (params.self_signed(&key).unwrap(), key)
+    };
+    let (cert, key) = self_signed("localhost");
+    let certs = Certs::new();
+    std::fs::write(certs.dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(certs.dir.join("key.pem"), key.serialize_pem()).unwrap();
+    let addr = serve_tls(&certs).await;
+    let url = |host: &str| format!("wss://{host}:{}/ws", addr.port());
+    let given =
+        |pem: String, url: String| Client::builder(url).root_certificates_pem(pem).connect();
+    let client = given(cert.pem(), url("localhost")).await.unwrap();
+    assert_eq!(client.call::<i64>("add", &(1, 2)).await.unwrap(), 3);
+    // Its names are still checked: it does not hold 127.0.0.1.
+    let error = given(cert.pem(), url("127.0.0.1")).await.unwrap_err();
+    assert!(matches!(error, Error::Connect { .. }), "{error:?}");
+    // Another self-signed CA certificate is no reason to trust this one.
+    let (other, _) = self_signed("localhost");
+    let error = given(other.pem(), url("localhost")).await.unwrap_err();
+    match &error {
+        Error::Connect { reason, .. } => assert!(reason.contains("not trusted"), "{reason}"),
+        other => panic!("expected a connection failure, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn plain_websocket_to_a_tls_port_fails_and_harms_nothing() {
     let certs = Certs::new();

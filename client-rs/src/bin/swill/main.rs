@@ -43,6 +43,9 @@ pub(crate) enum Failure {
     Usage(String),
     /// The call failed: exit 1, or 3 when the connection is to blame.
     Call(Error),
+    /// Standard output could not be written: exit 1; or, when its reader
+    /// went away (`| head`), a normal end.
+    Output(std::io::Error),
 }
 
 impl From<Error> for Failure {
@@ -59,6 +62,13 @@ impl Failure {
                 ExitCode::from(2)
             }
             Failure::Call(Error::Invalid(message)) => Failure::Usage(message).report(),
+            // The reader has what it wanted; the call was cancelled by
+            // dropping it, as any command that stops early.
+            Failure::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Failure::Output(e) => {
+                eprintln!("swill: cannot write the output: {e}");
+                ExitCode::from(1)
+            }
             Failure::Call(error) => {
                 eprintln!("error {}: {}", error.code().as_i64(), error.message());
                 if let Some(data) = error.data() {
@@ -81,8 +91,10 @@ fn main() -> ExitCode {
     let command = match parsed {
         Ok(Parsed::Run(command)) => command,
         Ok(Parsed::Print(text)) => {
-            print!("{text}");
-            return ExitCode::SUCCESS;
+            return match print_text(&text) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(failure) => failure.report(),
+            };
         }
         Err(message) => return Failure::Usage(message).report(),
     };
@@ -126,11 +138,20 @@ async fn run(command: Command) -> Result<(), Failure> {
             let request = parse_json(json.as_deref().unwrap_or("null"), "the request")?;
             let options = call.options().map_err(Failure::Usage)?;
             let client = connect_with(&url, &connection, ReconnectPolicy::none(), true).await?;
-            let response: Response<Value> = client.call_with(&rpc, &request, options).await?;
+            let response: Response<Value> = match client.call_with(&rpc, &request, options).await {
+                Ok(response) => response,
+                // A call of the wrong shape, as the client's core words it
+                // for a library user; here the answer is another command.
+                Err(Error::Invalid(message)) => {
+                    let hint = "`swill stream` makes calls of every shape";
+                    return Err(Failure::Usage(format!("{message} ({hint})")));
+                }
+                Err(e) => return Err(e.into()),
+            };
             print_metadata("leading", &response.leading, call.verbose);
             print_line(&serde_json::to_string_pretty(&json::to_json(
                 &response.data,
-            )));
+            )))?;
             print_metadata("trailing", &response.trailing, call.verbose);
             Ok(())
         }
@@ -168,7 +189,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             let data = parse_json(&json, "the data")?;
             let client = connect(&url, &connection).await?;
             let position = client.publish(&topic, &json::to_msgpack(&data)).await?;
-            print_line(&serde_json::to_string(&position));
+            print_line(&serde_json::to_string(&position))?;
             Ok(())
         }
         Command::Introspect {
@@ -181,11 +202,10 @@ async fn run(command: Command) -> Result<(), Failure> {
             let client = connect(&url, &connection).await?;
             let rpcs = client.introspect_with(options).await?;
             if json {
-                print_line(&serde_json::to_string_pretty(&rpcs));
+                print_line(&serde_json::to_string_pretty(&rpcs))
             } else {
-                print!("{}", table::render(&rpcs));
+                print_text(&table::render(&rpcs))
             }
-            Ok(())
         }
         Command::Asyncapi {
             url,
@@ -199,8 +219,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             let rpcs = client.introspect_with(options).await?;
             let topics = client.topics().await?;
             let doc = asyncapi::document(&rpcs, &topics, &url, &title, &api_version);
-            print_line(&serde_json::to_string_pretty(&doc));
-            Ok(())
+            print_line(&serde_json::to_string_pretty(&doc))
         }
         Command::Codegen {
             language: Language::Ts,
@@ -217,10 +236,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             match out {
                 Some(path) => std::fs::write(&path, module)
                     .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", path.display()))),
-                None => {
-                    print!("{module}");
-                    Ok(())
-                }
+                None => print_text(&module),
             }
         }
     }
@@ -267,12 +283,23 @@ pub(crate) fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, Fa
     serde_json::from_str(text).map_err(|e| Failure::Usage(format!("{what} is not JSON: {e}")))
 }
 
-/// Prints a line to standard output; a closed pipe (`| head`) is not an error.
-pub(crate) fn print_line(line: &serde_json::Result<String>) {
-    if let Ok(line) = line {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+/// Prints a line to standard output, flushed at once (a stream's items
+/// show as they come). A write that fails stops the command: see
+/// [`Failure::Output`].
+pub(crate) fn print_line(line: &serde_json::Result<String>) -> Result<(), Failure> {
+    match line {
+        Ok(line) => print_text(&format!("{line}\n")),
+        // JSON values built here always serialize.
+        Err(_) => Ok(()),
     }
+}
+
+/// Writes `text` to standard output as is, and flushes it.
+pub(crate) fn print_text(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(Failure::Output)
 }
 
 pub(crate) fn print_metadata(which: &str, metadata: &Metadata, verbose: bool) {

@@ -21,9 +21,20 @@ pub(crate) async fn run(
     args: &CallArgs,
 ) -> Result<(), Failure> {
     let options = args.options().map_err(Failure::Usage)?;
-    let (shape, takes_nothing) = match shape {
-        Some(shape) => (shape, false),
-        None => find_shape(client, rpc, request.is_some(), &options).await?,
+    // Asked even with --shape: a shape the server contradicts would leave
+    // the call waiting for frames that never come.
+    let described = described_shape(client, rpc, &options).await?;
+    let (shape, takes_nothing) = match (shape, described) {
+        (Some(given), Some((described, _))) if given != described => {
+            return Err(Failure::Usage(format!(
+                "`{rpc}` is {described}, not {given}, says the server: leave --shape out"
+            )));
+        }
+        (Some(given), described) => (given, described.is_some_and(|(_, nothing)| nothing)),
+        (None, Some(described)) => described,
+        // Not described: a request given means one request, else a stream.
+        (None, None) if request.is_some() => (CallShape::ServerStreaming, false),
+        (None, None) => (CallShape::Bidirectional, false),
     };
     // An rpc that takes nothing needs no `null` typed out.
     let request = request.or_else(|| takes_nothing.then_some(Json::Null));
@@ -31,7 +42,7 @@ pub(crate) async fn run(
         (CallShape::Unary, Some(request)) => {
             let response = client.call_with::<Value>(rpc, &request, options).await?;
             print_metadata("leading", &response.leading, args.verbose);
-            print_item(&response.data);
+            print_item(&response.data)?;
             print_metadata("trailing", &response.trailing, args.verbose);
             Ok(())
         }
@@ -55,7 +66,7 @@ pub(crate) async fn run(
                 }
             };
             print_metadata("leading", &response.leading, args.verbose);
-            print_item(&response.data);
+            print_item(&response.data)?;
             print_metadata("trailing", &response.trailing, args.verbose);
             Ok(())
         }
@@ -80,27 +91,18 @@ pub(crate) async fn run(
 
 /// The rpc's shape from introspection (asked with the call's metadata, for
 /// a server that authenticates by it), and whether its request is nothing
-/// (`NoneType`). When the server does not describe the rpc, a JSON
-/// argument means server streaming, none means bidirectional.
-async fn find_shape(
+/// (`NoneType`); `None` when the server does not describe it.
+async fn described_shape(
     client: &Client,
     rpc: &str,
-    has_request: bool,
     options: &CallOptions,
-) -> Result<(CallShape, bool), Failure> {
-    let guess = if has_request {
-        CallShape::ServerStreaming
-    } else {
-        CallShape::Bidirectional
-    };
+) -> Result<Option<(CallShape, bool)>, Failure> {
     match client.introspect_with(options.clone()).await {
         Ok(rpcs) => Ok(rpcs
             .iter()
             .find(|d| d.name == rpc)
-            .map_or((guess, false), |d| {
-                (d.shape(), d.request.ty.name == "NoneType")
-            })),
-        Err(Error::Remote(body)) if body.code == Code::NOT_FOUND => Ok((guess, false)),
+            .map(|d| (d.shape(), d.request.ty.name == "NoneType"))),
+        Err(Error::Remote(body)) if body.code == Code::NOT_FOUND => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -135,7 +137,7 @@ async fn print_stream(mut stream: ResponseStream<Value>, verbose: bool) -> Resul
             print_metadata("leading", leading, verbose);
             leading_shown = true;
         }
-        print_item(&item?);
+        print_item(&item?)?;
     }
     if let Some(trailing) = stream.trailing() {
         print_metadata("trailing", trailing, verbose);
@@ -143,6 +145,6 @@ async fn print_stream(mut stream: ResponseStream<Value>, verbose: bool) -> Resul
     Ok(())
 }
 
-fn print_item(value: &Value) {
-    print_line(&serde_json::to_string(&json::to_json(value)));
+fn print_item(value: &Value) -> Result<(), Failure> {
+    print_line(&serde_json::to_string(&json::to_json(value)))
 }

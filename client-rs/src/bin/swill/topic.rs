@@ -30,7 +30,7 @@ pub(crate) async fn subscribe(
                 "epoch": p.position.epoch,
                 "offset": p.position.offset,
                 "data": json::to_json(&p.data),
-            }))),
+            })))?,
             Err(missed @ Error::Missed { .. }) => eprintln!("missed: {}", missed.message()),
             Err(Error::Decode(e)) => eprintln!("skipped a publication: {e}"),
             Err(e) => return Err(e.into()),
