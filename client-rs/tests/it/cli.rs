@@ -92,6 +92,15 @@ fn a_remote_error_exits_1_with_its_code_and_message() {
     let out = run(&["call", &server.url(), "nope", "null"]);
     assert_eq!(out.code, Some(1));
     assert!(out.stderr.starts_with("error 404: "), "{}", out.stderr);
+
+    // A message is the server's: a terminal escape in it is shown, not run.
+    let failure = r#"{"code": 400, "message": "bad\u001b[2J\ttab \"quoted\""}"#;
+    let out = run(&["call", &server.url(), "fail", failure]);
+    assert_eq!(out.code, Some(1));
+    assert_eq!(
+        out.stderr.trim(),
+        r#"error 400: bad\u{1b}[2J\ttab "quoted""#
+    );
 }
 
 #[test]

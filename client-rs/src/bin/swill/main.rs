@@ -70,7 +70,10 @@ impl Failure {
                 ExitCode::from(1)
             }
             Failure::Call(error) => {
-                eprintln!("error {}: {}", error.code().as_i64(), error.message());
+                // The message is the server's: its control characters are
+                // shown escaped, never sent to the terminal.
+                let message = without_controls(&error.message());
+                eprintln!("error {}: {message}", error.code().as_i64());
                 if let Some(data) = error.data() {
                     eprintln!("data: {}", json::to_json(data));
                 }
@@ -277,6 +280,19 @@ async fn connect_with(
     let client = builder.connect().await?;
     let _ = CONNECTED.set((client.clone(), args.show_session));
     Ok(client)
+}
+
+/// `text` with its control characters (a terminal's escape sequences
+/// among them) written as escapes.
+fn without_controls(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_control() {
+            true => shown.extend(c.escape_default()),
+            false => shown.push(c),
+        }
+    }
+    shown
 }
 
 pub(crate) fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, Failure> {
