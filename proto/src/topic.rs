@@ -280,16 +280,34 @@ impl Fields {
             let value = cur.value(1).map_err(|e| bad(&e.to_string()))?;
             let value = Payload::from_encoded(bytes::Bytes::copy_from_slice(value));
             match key {
-                "topic" => fields.topic = Some(decode_field(&value, key)?),
-                "epoch" => fields.epoch = Some(decode_field(&value, key)?),
-                "offset" => fields.offset = Some(decode_field(&value, key)?),
-                "recovered" => fields.recovered = Some(decode_field(&value, key)?),
-                "data" => fields.data = Some(value),
+                "topic" => fill(&mut fields.topic, key, || decode_field(&value, key))?,
+                "epoch" => fill(&mut fields.epoch, key, || decode_field(&value, key))?,
+                "offset" => fill(&mut fields.offset, key, || decode_field(&value, key))?,
+                "recovered" => fill(&mut fields.recovered, key, || decode_field(&value, key))?,
+                "data" => fill(&mut fields.data, key, || Ok(value))?,
                 _ => {}
             }
         }
         Ok(fields)
     }
+}
+
+/// Sets a field read once. A key given twice is refused, as serde refuses
+/// it in the requests read with it (`swill.subscribe`): which of the two
+/// counts would otherwise depend on the reader.
+fn fill<T>(
+    slot: &mut Option<T>,
+    key: &str,
+    value: impl FnOnce() -> Result<T, DataError>,
+) -> Result<(), DataError> {
+    if slot.is_some() {
+        return Err(DataError {
+            path: String::new(),
+            message: format!("duplicate field `{key}`"),
+        });
+    }
+    *slot = Some(value()?);
+    Ok(())
 }
 
 fn missing(field: &str) -> DataError {
@@ -331,6 +349,27 @@ mod tests {
                 offset: 3,
                 data: Payload::nil()
             }
+        );
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let twice = |key: &str| {
+            let mut out = Vec::new();
+            write::map_len(&mut out, 3);
+            for (k, v) in [("topic", "chat"), (key, "x"), (key, "y")] {
+                write::str(&mut out, k);
+                write::str(&mut out, v);
+            }
+            PublishRequest::decode(&Payload::from_encoded(out))
+        };
+        for key in ["data", "topic"] {
+            let error = twice(key).unwrap_err();
+            assert_eq!(error.message, format!("duplicate field `{key}`"));
+        }
+        assert!(
+            twice("other").is_ok(),
+            "unknown keys are ignored, twice too"
         );
     }
 
