@@ -211,20 +211,25 @@ impl Shared {
     }
 
     /// Routes one message to its call. Waits while the call's channel is
-    /// full: that is the backpressure of a stream nobody consumes.
+    /// full: that is the backpressure of a stream nobody consumes. Returns
+    /// why the connection must end, if the message says so.
     async fn deliver(
         &self,
         message: Received<'_>,
         json: bool,
         replies: &WeakUnboundedSender<Outgoing>,
-    ) {
+    ) -> Option<String> {
         let Read {
             mut incoming,
             mismatched,
             cancels,
             session_id,
             dropped,
+            fatal,
         } = self.session().read(message, json);
+        if fatal.is_some() {
+            return fatal;
+        }
         if let Some(id) = session_id {
             *lock_slot(&self.session_id) = Some(id);
         }
@@ -251,6 +256,7 @@ impl Shared {
         }
         self.delivering.store(false, Ordering::Relaxed);
         self.touch();
+        None
     }
 }
 

@@ -275,6 +275,12 @@ impl Connection {
             (None, None) => return warn("ignored a message that is neither binary nor text"),
         };
         let read = self.session.borrow_mut().read(message, self.json);
+        if let Some(why) = &read.fatal {
+            // See `Read::fatal`; browsers let a page close with 1000 or
+            // 4000-4999 only, so the reason says what 1002 would have.
+            warn(why);
+            return self.close(why);
+        }
         if let Some(id) = read.session_id {
             *self.session_id.borrow_mut() = Some(id);
         }

@@ -34,42 +34,52 @@ pub struct Read<S> {
     /// Why the message was dropped, for the transport to log; the
     /// connection goes on.
     pub dropped: Option<String>,
+    /// Why the connection must end: the server sent what no Swill server
+    /// sends (a message of the wrong kind, or a frame without a readable
+    /// seq), so a call may be waiting for an answer that was in it. The
+    /// transport closes the connection, and its calls fail with this reason
+    /// instead of waiting until their deadline.
+    pub fatal: Option<String>,
 }
 
 impl<S: Clone> Session<S> {
     /// Reads one message from the server, on a connection that speaks JSON
     /// text frames when `json` is set and MessagePack otherwise.
     ///
-    /// A message of the wrong kind, or a frame that belongs to no call and
-    /// does not decode, is dropped with a reason to log: one bad frame
-    /// does not end a connection whose other calls are fine.
+    /// A malformed frame whose seq can be read fails that call (see
+    /// [`Session::receive`]), or is dropped with a reason to log when the
+    /// call is over: the connection goes on. What cannot be tied to a call
+    /// (a message of the wrong kind, a frame without a readable seq) is
+    /// [`Read::fatal`]: the answer a call waits for may have been in it.
     pub fn read(&mut self, message: Received<'_>, json: bool) -> Read<S> {
         let bytes = match (message, json) {
             (Received::Binary(bytes), false) => Ok(bytes),
             (Received::Text(text), true) => swill_proto::json::frame_from_text(text)
                 .map(Bytes::from)
-                .map_err(|e| format!("dropped a text frame that is not JSON: {e}")),
+                .map_err(|e| format!("the server sent a text frame that is not JSON: {e}")),
             (Received::Text(_), false) => {
-                Err("ignored a text frame: Swill frames are binary".to_owned())
+                Err("the server sent a text frame; Swill frames are binary".to_owned())
             }
             (Received::Binary(_), true) => {
-                Err("ignored a binary frame: this connection speaks JSON".to_owned())
+                Err("the server sent a binary frame; this connection speaks JSON".to_owned())
             }
         };
-        let (incoming, dropped) = match bytes.map(|bytes| self.receive(bytes)) {
-            Ok(Ok(incoming)) => (incoming, None),
-            Ok(Err(e)) => (
-                None,
-                Some(format!("dropped a malformed frame from the server: {e}")),
-            ),
-            Err(why) => (None, Some(why)),
-        };
+        let (mut incoming, mut dropped, mut fatal) = (None, None, None);
+        match bytes.map(|bytes| self.receive(bytes)) {
+            Ok(Ok(routed)) => incoming = routed,
+            Ok(Err(e)) if e.seq.is_some() => {
+                dropped = Some(format!("dropped a malformed frame from the server: {e}"));
+            }
+            Ok(Err(e)) => fatal = Some(format!("the server sent a malformed frame: {e}")),
+            Err(why) => fatal = Some(why),
+        }
         Read {
             incoming,
             mismatched: std::mem::take(&mut self.mismatched),
             cancels: std::mem::take(&mut self.cancels),
             session_id: self.take_session_id(),
             dropped,
+            fatal,
         }
     }
 }

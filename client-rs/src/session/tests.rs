@@ -425,18 +425,37 @@ fn a_probe_the_server_refuses_checks_nothing() {
 }
 
 #[test]
-fn a_message_of_the_wrong_kind_is_dropped_with_a_reason() {
+fn what_no_call_can_be_told_of_ends_the_connection() {
     let mut session: Session<u32> = Session::new();
     let text = session.read(super::Received::Text("[1]"), false);
     assert_eq!(
-        text.dropped.as_deref(),
-        Some("ignored a text frame: Swill frames are binary")
+        text.fatal.as_deref(),
+        Some("the server sent a text frame; Swill frames are binary")
     );
     let binary = session.read(super::Received::Binary(wire("c0").into()), true);
-    let why = binary.dropped.expect("dropped");
+    let why = binary.fatal.expect("fatal");
     assert!(why.contains("speaks JSON"), "{why}");
+    let not_json = session.read(super::Received::Text("{"), true);
+    assert!(not_json.fatal.is_some());
+    // No seq can be read: no call can be told.
     let garbage = session.read(super::Received::Binary(wire("c1").into()), false);
-    let why = garbage.dropped.expect("dropped");
+    let why = garbage.fatal.expect("fatal");
+    assert!(
+        why.starts_with("the server sent a malformed frame"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_malformed_frame_for_a_call_that_is_over_is_dropped() {
+    let mut session: Session<u32> = Session::new();
+    // [7, 0xc1, ...]: seq 7 is readable, and no call has it.
+    let late = session.read(
+        super::Received::Binary(wire("95 07 c1 00 c0 c0").into()),
+        false,
+    );
+    assert!(late.fatal.is_none());
+    let why = late.dropped.expect("dropped");
     assert!(why.starts_with("dropped a malformed frame"), "{why}");
 }
 

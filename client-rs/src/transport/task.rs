@@ -89,7 +89,7 @@ async fn read_loop(
             None => return "the server closed the connection".to_owned(),
         };
         shared.touch();
-        match message {
+        let fatal = match message {
             Message::Binary(bytes) => shared.deliver(Received::Binary(bytes), json, replies).await,
             Message::Text(text) => shared.deliver(Received::Text(&text), json, replies).await,
             Message::Close(Some(close)) => {
@@ -98,7 +98,13 @@ async fn read_loop(
             }
             Message::Close(None) => return "the server closed the connection".to_owned(),
             // Pings are answered by tungstenite; any frame counts as a sign of life.
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => None,
+        };
+        // The server broke the protocol: the connection ends, and its calls
+        // fail with why (see `Read::fatal`).
+        if let Some(why) = fatal {
+            tracing::warn!("{why}");
+            return why;
         }
     }
 }

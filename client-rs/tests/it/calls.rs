@@ -352,3 +352,35 @@ async fn the_shape_check_can_be_turned_off() {
     let error = stream.next().await.unwrap().unwrap_err();
     assert_eq!(error.code(), Code::DEADLINE_EXCEEDED, "{error:?}");
 }
+
+/// A server that answers every call with `answer` (what no Swill server
+/// sends): the call must fail at once, not wait for an answer that will
+/// never come.
+#[tokio::test]
+async fn a_frame_no_call_can_be_told_of_ends_the_connection_and_its_calls() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    for (answer, why) in [
+        (Message::Text("3".into()), "text frame"),
+        (Message::Binary(vec![0xc1, 0xc1].into()), "malformed frame"),
+    ] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = crate::common::accept_swill(tcp).await;
+            while let Some(Ok(message)) = ws.next().await {
+                if message.is_binary() && ws.send(answer.clone()).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let client = patiently(Client::connect(url)).await.expect("connect");
+        let failed = patiently(client.call::<i64>("add", &(1, 2))).await;
+        match failed {
+            Err(Error::Disconnected { reason }) => assert!(reason.contains(why), "{reason}"),
+            other => panic!("expected the connection to end, got {other:?}"),
+        }
+    }
+}

@@ -438,13 +438,10 @@ fn help_and_version_exit_0() {
 /// A bare WebSocket server that answers `add` with 3 and anything else with
 /// 404, and reports how the client left: the status code of its Close
 /// frame, or why there was none.
-// The handshake callback's error type is tungstenite's, large as it is.
-#[allow(clippy::result_large_err)]
 fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<u16, String>>) {
     use futures::{SinkExt, StreamExt};
     use swill_client::proto::{ErrorBody, Payload, RequestFrame, ResponseFrame};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("ws://{}/ws", listener.local_addr().unwrap());
@@ -458,16 +455,7 @@ fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<u16, String>>) {
             listener.set_nonblocking(true).unwrap();
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let (tcp, _) = listener.accept().await.unwrap();
-            let choose = |_: &Request, mut response: Response| {
-                let token = "swill.v1".parse().unwrap();
-                response
-                    .headers_mut()
-                    .insert("sec-websocket-protocol", token);
-                Ok(response)
-            };
-            let mut ws = tokio_tungstenite::accept_hdr_async(tcp, choose)
-                .await
-                .unwrap();
+            let mut ws = crate::common::accept_swill(tcp).await;
             let outcome = loop {
                 match ws.next().await {
                     Some(Ok(Message::Binary(bytes))) => {

@@ -25,6 +25,26 @@ pub async fn patiently<F: Future>(future: F) -> F::Output {
         .expect("this should have happened by now")
 }
 
+/// Accepts one WebSocket on `tcp` as a bare Swill server would: selecting
+/// `swill.v1`, which the client offers. For servers a test writes by hand.
+pub async fn accept_swill(
+    tcp: tokio::net::TcpStream,
+) -> tokio_tungstenite::WebSocketStream<tokio::net::TcpStream> {
+    use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+    // The handshake callback's error type is tungstenite's, large as it is.
+    #[allow(clippy::result_large_err)]
+    let choose = |_: &Request, mut response: Response| {
+        let token = "swill.v1".parse().expect("a header value");
+        response
+            .headers_mut()
+            .insert("sec-websocket-protocol", token);
+        Ok(response)
+    };
+    tokio_tungstenite::accept_hdr_async(tcp, choose)
+        .await
+        .expect("a WebSocket handshake")
+}
+
 /// Runs `swill ARGS` with `stdin` as its standard input.
 pub fn swill(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_swill"))
