@@ -89,16 +89,22 @@ impl Outbox {
     /// awaiting it that much more, through every call's state. Callers
     /// await it at once.
     pub(crate) fn send(&self, frame: ResponseFrame) -> impl Future<Output = bool> + Send + 'static {
-        let queued = match self.0.try_send(Outgoing(frame.encode().into())) {
-            Ok(()) => Ok(true),
-            Err(flume::TrySendError::Disconnected(_)) => Ok(false),
-            Err(flume::TrySendError::Full(message)) => Err(self.wait_for_room(message)),
-        };
+        let queued = self.queue(frame);
         async move {
             match queued {
                 Ok(sent) => sent,
                 Err(wait) => wait.await,
             }
+        }
+    }
+
+    /// Encodes and queues `frame` if there is room: whether the connection
+    /// took it (false: it is gone), or the wait for room when it is full.
+    fn queue(&self, frame: ResponseFrame) -> Result<bool, Wait> {
+        match self.0.try_send(Outgoing(frame.encode().into())) {
+            Ok(()) => Ok(true),
+            Err(flume::TrySendError::Disconnected(_)) => Ok(false),
+            Err(flume::TrySendError::Full(message)) => Err(self.wait_for_room(message)),
         }
     }
 
@@ -127,10 +133,7 @@ impl Outbox {
     /// loop uses this: its hot path then is plain code, not a state machine
     /// that every idle connection would carry.
     pub(crate) fn send_or_wait(&self, frame: ResponseFrame) -> Option<Wait> {
-        match self.0.try_send(Outgoing(frame.encode().into())) {
-            Ok(()) | Err(flume::TrySendError::Disconnected(_)) => None,
-            Err(flume::TrySendError::Full(message)) => Some(self.wait_for_room(message)),
-        }
+        self.queue(frame).err()
     }
 }
 

@@ -64,15 +64,20 @@ impl<S: Clone> Session<S> {
                 Err("the server sent a binary frame; this connection speaks JSON".to_owned())
             }
         };
-        let (mut incoming, mut dropped, mut fatal) = (None, None, None);
-        match bytes.map(|bytes| self.receive(bytes)) {
-            Ok(Ok(routed)) => incoming = routed,
-            Ok(Err(e)) if e.seq.is_some() => {
-                dropped = Some(format!("dropped a malformed frame from the server: {e}"));
-            }
-            Ok(Err(e)) => fatal = Some(format!("the server sent a malformed frame: {e}")),
-            Err(why) => fatal = Some(why),
-        }
+        let (incoming, dropped, fatal) = match bytes.map(|bytes| self.receive(bytes)) {
+            Ok(Ok(incoming)) => (incoming, None, None),
+            Ok(Err(e)) if e.seq.is_some() => (
+                None,
+                Some(format!("dropped a malformed frame from the server: {e}")),
+                None,
+            ),
+            Ok(Err(e)) => (
+                None,
+                None,
+                Some(format!("the server sent a malformed frame: {e}")),
+            ),
+            Err(why) => (None, None, Some(why)),
+        };
         Read {
             incoming,
             mismatched: std::mem::take(&mut self.mismatched),

@@ -9,6 +9,20 @@ struct Run {
     stderr: String,
 }
 
+impl Run {
+    /// Asserts the exit status and the whole standard output; standard
+    /// error is shown when they differ.
+    #[track_caller]
+    fn expect(&self, code: i32, stdout: &str) {
+        assert_eq!(
+            (self.code, self.stdout.as_str()),
+            (Some(code), stdout),
+            "{}",
+            self.stderr
+        );
+    }
+}
+
 fn run(args: &[&str]) -> Run {
     run_with_input(args, "")
 }
@@ -26,24 +40,14 @@ fn run_with_input(args: &[&str], stdin: &str) -> Run {
 fn call_prints_the_answer() {
     let server = Server::demo();
     let out = run(&["call", &server.url(), "add", "[1, 2]"]);
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "3\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "3\n");
 }
 
 #[test]
 fn the_json_encoding_gives_the_same_answers() {
     let server = Server::demo();
     let out = run(&["call", &server.url(), "add", "[1, 2]", "--encoding", "json"]);
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "3\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "3\n");
     let out = run(&[
         "call",
         &server.url(),
@@ -72,12 +76,7 @@ fn call_prints_structs_as_json_objects() {
 fn a_url_without_scheme_or_path_means_ws_and_slash_ws() {
     let server = Server::demo();
     let out = run(&["call", &server.addr.to_string(), "add", "[2, 2]"]);
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "4\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "4\n");
 }
 
 #[test]
@@ -108,12 +107,7 @@ fn metadata_goes_out_and_verbose_shows_what_comes_back() {
     let server = Server::demo();
     let args = ["call", &server.url(), "echo_meta", r#""hi""#];
     let out = run(&[&args[..], &["-m", "tenant=acme", "-m", "n:=2", "-v"]].concat());
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "\"hi\"\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "\"hi\"\n");
     let expected = r#"leading metadata: {"tenant":"acme","n":2}"#;
     assert!(out.stderr.contains(expected), "{}", out.stderr);
     assert!(out.stderr.contains("trailing metadata: "), "{}", out.stderr);
@@ -131,36 +125,21 @@ fn a_timeout_exits_1_with_408() {
 fn the_legacy_flag_offers_swill_1() {
     let server = Server::demo();
     let out = run(&["call", &server.url(), "add", "[1, 2]", "--legacy"]);
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "3\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "3\n");
 }
 
 #[test]
 fn stream_prints_one_line_per_item() {
     let server = Server::demo();
     let out = run(&["stream", &server.url(), "count", "3"]);
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "0\n1\n2\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "0\n1\n2\n");
 }
 
 #[test]
 fn stream_reads_a_client_stream_from_standard_input() {
     let server = Server::demo();
     let out = run_with_input(&["stream", &server.url(), "total"], "1\n2\n\n3\n");
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "6\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "6\n");
 }
 
 #[test]
@@ -168,12 +147,7 @@ fn stream_runs_a_bidirectional_call_from_standard_input() {
     let server = Server::demo();
     let out = run_with_input(&["stream", &server.url(), "upper"], "\"a\"\n\"b\"\n");
     let expected = "\"A\"\n\"B\"\n";
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), expected),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, expected);
 }
 
 #[test]
@@ -378,12 +352,7 @@ fn stream_of_an_rpc_that_takes_nothing_needs_no_null() {
         "-m",
         "authorization=secret",
     ]);
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "0\n1\n2\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "0\n1\n2\n");
 }
 
 #[test]
@@ -492,12 +461,7 @@ fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<u16, String>>) {
 fn every_command_closes_its_connection_with_a_close_handshake() {
     let (url, left) = bare_server();
     let out = run(&["call", &url, "add", "[1, 2]"]);
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "3\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "3\n");
     assert_eq!(left.recv().unwrap(), Ok(1000), "a normal closure");
     let (url, left) = bare_server();
     let out = run(&["call", &url, "nope"]);
@@ -584,10 +548,5 @@ fn a_shape_the_server_contradicts_is_refused() {
     assert!(out.stderr.contains("`add` is unary"), "{}", out.stderr);
     // The shape the server gives is accepted as if it were left out.
     let out = run(&["stream", &server.url(), "add", "[1, 2]", "--shape", "unary"]);
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (Some(0), "3\n"),
-        "{}",
-        out.stderr
-    );
+    out.expect(0, "3\n");
 }

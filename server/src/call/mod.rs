@@ -252,13 +252,7 @@ async fn drive(
     // Only a streaming request reads messages while its handler runs, so
     // only it needs a way to report a bad one (a unary request's message is
     // read by `Request::from_call`, whose error is the call's).
-    let (fail, failed) = match streams_request {
-        true => {
-            let (tx, rx) = oneshot::channel();
-            (Some(tx), Some(rx))
-        }
-        false => (None, None),
-    };
+    let (fail, failed) = streams_request.then(oneshot::channel).unzip();
     let input = CallInput {
         ctx: ctx.clone(),
         inbound,
@@ -266,12 +260,10 @@ async fn drive(
     };
     // A bad message in a streaming request resolves this; otherwise it never does.
     let failed = async move {
-        match failed {
-            Some(failed) => match failed.await {
-                Ok(error) => error,
-                Err(_) => std::future::pending().await,
-            },
-            None => std::future::pending().await,
+        match futures::future::OptionFuture::from(failed).await {
+            Some(Ok(error)) => error,
+            // No channel, or the handler is done with it.
+            _ => std::future::pending().await,
         }
     };
     let mut failed = std::pin::pin!(failed);

@@ -304,7 +304,7 @@ pub(crate) fn parse_json(text: &str, what: &str) -> Result<serde_json::Value, Fa
 /// [`Failure::Output`].
 pub(crate) fn print_line(line: &serde_json::Result<String>) -> Result<(), Failure> {
     match line {
-        Ok(line) => print_text(&format!("{line}\n")),
+        Ok(line) => write_out(|out| writeln!(out, "{line}")),
         // JSON values built here always serialize.
         Err(_) => Ok(()),
     }
@@ -312,8 +312,14 @@ pub(crate) fn print_line(line: &serde_json::Result<String>) -> Result<(), Failur
 
 /// Writes `text` to standard output as is, and flushes it.
 pub(crate) fn print_text(text: &str) -> Result<(), Failure> {
+    write_out(|out| out.write_all(text.as_bytes()))
+}
+
+fn write_out(
+    write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
+) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
+    write(&mut out)
         .and_then(|()| out.flush())
         .map_err(Failure::Output)
 }
