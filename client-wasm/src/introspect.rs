@@ -1,12 +1,17 @@
 //! What `client.introspect()` returns: the server's rpcs, typed for
 //! TypeScript (tsify), made from the wire crate's [`swill_proto::RpcDescription`].
+//!
+//! The types here only give the typings; [`to_js`] builds the objects
+//! with a few `Reflect.set`s (serde-wasm-bindgen's serializer cost more
+//! of the wasm than everything else introspection needs).
 
-use serde::Serialize;
+use js_sys::{Array, JSON, Object, Reflect};
 use swill_proto::{Arguments, CallShape as Shape, MessageDesc, RpcDescription as Wire, TypeDesc};
 use tsify::Tsify;
+use wasm_bindgen::JsValue;
 
 /// One rpc the server offers.
-#[derive(Serialize, Tsify)]
+#[derive(Tsify)]
 #[serde(rename_all = "camelCase")]
 #[tsify(hashmap_as_object)]
 pub struct RpcDescription {
@@ -33,7 +38,7 @@ pub struct RpcDescription {
 }
 
 /// The four call shapes, and the client method for each.
-#[derive(Serialize, Tsify)]
+#[derive(Tsify)]
 #[serde(rename_all = "camelCase")]
 pub enum CallShape {
     /// `call`: one request, one answer.
@@ -47,7 +52,7 @@ pub enum CallShape {
 }
 
 /// One side of an rpc.
-#[derive(Serialize, Tsify)]
+#[derive(Tsify)]
 pub struct MessageDescription {
     /// True for a stream of messages, false for exactly one.
     pub streams: bool,
@@ -57,7 +62,7 @@ pub struct MessageDescription {
 }
 
 /// A type in Swill's Python-flavoured notation.
-#[derive(Serialize, Tsify)]
+#[derive(Tsify)]
 pub struct TypeDescription {
     /// The type's name: `int`, `float`, `str`, `bool`, `bytes`, `NoneType`,
     /// `list`, `tuple`, `dict`, `Union`, `Any`, or a struct's name.
@@ -75,7 +80,7 @@ pub struct TypeDescription {
 }
 
 /// One field of a struct.
-#[derive(Serialize, Tsify)]
+#[derive(Tsify)]
 pub struct FieldDescription {
     /// The field's name.
     pub name: String,
@@ -84,59 +89,75 @@ pub struct FieldDescription {
     pub ty: TypeDescription,
 }
 
-impl From<Wire> for RpcDescription {
-    fn from(rpc: Wire) -> Self {
-        RpcDescription {
-            shape: rpc.shape().into(),
-            name: rpc.name,
-            request: rpc.request.into(),
-            response: rpc.response.into(),
-            description: rpc.description,
-            request_schema: rpc.request_schema,
-            response_schema: rpc.response_schema,
+/// The `RpcDescription` object for one item of `swill.introspect`.
+pub(crate) fn to_js(rpc: Wire) -> JsValue {
+    let object = Object::new();
+    let shape = shape(rpc.shape());
+    set(&object, "name", rpc.name.into());
+    set(&object, "shape", shape.into());
+    set(&object, "request", side(rpc.request));
+    set(&object, "response", side(rpc.response));
+    if let Some(description) = rpc.description {
+        set(&object, "description", description.into());
+    }
+    for (key, schema) in [
+        ("requestSchema", rpc.request_schema),
+        ("responseSchema", rpc.response_schema),
+    ] {
+        // Through JSON text: serde_json writes it, and JavaScript's parser
+        // makes the plain objects a JSON Schema is.
+        if let Some(parsed) = schema.and_then(|s| JSON::parse(&s.to_string()).ok()) {
+            set(&object, key, parsed);
         }
+    }
+    object.into()
+}
+
+fn shape(shape: Shape) -> &'static str {
+    match shape {
+        Shape::Unary => "unary",
+        Shape::ServerStreaming => "serverStreaming",
+        Shape::ClientStreaming => "clientStreaming",
+        Shape::Bidirectional => "bidirectional",
     }
 }
 
-impl From<Shape> for CallShape {
-    fn from(shape: Shape) -> Self {
-        match shape {
-            Shape::Unary => CallShape::Unary,
-            Shape::ServerStreaming => CallShape::ServerStreaming,
-            Shape::ClientStreaming => CallShape::ClientStreaming,
-            Shape::Bidirectional => CallShape::Bidirectional,
-        }
-    }
+/// `{ streams, type }`.
+fn side(side: MessageDesc) -> JsValue {
+    let object = Object::new();
+    set(&object, "streams", side.streams.into());
+    set(&object, "type", ty(side.ty));
+    object.into()
 }
 
-impl From<MessageDesc> for MessageDescription {
-    fn from(side: MessageDesc) -> Self {
-        MessageDescription {
-            streams: side.streams,
-            ty: side.ty.into(),
+/// `{ name, text, arguments?, fields? }`.
+fn ty(ty: TypeDesc) -> JsValue {
+    let object = Object::new();
+    let text = ty.to_string();
+    set(&object, "name", ty.name.into());
+    set(&object, "text", text.into());
+    match ty.arguments {
+        Arguments::None => {}
+        Arguments::Positional(args) => {
+            let args: Array = args.into_iter().map(self::ty).collect();
+            set(&object, "arguments", args.into());
+        }
+        Arguments::Named(fields) => {
+            let fields: Array = fields
+                .into_iter()
+                .map(|(name, t)| {
+                    let field = Object::new();
+                    set(&field, "name", name.into());
+                    set(&field, "type", self::ty(t));
+                    JsValue::from(field)
+                })
+                .collect();
+            set(&object, "fields", fields.into());
         }
     }
+    object.into()
 }
 
-impl From<TypeDesc> for TypeDescription {
-    fn from(ty: TypeDesc) -> Self {
-        let text = ty.to_string();
-        let (arguments, fields) = match ty.arguments {
-            Arguments::None => (Vec::new(), Vec::new()),
-            Arguments::Positional(args) => (args.into_iter().map(Into::into).collect(), Vec::new()),
-            Arguments::Named(fields) => {
-                let fields = fields.into_iter().map(|(name, ty)| FieldDescription {
-                    name,
-                    ty: ty.into(),
-                });
-                (Vec::new(), fields.collect())
-            }
-        };
-        TypeDescription {
-            name: ty.name,
-            text,
-            arguments,
-            fields,
-        }
-    }
+fn set(object: &Object, key: &str, value: JsValue) {
+    let _ = Reflect::set(object, &key.into(), &value);
 }

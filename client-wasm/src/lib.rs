@@ -36,9 +36,10 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise, Reflect};
+use options::Fields;
 use swill_client::Error;
 use swill_proto::{CallShape, INTROSPECT_RPC, Payload, RpcDescription as WireRpc};
-use tsify::{Ts, Tsify};
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 mod bridge;
@@ -325,13 +326,8 @@ impl Client {
         url: String,
         options: Option<Ts<ConnectOptions>>,
     ) -> Result<Client, JsValue> {
-        let options = match options {
-            Some(options) => options
-                .to_rust()
-                .map_err(|e| invalid(format!("bad connect options: {e}")))?,
-            None => ConnectOptions::default(),
-        };
-        let settings = settings(url, options).map_err(|e| error::to_js(&e))?;
+        let options = options.map(JsValue::from).unwrap_or_default();
+        let settings = settings(url, &options).map_err(|e| error::to_js(&e))?;
         let connector = Connector::connect(settings)
             .await
             .map_err(|e| error::to_js(&e))?;
@@ -459,10 +455,7 @@ impl Client {
                     Err(e) => return Err(error::to_js(&e)),
                 };
                 let rpc = describe(&data).map_err(|e| error::to_js(&call.fail(e)))?;
-                let item = RpcDescription::from(rpc)
-                    .into_js()
-                    .map_err(|e| invalid(e.to_string()))?;
-                items.push(&item.into());
+                items.push(&introspect::to_js(rpc));
             }
         })
     }
@@ -508,16 +501,17 @@ impl Client {
 }
 
 /// The connector's settings from the connect options.
-fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
-    let class = match options.web_socket {
-        class if class.is_function() => class.unchecked_into(),
-        class if !class.is_undefined() && !class.is_null() => {
+fn settings(url: String, options: &JsValue) -> Result<Settings, Error> {
+    let fields = Fields::of(options, "connect options")?;
+    let class = match fields.value("WebSocket") {
+        Some(class) if class.is_function() => class.unchecked_into(),
+        Some(class) => {
             return Err(Error::Invalid(format!(
                 "the `WebSocket` option must be a WebSocket class (a constructor), not {}",
                 class.js_typeof().as_string().unwrap_or_default()
             )));
         }
-        _ => Reflect::get(&js_sys::global(), &"WebSocket".into())
+        None => Reflect::get(&js_sys::global(), &"WebSocket".into())
             .ok()
             .and_then(|class| class.dyn_into::<Function>().ok())
             .ok_or_else(|| {
@@ -528,59 +522,53 @@ fn settings(url: String, options: ConnectOptions) -> Result<Settings, Error> {
                 )
             })?,
     };
-    let policy = match options.reconnect {
+    let reconnect = fields.raw("reconnect");
+    let policy = match reconnect {
         reconnect if reconnect.is_falsy() && !reconnect.is_undefined() => {
             swill_client::ReconnectPolicy::none()
         }
-        reconnect if reconnect.is_object() => ReconnectOptions::from_js(reconnect)
-            .map_err(|e| Error::Invalid(format!("bad reconnect options: {e}")))?
-            .policy()
-            .map_err(|e| Error::Invalid(format!("bad reconnect options: {e}")))?,
+        reconnect if reconnect.is_object() => {
+            ReconnectOptions::policy(&Fields::of(&reconnect, "reconnect options")?)?
+        }
         _ => swill_client::ReconnectPolicy::default(),
     };
-    let json = match options.encoding.as_string().as_deref() {
-        _ if options.encoding.is_undefined() => false,
-        Some("msgpack") => false,
+    let json = match fields.string("encoding")?.as_deref() {
+        None | Some("msgpack") => false,
         Some("json") => true,
-        _ => {
-            return Err(Error::Invalid(
-                "`encoding` must be \"msgpack\" or \"json\"".to_owned(),
-            ));
+        Some(_) => {
+            return Err(fields.invalid("`encoding` must be \"msgpack\" or \"json\""));
         }
     };
-    if let Some(ms) = options
-        .connect_timeout_ms
-        .filter(|ms| !(*ms > 0.0 && options::valid_ms(*ms)))
-    {
-        return Err(Error::Invalid(format!(
-            "`connectTimeoutMs` must be a number of milliseconds above 0 and up to {}, not {ms}",
-            options::MAX_MS
+    let connect_timeout_ms = fields.number("connectTimeoutMs")?;
+    if let Some(ms) = connect_timeout_ms.filter(|ms| !(*ms > 0.0 && options::valid_ms(*ms))) {
+        return Err(fields.invalid(format!(
+            "`connectTimeoutMs` must be a number of milliseconds above 0 and up to {}, not {}",
+            options::show(options::MAX_MS),
+            options::show(ms)
         )));
     }
-    let on_state = options.on_state_change.dyn_into::<Function>().ok();
+    let on_state = fields.instance::<Function>("onStateChange", "a function")?;
     let report: transport::Report = Rc::new(move |state| {
-        if let Some(callback) = &on_state
-            && let Ok(state) = ConnectionState::from(state).into_js()
-        {
-            let _ = callback.call1(&JsValue::NULL, &state.into());
+        if let Some(callback) = &on_state {
+            let _ = callback.call1(&JsValue::NULL, &ConnectionState::to_js(state));
         }
     });
     Ok(Settings {
         url,
         class,
-        connect_timeout_ms: options.connect_timeout_ms.unwrap_or(10_000.0),
+        connect_timeout_ms: connect_timeout_ms.unwrap_or(10_000.0),
         policy,
         report,
-        session: options.session,
+        session: fields.string("session")?,
         wire: transport::Wire {
             json,
-            check_shapes: options.check_shapes.unwrap_or(true),
+            check_shapes: fields.boolean("checkShapes")?.unwrap_or(true),
         },
     })
 }
 
-/// Decodes an introspection item through a dynamic value (rmpv's serde
-/// deserializer): smaller than rmp-serde's, which nothing else here needs.
+/// Decodes an introspection item through a dynamic value, by the wire
+/// crate's hand-written reader (no serde: smaller).
 fn describe(data: &Payload) -> Result<WireRpc, Error> {
     let decode = |message: String| {
         Error::Decode(swill_proto::DataError {
@@ -589,11 +577,7 @@ fn describe(data: &Payload) -> Result<WireRpc, Error> {
         })
     };
     let value = data.to_value().map_err(|e| decode(e.to_string()))?;
-    rmpv::ext::from_value(value).map_err(|e| decode(e.to_string()))
-}
-
-fn invalid(message: String) -> JsValue {
-    error::to_js(&Error::Invalid(message))
+    WireRpc::from_value(&value).map_err(decode)
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use swill_client::{CallOptions as Options, Error};
 use swill_proto::{CallShape, DataError, Payload};
-use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -16,7 +15,7 @@ use js_sys::Promise;
 use crate::call::{Call, Handle, Inbox, Settle};
 use crate::connector::Connector;
 use crate::latch::Latch;
-use crate::options::CallOptions;
+use crate::options::{Fields, MAX_MS, show};
 use crate::{convert, error};
 
 /// A call's options, read from JavaScript.
@@ -37,36 +36,38 @@ impl Settings {
                 signal: None,
             });
         }
-        let invalid = |e: String| Error::Invalid(format!("bad call options: {e}"));
-        let read = CallOptions::from_js(options).map_err(|e| invalid(e.to_string()))?;
-        let metadata = convert::to_metadata(&read.metadata).map_err(invalid)?;
+        let fields = Fields::of(&options, "call options")?;
+        let metadata = match fields.value("metadata") {
+            Some(metadata) => convert::to_metadata(&metadata).map_err(|e| fields.invalid(e))?,
+            None => swill_proto::Metadata::new(),
+        };
         if metadata.get(swill_proto::Metadata::TIMEOUT).is_some() {
-            return Err(invalid(format!(
+            return Err(fields.invalid(format!(
                 "`{}` is reserved: set `timeoutMs` instead",
                 swill_proto::Metadata::TIMEOUT
             )));
         }
         let mut options = Options::new().metadata(metadata);
-        if let Some(traceparent) = &read.traceparent {
+        if let Some(traceparent) = fields.string("traceparent")? {
             let parent = traceparent
                 .parse::<swill_proto::TraceParent>()
-                .map_err(|e| invalid(format!("traceparent: {e}")))?;
-            options = options.trace(parent, read.tracestate.clone());
+                .map_err(|e| fields.invalid(format!("traceparent: {e}")))?;
+            options = options.trace(parent, fields.string("tracestate")?);
         }
-        let timeout_ms = read.timeout_ms;
+        let timeout_ms = fields.number("timeoutMs")?;
         if let Some(ms) = timeout_ms.filter(|ms| !crate::options::valid_ms(*ms)) {
-            return Err(invalid(format!(
-                "`timeoutMs` must be a number of milliseconds from 0 to {}, not {ms}",
-                crate::options::MAX_MS
+            return Err(fields.invalid(format!(
+                "`timeoutMs` must be a number of milliseconds from 0 to {}, not {}",
+                show(MAX_MS),
+                show(ms)
             )));
         }
         if let Some(ms) = timeout_ms {
             options = options.timeout(Duration::from_secs_f64(ms / 1000.0));
         }
-        let signal = match read.signal {
-            signal if signal.is_undefined() || signal.is_null() => None,
-            signal => Some(signal.unchecked_into()),
-        };
+        // Not checked with `instanceof`: a signal from another realm (an
+        // iframe, a polyfill) works as well.
+        let signal = fields.value("signal").map(JsCast::unchecked_into);
         Ok(Settings {
             options,
             timeout_ms,

@@ -48,6 +48,7 @@ use crate::call::{AbortListener, Handle};
 use crate::connector::Connector;
 use crate::latch::Latch;
 use crate::open::{self, Settings as CallSettings};
+use crate::options::Fields;
 use crate::{error, timer};
 use swill_client::driver::Next;
 
@@ -74,41 +75,16 @@ pub(crate) struct SubscribeSettings {
 impl SubscribeSettings {
     /// Reads `{ since, signal, onMissed }` (all optional).
     pub(crate) fn from_js(options: &JsValue) -> Result<SubscribeSettings, Error> {
-        let mut settings = SubscribeSettings {
-            since: None,
-            signal: None,
-            on_missed: None,
+        let fields = Fields::of(options, "subscribe options")?;
+        let since = match fields.value("since") {
+            Some(since) => Some(position_from_js(&since).map_err(|why| fields.invalid(why))?),
+            None => None,
         };
-        if options.is_undefined() || options.is_null() {
-            return Ok(settings);
-        }
-        let invalid = |why: &str| Error::Invalid(format!("bad subscribe options: {why}"));
-        if !options.is_object() {
-            return Err(invalid("expected an object"));
-        }
-        let get = |key: &str| Reflect::get(options, &key.into()).unwrap_or_default();
-        let present = |value: &JsValue| !value.is_undefined() && !value.is_null();
-        let since = get("since");
-        if present(&since) {
-            settings.since = Some(position_from_js(&since).map_err(|why| invalid(&why))?);
-        }
-        let signal = get("signal");
-        if present(&signal) {
-            settings.signal = Some(
-                signal
-                    .dyn_into()
-                    .map_err(|_| invalid("`signal` must be an AbortSignal"))?,
-            );
-        }
-        let on_missed = get("onMissed");
-        if present(&on_missed) {
-            settings.on_missed = Some(
-                on_missed
-                    .dyn_into()
-                    .map_err(|_| invalid("`onMissed` must be a function"))?,
-            );
-        }
-        Ok(settings)
+        Ok(SubscribeSettings {
+            since,
+            signal: fields.instance("signal", "an AbortSignal")?,
+            on_missed: fields.instance("onMissed", "a function")?,
+        })
     }
 }
 

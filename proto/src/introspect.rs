@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::de::{self, MapAccess, Visitor};
+use rmpv::Value;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -129,100 +129,8 @@ impl Serialize for Arguments {
     }
 }
 
-impl<'de> Deserialize<'de> for TypeDesc {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Raw {
-            #[serde(rename = "type")]
-            name: String,
-            #[serde(default)]
-            arguments: Arguments,
-        }
-        let raw = Raw::deserialize(d)?;
-        Ok(TypeDesc {
-            name: raw.name,
-            arguments: raw.arguments,
-        })
-    }
-}
-
-/// A key of `arguments`: an integer position, or a field name. JSON peers
-/// write positions as strings of digits, so those count as positions too.
-enum ArgKey {
-    Position(u64),
-    Field(String),
-}
-
-impl<'de> Deserialize<'de> for ArgKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = ArgKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an integer position or a field name")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ArgKey, E> {
-                Ok(ArgKey::Position(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ArgKey, E> {
-                u64::try_from(v)
-                    .map(ArgKey::Position)
-                    .map_err(|_| E::custom("a negative argument position"))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ArgKey, E> {
-                Ok(match v.parse() {
-                    Ok(n) => ArgKey::Position(n),
-                    Err(_) => ArgKey::Field(v.to_owned()),
-                })
-            }
-        }
-        d.deserialize_any(KeyVisitor)
-    }
-}
-
-impl<'de> Deserialize<'de> for Arguments {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct ArgsVisitor;
-        impl<'de> Visitor<'de> for ArgsVisitor {
-            type Value = Arguments;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a map of type arguments")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Arguments, E> {
-                Ok(Arguments::None)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Arguments, A::Error> {
-                let mut positional = Vec::new();
-                let mut named = Vec::new();
-                while let Some((key, value)) = map.next_entry::<ArgKey, TypeDesc>()? {
-                    match key {
-                        ArgKey::Position(i) => positional.push((i, value)),
-                        ArgKey::Field(name) => named.push((name, value)),
-                    }
-                }
-                Ok(match (positional.is_empty(), named.is_empty()) {
-                    (true, true) => Arguments::None,
-                    (false, true) => {
-                        positional.sort_by_key(|(i, _)| *i);
-                        Arguments::Positional(positional.into_iter().map(|(_, t)| t).collect())
-                    }
-                    // A struct with a field named like a number keeps every field.
-                    _ => Arguments::Named(
-                        positional
-                            .into_iter()
-                            .map(|(i, t)| (i.to_string(), t))
-                            .chain(named)
-                            .collect(),
-                    ),
-                })
-            }
-        }
-        d.deserialize_any(ArgsVisitor)
-    }
-}
-
 /// One side of an rpc: whether it streams, and the type of each message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MessageDesc {
     /// True for a stream of messages, false for exactly one.
     pub streams: bool,
@@ -272,7 +180,7 @@ impl fmt::Display for CallShape {
 /// `name`, `request` and `response` are the original's; `description`,
 /// `request_schema` and `response_schema` are ours, added as item-level keys
 /// so that old clients, which ignore unknown item keys, keep working.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RpcDescription {
     /// The rpc name, e.g. `users.get`.
     pub name: String,
@@ -281,13 +189,13 @@ pub struct RpcDescription {
     /// What the server answers.
     pub response: MessageDesc,
     /// The handler's doc comment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The JSON Schema (draft 2020-12) of one request message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_schema: Option<serde_json::Value>,
     /// The JSON Schema (draft 2020-12) of one response message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_schema: Option<serde_json::Value>,
 }
 
@@ -295,5 +203,272 @@ impl RpcDescription {
     /// The call shape of this rpc.
     pub fn shape(&self) -> CallShape {
         CallShape::from_streams(self.request.streams, self.response.streams)
+    }
+}
+
+/// Reading descriptions: one decoder over a plain MessagePack value, which
+/// serde's `Deserialize` goes through too (from any format: a JSON peer
+/// reads the same way). Written by hand rather than derived: the
+/// TypeScript client's wasm reads introspection with it, and serde's
+/// derived visitors were a tenth of that wasm.
+impl RpcDescription {
+    /// Reads one item of `swill.introspect`. Unknown keys are ignored
+    /// (newer servers add some); `nil` counts as absent.
+    ///
+    /// ```
+    /// use swill_proto::{CallShape, RpcDescription, TypeDesc};
+    ///
+    /// let item = rmpv::Value::Map(vec![
+    ///     ("name".into(), "count".into()),
+    ///     ("request".into(), rmpv::Value::Map(vec![
+    ///         ("streams".into(), false.into()),
+    ///         ("type".into(), rmpv::Value::Map(vec![("type".into(), "int".into())])),
+    ///     ])),
+    ///     ("response".into(), rmpv::Value::Map(vec![
+    ///         ("streams".into(), true.into()),
+    ///         ("type".into(), rmpv::Value::Map(vec![("type".into(), "int".into())])),
+    ///     ])),
+    /// ]);
+    /// let rpc = RpcDescription::from_value(&item).unwrap();
+    /// assert_eq!(rpc.shape(), CallShape::ServerStreaming);
+    /// assert_eq!(rpc.response.ty, TypeDesc::named("int"));
+    /// ```
+    pub fn from_value(item: &Value) -> Result<Self, String> {
+        let item = Fields::of(item, "an rpc description")?;
+        let schema = |key| item.optional(key).map(crate::json::to_json);
+        Ok(RpcDescription {
+            name: item.string("name")?,
+            request: MessageDesc::from_value(item.required("request")?)?,
+            response: MessageDesc::from_value(item.required("response")?)?,
+            description: match item.optional("description") {
+                Some(text) => Some(text_of(text, "description")?),
+                None => None,
+            },
+            request_schema: schema("request_schema"),
+            response_schema: schema("response_schema"),
+        })
+    }
+}
+
+impl MessageDesc {
+    /// Reads `{"streams": bool, "type": T}`.
+    pub fn from_value(side: &Value) -> Result<Self, String> {
+        let side = Fields::of(side, "a message description")?;
+        let streams = side.required("streams")?;
+        Ok(MessageDesc {
+            streams: streams.as_bool().ok_or("`streams` must be a boolean")?,
+            ty: TypeDesc::from_value(side.required("type")?)?,
+        })
+    }
+}
+
+impl TypeDesc {
+    /// Reads `{"type": name, "arguments": {...}}`. Arguments keyed by
+    /// integers (or by strings of digits, as JSON writes them) are generic
+    /// parameters, in key order; any other key makes them a struct's
+    /// fields, every key kept as a name.
+    pub fn from_value(ty: &Value) -> Result<Self, String> {
+        let ty = Fields::of(ty, "a type")?;
+        let name = ty.string("type")?;
+        let Some(arguments) = ty.optional("arguments") else {
+            return Ok(TypeDesc::named(name));
+        };
+        let arguments = arguments.as_map().ok_or("`arguments` must be a map")?;
+        // Each key as a name, and as a position when it is one.
+        let mut keys = Vec::with_capacity(arguments.len());
+        for (key, value) in arguments {
+            let value = TypeDesc::from_value(value)?;
+            let (name, position) = match key {
+                Value::Integer(n) => {
+                    let n = n.as_u64().ok_or("a negative argument position")?;
+                    (n.to_string(), Some(n))
+                }
+                Value::String(_) => {
+                    let name = text_of(key, "an argument name")?;
+                    let position = name.parse::<u64>().ok();
+                    (name, position)
+                }
+                _ => return Err("an argument key must be a position or a field name".into()),
+            };
+            keys.push((name, position, value));
+        }
+        let arguments = if keys.is_empty() {
+            Arguments::None
+        } else if keys.iter().all(|(_, position, _)| position.is_some()) {
+            keys.sort_by_key(|(_, position, _)| *position);
+            Arguments::Positional(keys.into_iter().map(|(_, _, t)| t).collect())
+        } else {
+            // A struct with a field named like a number keeps every field,
+            // in the order given.
+            Arguments::Named(keys.into_iter().map(|(name, _, t)| (name, t)).collect())
+        };
+        Ok(TypeDesc { name, arguments })
+    }
+}
+
+/// The string keys of a map value, each given once.
+struct Fields<'a> {
+    entries: &'a [(Value, Value)],
+}
+
+impl<'a> Fields<'a> {
+    fn of(value: &'a Value, what: &str) -> Result<Self, String> {
+        let entries = value
+            .as_map()
+            .ok_or_else(|| format!("{what} must be a map"))?;
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if entries[..i].iter().any(|(k, _)| k == key) {
+                return Err(format!("{what} gives the key {key} twice"));
+            }
+        }
+        Ok(Fields { entries })
+    }
+
+    /// The value under `key`, `None` when it is missing or nil.
+    fn optional(&self, key: &str) -> Option<&'a Value> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+            .filter(|v| !v.is_nil())
+    }
+
+    fn required(&self, key: &str) -> Result<&'a Value, String> {
+        self.optional(key).ok_or_else(|| format!("missing `{key}`"))
+    }
+
+    fn string(&self, key: &str) -> Result<String, String> {
+        text_of(self.required(key)?, key)
+    }
+}
+
+/// A string value, which must be valid UTF-8.
+fn text_of(value: &Value, what: &str) -> Result<String, String> {
+    value
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("`{what}` must be a string"))
+}
+
+/// Each type decodes through [`Value`] and its `from_value`.
+macro_rules! deserialize_through_value {
+    ($($ty:ty),*) => {$(
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = Value::deserialize(d)?;
+                Self::from_value(&value).map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+deserialize_through_value!(RpcDescription, MessageDesc, TypeDesc);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rpc() -> RpcDescription {
+        RpcDescription {
+            name: "users.get".into(),
+            request: MessageDesc {
+                streams: false,
+                ty: TypeDesc::generic(
+                    "tuple",
+                    vec![
+                        TypeDesc::named("int"),
+                        TypeDesc::generic("list", vec![TypeDesc::named("str")]),
+                    ],
+                ),
+            },
+            response: MessageDesc {
+                streams: true,
+                ty: TypeDesc::structure(
+                    "User",
+                    vec![
+                        ("id".into(), TypeDesc::named("int")),
+                        ("2".into(), TypeDesc::named("str")),
+                    ],
+                ),
+            },
+            description: Some("Gets a user.".into()),
+            request_schema: Some(serde_json::json!({"type": "array", "minItems": 2})),
+            response_schema: None,
+        }
+    }
+
+    #[test]
+    fn a_description_reads_back_from_msgpack_and_from_json() {
+        let rpc = rpc();
+        let bytes = rmp_serde::to_vec_named(&rpc).unwrap();
+        assert_eq!(
+            rmp_serde::from_slice::<RpcDescription>(&bytes).unwrap(),
+            rpc
+        );
+        // JSON writes positions as strings of digits.
+        let json = serde_json::to_string(&rpc).unwrap();
+        assert!(json.contains(r#""arguments":{"0":"#), "{json}");
+        assert_eq!(serde_json::from_str::<RpcDescription>(&json).unwrap(), rpc);
+    }
+
+    #[test]
+    fn positions_are_put_in_order_and_a_named_key_makes_fields() {
+        let ty = |args: &str| {
+            serde_json::from_str::<TypeDesc>(&format!(r#"{{"type": "t", "arguments": {args}}}"#))
+        };
+        let int = || TypeDesc::named("int");
+        let str_ = || TypeDesc::named("str");
+        assert_eq!(
+            ty(r#"{"1": {"type": "str"}, "0": {"type": "int"}}"#).unwrap(),
+            TypeDesc::generic("t", vec![int(), str_()])
+        );
+        assert_eq!(
+            ty(r#"{"0": {"type": "int"}, "x": {"type": "str"}}"#).unwrap(),
+            TypeDesc::structure("t", vec![("0".into(), int()), ("x".into(), str_())])
+        );
+        assert_eq!(ty("null").unwrap(), TypeDesc::named("t"));
+        assert_eq!(ty("{}").unwrap(), TypeDesc::named("t"));
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored_and_broken_items_say_what_is_wrong() {
+        let item = |extra: &str| {
+            let json = format!(
+                r#"{{"name": "add", {extra} "request": {{"streams": false, "type": {{"type": "int"}}}},
+                   "response": {{"streams": false, "type": {{"type": "int"}}}}}}"#
+            );
+            serde_json::from_str::<RpcDescription>(&json).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            item(r#""new_key": [1],"#).unwrap().shape(),
+            CallShape::Unary
+        );
+        assert_eq!(item(r#""description": null,"#).unwrap().description, None);
+        assert!(
+            item(r#""description": 5,"#)
+                .unwrap_err()
+                .contains("description")
+        );
+        assert!(item(r#""name": "again","#).unwrap_err().contains("twice"));
+        let missing = serde_json::from_str::<RpcDescription>(r#"{"name": "add"}"#).unwrap_err();
+        assert!(
+            missing.to_string().contains("missing `request`"),
+            "{missing}"
+        );
+        let negative = rmpv::Value::Map(vec![
+            ("type".into(), "t".into()),
+            (
+                "arguments".into(),
+                rmpv::Value::Map(vec![(
+                    rmpv::Value::from(-1),
+                    rmpv::Value::Map(vec![("type".into(), "int".into())]),
+                )]),
+            ),
+        ]);
+        assert!(
+            TypeDesc::from_value(&negative)
+                .unwrap_err()
+                .contains("negative")
+        );
     }
 }

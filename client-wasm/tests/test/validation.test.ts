@@ -68,6 +68,21 @@ test("call options out of range are refused", async () => {
   await refused(client.call("add", [1, 2], { metadata: { "swill-timeout": 5 } }), /reserved.*timeoutMs/);
 });
 
+test("options of the wrong type are refused, naming the field", async () => {
+  const wrong = <T>(value: unknown) => value as T;
+  await refused(client.call("add", [1, 2], { timeoutMs: wrong("5") }), /`timeoutMs` must be a number \(got string\)/);
+  await refused(client.call("add", [1, 2], { traceparent: wrong(7) }), /`traceparent` must be a string/);
+  await refused(client.call("add", [1, 2], wrong(5)), /bad call options: expected an object/);
+  const url = demo.url;
+  await refused(Client.connect(url, { WebSocket, onStateChange: wrong(5) }), /`onStateChange` must be a function/);
+  await refused(Client.connect(url, { WebSocket, checkShapes: wrong("no") }), /`checkShapes` must be a boolean/);
+  await refused(Client.connect(url, { WebSocket, encoding: wrong("xml") }), /encoding.*msgpack.*json/);
+  await refused(Client.connect(url, { WebSocket, reconnect: { jitter: wrong("0.1") } }), /`jitter` must be a number/);
+  assert.throws(() => client.subscribe("chat", { onMissed: wrong(1) }), /`onMissed` must be a function/);
+  // `null` is the same as leaving an option out.
+  assert.equal(await client.call<number>("add", [1, 2], { timeoutMs: wrong(null), metadata: wrong(null) }), 3);
+});
+
 test("connect options out of range are refused", async () => {
   const url = demo.url;
   await refused(Client.connect(url, { WebSocket, reconnect: { multiplier: -1 } }), /multiplier/);
