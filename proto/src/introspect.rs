@@ -318,7 +318,12 @@ impl<'a> Fields<'a> {
             .ok_or_else(|| format!("{what} must be a map"))?;
         for (i, (key, _)) in entries.iter().enumerate() {
             if entries[..i].iter().any(|(k, _)| k == key) {
-                return Err(format!("{what} gives the key {key} twice"));
+                // Named only when a string: a Value's Display would bring
+                // float formatting into the TypeScript client's wasm.
+                return Err(match key.as_str() {
+                    Some(key) => format!("{what} gives the key `{key}` twice"),
+                    None => format!("{what} gives a key twice"),
+                });
             }
         }
         Ok(Fields { entries })

@@ -149,6 +149,17 @@ impl<'a> Cursor<'a> {
         Ok(Some(v))
     }
 
+    /// Reads a boolean.
+    pub(crate) fn bool(&mut self) -> Option<bool> {
+        let b = match self.peek() {
+            Ok(0xc2) => false,
+            Ok(0xc3) => true,
+            _ => return None,
+        };
+        self.pos += 1;
+        Some(b)
+    }
+
     /// Reads a UTF-8 string.
     pub(crate) fn str(&mut self) -> Result<Option<&'a str>, DecodeErrorKind> {
         let len = match self.peek()? {

@@ -278,13 +278,14 @@ impl Fields {
                 .flatten()
                 .ok_or_else(|| bad("expected string keys"))?;
             let value = cur.value(1).map_err(|e| bad(&e.to_string()))?;
-            let value = Payload::from_encoded(bytes::Bytes::copy_from_slice(value));
             match key {
-                "topic" => fill(&mut fields.topic, key, || decode_field(&value, key))?,
-                "epoch" => fill(&mut fields.epoch, key, || decode_field(&value, key))?,
-                "offset" => fill(&mut fields.offset, key, || decode_field(&value, key))?,
-                "recovered" => fill(&mut fields.recovered, key, || decode_field(&value, key))?,
-                "data" => fill(&mut fields.data, key, || Ok(value))?,
+                "topic" => fill(&mut fields.topic, key, || decode_field(value, key))?,
+                "epoch" => fill(&mut fields.epoch, key, || decode_field(value, key))?,
+                "offset" => fill(&mut fields.offset, key, || decode_field(value, key))?,
+                "recovered" => fill(&mut fields.recovered, key, || decode_field(value, key))?,
+                "data" => fill(&mut fields.data, key, || {
+                    Ok(Payload::from_encoded(bytes::Bytes::copy_from_slice(value)))
+                })?,
                 _ => {}
             }
         }
@@ -317,13 +318,43 @@ fn missing(field: &str) -> DataError {
     }
 }
 
-fn decode_field<T: serde::de::DeserializeOwned>(
-    value: &Payload,
-    name: &str,
-) -> Result<T, DataError> {
-    value.decode().map_err(|e| DataError {
+/// A field's value read by its type. With the cursor rather than serde:
+/// a string, an integer and a boolean are all a topic item holds, and
+/// serde's decoder for them was the largest part of the topics code in the
+/// TypeScript client's wasm.
+trait Field: Sized {
+    /// What the value must be, for the error.
+    const EXPECTED: &'static str;
+    fn read(cur: &mut Cursor<'_>) -> Option<Self>;
+}
+
+impl Field for String {
+    const EXPECTED: &'static str = "a string";
+    fn read(cur: &mut Cursor<'_>) -> Option<Self> {
+        cur.str().ok().flatten().map(str::to_owned)
+    }
+}
+
+impl Field for u64 {
+    const EXPECTED: &'static str = "an integer from 0 to 2^64 - 1";
+    fn read(cur: &mut Cursor<'_>) -> Option<Self> {
+        cur.int().ok().flatten().and_then(|n| u64::try_from(n).ok())
+    }
+}
+
+impl Field for bool {
+    const EXPECTED: &'static str = "a boolean";
+    fn read(cur: &mut Cursor<'_>) -> Option<Self> {
+        cur.bool()
+    }
+}
+
+/// Reads the field `name` from its value's bytes (one whole value).
+fn decode_field<T: Field>(value: &[u8], name: &str) -> Result<T, DataError> {
+    let mut cur = Cursor::new(value, 1);
+    T::read(&mut cur).ok_or_else(|| DataError {
         path: name.to_owned(),
-        message: e.message,
+        message: format!("invalid type: expected {}", T::EXPECTED),
     })
 }
 
@@ -382,6 +413,40 @@ mod tests {
         assert_eq!(PublishRequest::decode(&request.encode()).unwrap(), request);
         let bad = Payload::encode(&[1, 2]).unwrap();
         assert!(PublishRequest::decode(&bad).is_err());
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_refused_by_name() {
+        let item = |entries: Vec<(&str, rmpv::Value)>| {
+            let map = entries.into_iter().map(|(k, v)| (k.into(), v)).collect();
+            TopicEvent::decode(&Payload::from(rmpv::Value::Map(map)))
+        };
+        let epoch = || ("epoch", rmpv::Value::from("e1"));
+        let max = item(vec![epoch(), ("offset", u64::MAX.into())]).unwrap();
+        let position = Position::new("e1", u64::MAX);
+        assert_eq!(
+            max,
+            TopicEvent::Subscribed {
+                position,
+                recovered: false
+            }
+        );
+        for (key, value) in [
+            ("offset", rmpv::Value::from(-1)),
+            ("offset", rmpv::Value::from(1.5)),
+            ("recovered", rmpv::Value::from(1)),
+            ("epoch", rmpv::Value::from(7)),
+        ] {
+            let mut entries = vec![epoch(), ("offset", 1.into())];
+            entries.retain(|(k, _)| *k != key);
+            entries.push((key, value));
+            let error = item(entries).unwrap_err();
+            assert_eq!(error.path, key);
+            assert!(
+                error.message.starts_with("invalid type: expected"),
+                "{error:?}"
+            );
+        }
     }
 
     #[test]
