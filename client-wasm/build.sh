@@ -27,14 +27,20 @@ cargo rustc -p swill-wasm --lib --crate-type cdylib --profile wasm-release \
 wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/swill_wasm.wasm"
 
 # wasm-opt -Oz (binaryen, from npm at the exact version below): a few
-# percent smaller than rustc's opt-level "z" alone. Installed once into
-# client-wasm/.tools/ (ignored by git).
+# percent smaller than rustc's opt-level "z" alone. esbuild (also pinned)
+# strips the glue's comments and spaces: its doc comments repeat the
+# typings'. Both installed once into client-wasm/.tools/ (ignored by git).
 binaryen=132.0.0
+esbuild=0.28.2
 tools="$here/.tools"
 wasm_opt="$tools/node_modules/.bin/wasm-opt"
-installed="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$tools/node_modules/binaryen/package.json" 2>/dev/null || true)"
-if [ "$installed" != "$binaryen" ] || [ ! -x "$wasm_opt" ]; then
-  npm install --prefix "$tools" --no-audit --no-fund --silent "binaryen@$binaryen"
+esbuild_bin="$tools/node_modules/.bin/esbuild"
+version_of() {
+  sed -n 's/^  "version": "\(.*\)",$/\1/p' "$tools/node_modules/$1/package.json" 2>/dev/null || true
+}
+if [ "$(version_of binaryen)" != "$binaryen" ] || [ ! -x "$wasm_opt" ] ||
+   [ "$(version_of esbuild)" != "$esbuild" ] || [ ! -x "$esbuild_bin" ]; then
+  npm install --prefix "$tools" --no-audit --no-fund --silent "binaryen@$binaryen" "esbuild@$esbuild"
 fi
 
 pkg="$here/pkg"
@@ -53,7 +59,10 @@ wasm-bindgen "$wasm" --target web --weak-refs --out-dir "$bindgen" \
 # The features come from the module's target_features section, which goes
 # afterwards (browsers do not read it).
 "$wasm_opt" -Oz "$bindgen/swill_wasm_bg.wasm" -o "$pkg/swill_wasm_bg.wasm" --strip-target-features
-cp "$bindgen/swill_wasm.js" "$pkg/"
+# Whitespace only: names stay as wasm-bindgen wrote them, and so does
+# `new URL("swill_wasm_bg.wasm", import.meta.url)`, which bundlers look for.
+"$esbuild_bin" "$bindgen/swill_wasm.js" --minify-whitespace --format=esm \
+  --log-level=warning --outfile="$pkg/swill_wasm.js"
 node "$here/npm/typings.mjs" "$bindgen/swill_wasm.d.ts" "$pkg/types.d.ts"
 for f in package.json README.md index.js node.js common.js index.d.ts wasm.d.ts; do
   cp "$here/npm/$f" "$pkg/"

@@ -5,10 +5,13 @@
 //! with a few `Reflect.set`s (serde-wasm-bindgen's serializer cost more
 //! of the wasm than everything else introspection needs).
 
-use js_sys::{Array, JSON, Object, Reflect};
+use js_sys::{Array, Object, Reflect};
+use rmpv::Value;
 use swill_proto::{Arguments, CallShape as Shape, MessageDesc, RpcDescription as Wire, TypeDesc};
 use tsify::Tsify;
 use wasm_bindgen::JsValue;
+
+use crate::convert;
 
 /// One rpc the server offers.
 #[derive(Tsify)]
@@ -89,8 +92,10 @@ pub struct FieldDescription {
     pub ty: TypeDescription,
 }
 
-/// The `RpcDescription` object for one item of `swill.introspect`.
-pub(crate) fn to_js(rpc: Wire) -> JsValue {
+/// The `RpcDescription` object for one item of `swill.introspect`, given
+/// decoded and as its MessagePack value (the JSON Schemas come from the
+/// latter, converted as any value is).
+pub(crate) fn to_js(rpc: Wire, item: &Value) -> JsValue {
     let object = Object::new();
     let shape = shape(rpc.shape());
     set(&object, "name", rpc.name.into());
@@ -100,14 +105,14 @@ pub(crate) fn to_js(rpc: Wire) -> JsValue {
     if let Some(description) = rpc.description {
         set(&object, "description", description.into());
     }
-    for (key, schema) in [
-        ("requestSchema", rpc.request_schema),
-        ("responseSchema", rpc.response_schema),
+    let entries = item.as_map().map(Vec::as_slice).unwrap_or_default();
+    for (key, js_key) in [
+        ("request_schema", "requestSchema"),
+        ("response_schema", "responseSchema"),
     ] {
-        // Through JSON text: serde_json writes it, and JavaScript's parser
-        // makes the plain objects a JSON Schema is.
-        if let Some(parsed) = schema.and_then(|s| JSON::parse(&s.to_string()).ok()) {
-            set(&object, key, parsed);
+        let schema = entries.iter().find(|(k, _)| k.as_str() == Some(key));
+        if let Some((_, schema)) = schema.filter(|(_, v)| !v.is_nil()) {
+            set(&object, js_key, convert::from_value(schema));
         }
     }
     object.into()

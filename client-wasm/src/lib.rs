@@ -454,8 +454,8 @@ impl Client {
                     Ok(Next::End) => return Ok(items.into()),
                     Err(e) => return Err(error::to_js(&e)),
                 };
-                let rpc = describe(&data).map_err(|e| error::to_js(&call.fail(e)))?;
-                items.push(&introspect::to_js(rpc));
+                let (rpc, item) = describe(&data).map_err(|e| error::to_js(&call.fail(e)))?;
+                items.push(&introspect::to_js(rpc, &item));
             }
         })
     }
@@ -569,7 +569,7 @@ fn settings(url: String, options: &JsValue) -> Result<Settings, Error> {
 
 /// Decodes an introspection item through a dynamic value, by the wire
 /// crate's hand-written reader (no serde: smaller).
-fn describe(data: &Payload) -> Result<WireRpc, Error> {
+fn describe(data: &Payload) -> Result<(WireRpc, rmpv::Value), Error> {
     let decode = |message: String| {
         Error::Decode(swill_proto::DataError {
             path: String::new(),
@@ -577,7 +577,8 @@ fn describe(data: &Payload) -> Result<WireRpc, Error> {
         })
     };
     let value = data.to_value().map_err(|e| decode(e.to_string()))?;
-    WireRpc::from_value(&value).map_err(decode)
+    let rpc = WireRpc::from_value(&value).map_err(decode)?;
+    Ok((rpc, value))
 }
 
 #[cfg(test)]

@@ -157,7 +157,7 @@ impl TopicEvent {
         write::str(&mut out, "offset");
         write::int(&mut out, i128::from(position.offset));
         write::str(&mut out, "recovered");
-        out.push(if recovered { 0xc3 } else { 0xc2 });
+        write::bool(&mut out, recovered);
         Payload::from_encoded(out)
     }
 

@@ -61,16 +61,37 @@ pub(crate) fn str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
+/// Writes an array header announcing `len` items.
+pub(crate) fn array_len(out: &mut Vec<u8>, len: usize) {
+    container(out, len, [0x90, 0xdc, 0xdd]);
+}
+
+/// Writes a float64 (floats always travel as float64).
+pub(crate) fn f64(out: &mut Vec<u8>, v: f64) {
+    out.push(0xcb);
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+/// Writes a boolean.
+pub(crate) fn bool(out: &mut Vec<u8>, v: bool) {
+    out.push(if v { 0xc3 } else { 0xc2 });
+}
+
 /// Writes a map header announcing `len` key/value pairs.
 pub(crate) fn map_len(out: &mut Vec<u8>, len: usize) {
+    container(out, len, [0x80, 0xde, 0xdf]);
+}
+
+/// A container header: the fix form's base, then the 16- and 32-bit markers.
+fn container(out: &mut Vec<u8>, len: usize, [fix, wide16, wide32]: [u8; 3]) {
     match len {
-        0..=15 => out.push(0x80 | len as u8),
+        0..=15 => out.push(fix | len as u8),
         16..=0xffff => {
-            out.push(0xde);
+            out.push(wide16);
             out.extend_from_slice(&(len as u16).to_be_bytes());
         }
         _ => {
-            out.push(0xdf);
+            out.push(wide32);
             out.extend_from_slice(&(len as u32).to_be_bytes());
         }
     }

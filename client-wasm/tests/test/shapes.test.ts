@@ -263,6 +263,15 @@ describe("the JSON encoding", () => {
       assert.deepEqual(r, { data: "hi", leadingMetadata: { k: "v" }, trailingMetadata: { k: "v" } });
       // Integers travel exactly, even beyond 2^53.
       assert.equal(await json.call("echo_meta", 2n ** 60n + 1n), 2n ** 60n + 1n);
+      // Floats come back to the last bit, strings to the last character
+      // (escapes, control characters, astral planes), as over MessagePack.
+      const values = {
+        floats: [0.1, -2.5e-7, 3.141592653589793, 1.7976931348623157e308, 5e-324, 123456.789e3],
+        text: 'q"uote \\ back/slash \n\t\u0001 é € 😀',
+        nested: { "": [null, true, false, [], {}], "k\u0000": -(2 ** 53) + 1 },
+      };
+      assert.deepEqual(await json.call("echo_meta", values), values);
+      assert.deepEqual(await json.call("echo_meta", values), await client.call("echo_meta", values));
       await assert.rejects(json.call("fail", { code: 418, message: "teapot" }), (e: SwillError) => {
         assert.equal(e.code, 418);
         assert.equal(e.message, "teapot");

@@ -17,7 +17,14 @@
 //! The same rules make the JSON encoding of whole frames (the subprotocol
 //! [`SUBPROTOCOL`], `swill.v1.json`): a frame is the JSON text of the same
 //! array, `[1,[1,2],"add"]` answered `[1,3,0,null,null]`. See
-//! [`frame_to_text`] and [`frame_from_text`].
+//! [`frame_to_text`] and [`frame_from_text`], which go between text and
+//! MessagePack bytes without a JSON tree (`text.rs`, `parse.rs`);
+//! [`to_json`] and [`to_msgpack`] are the same rules over serde_json values.
+
+mod parse;
+#[cfg(test)]
+mod tests_codec;
+mod text;
 
 use rmpv::Value;
 use serde_json::{Map, Number, Value as Json};
@@ -38,7 +45,12 @@ pub const SUBPROTOCOL: &str = "swill.v1.json";
 pub fn frame_to_text(frame: &[u8]) -> Option<String> {
     let mut bytes = frame;
     let value = rmpv::decode::read_value(&mut bytes).ok()?;
-    bytes.is_empty().then(|| to_json(&value).to_string())
+    if !bytes.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(frame.len() * 2);
+    text::write(&mut out, &value);
+    Some(out)
 }
 
 /// A JSON text frame as the MessagePack bytes of the same frame, for the
@@ -53,16 +65,7 @@ pub fn frame_to_text(frame: &[u8]) -> Option<String> {
 /// assert_eq!(frame.rpc, "add");
 /// ```
 pub fn frame_from_text(text: &str) -> Result<Vec<u8>, String> {
-    // Streamed from the parser to the writer (serde-transcode), with no
-    // tree in between: a tree of a 16 MiB frame of small numbers would take
-    // tens of times its size before any limit could look at it. The
-    // numbers and strings come out as `to_msgpack` makes them.
-    let mut parser = serde_json::Deserializer::from_str(text);
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut writer = rmp_serde::Serializer::new(&mut bytes);
-    serde_transcode::transcode(&mut parser, &mut writer).map_err(|e| e.to_string())?;
-    parser.end().map_err(|e| e.to_string())?;
-    Ok(bytes)
+    parse::to_msgpack(text)
 }
 
 /// The seq at the start of a frame's text (`[12, ...`), for answering a
@@ -119,7 +122,7 @@ pub fn to_json(value: &Value) -> Json {
         Value::Map(entries) => Json::Object(
             entries
                 .iter()
-                .map(|(k, v)| (key(k), to_json(v)))
+                .map(|(k, v)| (text::key_text(k), to_json(v)))
                 .collect::<Map<_, _>>(),
         ),
         Value::Ext(kind, bytes) => {
@@ -137,13 +140,6 @@ fn float(f: f64) -> Json {
 
 fn bytes_json(bytes: &[u8]) -> Json {
     Json::Array(bytes.iter().map(|b| Json::from(*b)).collect())
-}
-
-fn key(value: &Value) -> String {
-    match value {
-        Value::String(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
-        other => to_json(other).to_string(),
-    }
 }
 
 #[cfg(test)]
