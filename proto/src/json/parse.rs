@@ -6,7 +6,7 @@
 //! counts each container's items, in the order the containers open, and
 //! the second writes. A tree of a 16 MiB frame of small numbers would take
 //! tens of times its size before any limit could look at it; the counts
-//! take four bytes per container.
+//! take a word per container.
 //!
 //! What is read is RFC 8259 JSON, as serde_json reads it: integers that
 //! fit in a u64 or an i64 become integers in their smallest form (`-0` is

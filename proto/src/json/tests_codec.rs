@@ -99,6 +99,68 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Any text, mostly JSON's own characters: never a panic, and the same
+    /// verdict as serde_json, with the same value when both read it.
+    #[test]
+    fn any_text_gets_serde_jsons_verdict(
+        text in "[\\[\\]{}:,\"\\\\/ \t\n0-9.eE+\\-tfnrulasbu\u{0}\u{1f}\u{e9}\u{1f600}]{0,24}"
+    ) {
+        let ours = frame_from_text(&text);
+        let theirs = transcoded(&text);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: {:?} / {:?}", text, ours, theirs);
+        if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
+            prop_assert_eq!(value_of(&ours), value_of(&theirs));
+        }
+    }
+
+    /// JSON with one character replaced, inserted or removed: the same
+    /// verdict as serde_json, and the same value (up to how each rounds a
+    /// float) when both read it.
+    #[test]
+    fn broken_json_gets_serde_jsons_verdict(
+        value in json(),
+        at in any::<prop::sample::Index>(),
+        edit in 0..3u8,
+        c in "[\\[\\]{}:,\"\\\\ 0-9.eE\\-nu\u{0}\u{e9}]",
+    ) {
+        let mut text = serde_json::to_string(&value).unwrap();
+        let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        let i = boundaries[at.index(boundaries.len())];
+        match edit {
+            0 => text.insert_str(i, &c),
+            1 if i < text.len() => {
+                text.remove(i);
+            }
+            _ if i < text.len() => {
+                text.remove(i);
+                text.insert_str(i, &c);
+            }
+            _ => text.push_str(&c),
+        }
+        let ours = frame_from_text(&text);
+        let theirs = transcoded(&text);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: {:?} / {:?}", text, ours, theirs);
+        if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
+            let (ours, theirs) = (value_of(&ours), value_of(&theirs));
+            if !has_float(&ours) {
+                prop_assert_eq!(ours, theirs);
+            }
+        }
+    }
+}
+
+fn has_float(value: &Value) -> bool {
+    match value {
+        Value::F32(_) | Value::F64(_) => true,
+        Value::Array(items) => items.iter().any(has_float),
+        Value::Map(entries) => entries.iter().any(|(k, v)| has_float(k) || has_float(v)),
+        _ => false,
+    }
+}
+
 #[test]
 fn numbers_become_what_serde_json_made_of_them() {
     for text in [
