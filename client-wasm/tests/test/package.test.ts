@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { WebSocket } from "ws";
@@ -180,5 +181,34 @@ test("the declarations compile with skipLibCheck: false, in a Node project witho
     await run(process.execPath, [tsc, "-p", project], { cwd: tests, timeout: 60_000 }).catch(
       (e: { stdout?: string }) => assert.fail(`${project}: ${e.stdout ?? e}`),
     );
+  }
+});
+
+test("the sizes the READMEs and the guide give are the package's, as built", async () => {
+  // The repository, from client-wasm/tests/dist/test/.
+  const file = (path: string) => readFile(new URL(`../../../../${path}`, import.meta.url), "utf8");
+  // What build.sh measured: "wasm: N bytes (M gzipped)", "tarball: T bytes; ...".
+  const sizes = await file("client-wasm/dist/sizes.txt");
+  const built = {
+    wasm: Number(/wasm: (\d+) bytes/.exec(sizes)?.[1]),
+    gzipped: Number(/\((\d+) gzipped\)/.exec(sizes)?.[1]),
+    tarball: Number(/tarball: (\d+) bytes/.exec(sizes)?.[1]),
+  };
+  assert.ok(built.wasm > 0 && built.gzipped > 0 && built.tarball > 0, sizes);
+  const number = (text: string) => Number(text.replace(/,/g, ""));
+  const kib = (text: string) => Number(text) * 1024;
+  const stated = [
+    ["README.md", /The wasm is ([\d.]+) KiB \(([\d.]+) KiB gzipped\)[^;]*; the tarball ([\d.]+) KiB/, kib],
+    ["client-wasm/npm/README.md", /([\d,]+) bytes \(([\d,]+) gzipped\); the package tarball\s+([\d,]+) bytes/, number],
+    ["docs/guide.md", /wasm` \(one for Node and browsers\) \| ([\d,]+) \| ([\d,]+) \|\n\| the tarball `swill-client-[\d.]+\.tgz` \| ([\d,]+) \|/, number],
+  ] as const;
+  for (const [path, pattern, parse] of stated) {
+    const found = pattern.exec(await file(path));
+    assert.ok(found, `${path} states the sizes`);
+    const doc = { wasm: parse(found[1] ?? ""), gzipped: parse(found[2] ?? ""), tarball: parse(found[3] ?? "") };
+    // Within 2%: a stale figure, not a byte of drift between machines.
+    for (const name of ["wasm", "gzipped", "tarball"] as const) {
+      assert.ok(Math.abs(doc[name] - built[name]) <= built[name] * 0.02, `${path}: ${name} is ${doc[name]}, built ${built[name]}`);
+    }
   }
 });
