@@ -48,11 +48,12 @@ impl Settings {
             )));
         }
         let mut options = Options::new().metadata(metadata);
+        let tracestate = fields.string("tracestate")?;
         if let Some(traceparent) = fields.string("traceparent")? {
             let parent = traceparent
                 .parse::<swill_proto::TraceParent>()
                 .map_err(|e| fields.invalid(format!("traceparent: {e}")))?;
-            options = options.trace(parent, fields.string("tracestate")?);
+            options = options.trace(parent, tracestate);
         }
         let timeout_ms = fields.number("timeoutMs")?;
         if let Some(ms) = timeout_ms.filter(|ms| !crate::options::valid_ms(*ms)) {
@@ -65,9 +66,7 @@ impl Settings {
         if let Some(ms) = timeout_ms {
             options = options.timeout(Duration::from_secs_f64(ms / 1000.0));
         }
-        // Not checked with `instanceof`: a signal from another realm (an
-        // iframe, a polyfill) works as well.
-        let signal = fields.value("signal").map(JsCast::unchecked_into);
+        let signal = fields.signal()?;
         Ok(Settings {
             options,
             timeout_ms,

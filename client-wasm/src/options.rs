@@ -25,7 +25,8 @@ pub(crate) struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// The options `object` of `what` (e.g. `"call options"`); `undefined`
     /// and `null` are options with no field given, anything else that is
-    /// not an object is an error.
+    /// not an object is an error. A field that is `null` is absent, unless
+    /// the option gives `null` a meaning of its own (read with [`raw`](Self::raw)).
     pub(crate) fn of(object: &'a JsValue, what: &'static str) -> Result<Self, Error> {
         let fields = Fields { object, what };
         if !(object.is_undefined() || object.is_null() || object.is_object()) {
@@ -68,7 +69,16 @@ impl<'a> Fields<'a> {
         self.typed(key, "a boolean", |v| v.as_bool())
     }
 
-    /// A field that must be an instance of `T` (a function, an `AbortSignal`).
+    /// The `signal` field: an `AbortSignal`. Checked to be an object, not
+    /// with `instanceof`, so that a signal from another realm (an iframe, a
+    /// polyfill) works as well.
+    pub(crate) fn signal(&self) -> Result<Option<web_sys::AbortSignal>, Error> {
+        self.typed("signal", "an AbortSignal", |v| {
+            v.is_object().then(|| v.unchecked_into())
+        })
+    }
+
+    /// A field that must be an instance of `T` (a function).
     pub(crate) fn instance<T: JsCast>(&self, key: &str, kind: &str) -> Result<Option<T>, Error> {
         self.typed(key, kind, |v| v.dyn_into().ok())
     }

@@ -82,7 +82,7 @@ impl SubscribeSettings {
         };
         Ok(SubscribeSettings {
             since,
-            signal: fields.instance("signal", "an AbortSignal")?,
+            signal: fields.signal()?,
             on_missed: fields.instance("onMissed", "a function")?,
         })
     }

@@ -235,17 +235,21 @@ impl RpcDescription {
     /// ```
     pub fn from_value(item: &Value) -> Result<Self, String> {
         let item = Fields::of(item, "an rpc description")?;
-        let schema = |key| item.optional(key).map(crate::json::to_json);
+        let side = |key| {
+            item.required(key)
+                .and_then(|v| within(key, MessageDesc::from_value(v)))
+        };
+        let schema = |key| item.optional(key).map(|v| v.map(crate::json::to_json));
         Ok(RpcDescription {
             name: item.string("name")?,
-            request: MessageDesc::from_value(item.required("request")?)?,
-            response: MessageDesc::from_value(item.required("response")?)?,
-            description: match item.optional("description") {
+            request: side("request")?,
+            response: side("response")?,
+            description: match item.optional("description")? {
                 Some(text) => Some(text_of(text, "description")?),
                 None => None,
             },
-            request_schema: schema("request_schema"),
-            response_schema: schema("response_schema"),
+            request_schema: schema("request_schema")?,
+            response_schema: schema("response_schema")?,
         })
     }
 }
@@ -257,7 +261,7 @@ impl MessageDesc {
         let streams = side.required("streams")?;
         Ok(MessageDesc {
             streams: streams.as_bool().ok_or("`streams` must be a boolean")?,
-            ty: TypeDesc::from_value(side.required("type")?)?,
+            ty: within("type", TypeDesc::from_value(side.required("type")?))?,
         })
     }
 }
@@ -270,26 +274,25 @@ impl TypeDesc {
     pub fn from_value(ty: &Value) -> Result<Self, String> {
         let ty = Fields::of(ty, "a type")?;
         let name = ty.string("type")?;
-        let Some(arguments) = ty.optional("arguments") else {
+        let Some(arguments) = ty.optional("arguments")? else {
             return Ok(TypeDesc::named(name));
         };
         let arguments = arguments.as_map().ok_or("`arguments` must be a map")?;
         // Each key as a name, and as a position when it is one.
         let mut keys = Vec::with_capacity(arguments.len());
         for (key, value) in arguments {
-            let value = TypeDesc::from_value(value)?;
             let (name, position) = match key {
                 Value::Integer(n) => {
                     let n = n.as_u64().ok_or("a negative argument position")?;
                     (n.to_string(), Some(n))
                 }
                 Value::String(_) => {
-                    let name = text_of(key, "an argument name")?;
-                    let position = name.parse::<u64>().ok();
-                    (name, position)
+                    let name = key.as_str().ok_or("an argument name must be a string")?;
+                    (name.to_owned(), name.parse::<u64>().ok())
                 }
                 _ => return Err("an argument key must be a position or a field name".into()),
             };
+            let value = within(&format!("arguments.{name}"), TypeDesc::from_value(value))?;
             keys.push((name, position, value));
         }
         let arguments = if keys.is_empty() {
@@ -306,7 +309,13 @@ impl TypeDesc {
     }
 }
 
-/// The string keys of a map value, each given once.
+/// A failure inside the field `field`, with the field's name in front,
+/// so that the message says where: `response: type: missing `type``.
+fn within<T>(field: &str, read: Result<T, String>) -> Result<T, String> {
+    read.map_err(|e| format!("{field}: {e}"))
+}
+
+/// The string keys of a map value.
 struct Fields<'a> {
     entries: &'a [(Value, Value)],
 }
@@ -316,27 +325,24 @@ impl<'a> Fields<'a> {
         let entries = value
             .as_map()
             .ok_or_else(|| format!("{what} must be a map"))?;
-        // Sorted, so that a map of many keys costs n log n, not n².
-        // Only string keys are read, so only they must be given once.
-        let mut keys: Vec<&str> = entries.iter().filter_map(|(k, _)| k.as_str()).collect();
-        keys.sort_unstable();
-        if let Some(twice) = keys.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(format!("{what} gives the key `{}` twice", twice[0]));
-        }
         Ok(Fields { entries })
     }
 
-    /// The value under `key`, `None` when it is missing or nil.
-    fn optional(&self, key: &str) -> Option<&'a Value> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.as_str() == Some(key))
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_nil())
+    /// The value under `key`, `None` when it is missing or nil; a key that
+    /// is read must be given once (others, which newer servers may add,
+    /// are not looked at).
+    fn optional(&self, key: &str) -> Result<Option<&'a Value>, String> {
+        let mut found = self.entries.iter().filter(|(k, _)| k.as_str() == Some(key));
+        let value = found.next().map(|(_, v)| v);
+        if found.next().is_some() {
+            return Err(format!("the key `{key}` is given twice"));
+        }
+        Ok(value.filter(|v| !v.is_nil()))
     }
 
     fn required(&self, key: &str) -> Result<&'a Value, String> {
-        self.optional(key).ok_or_else(|| format!("missing `{key}`"))
+        self.optional(key)?
+            .ok_or_else(|| format!("missing `{key}`"))
     }
 
     fn string(&self, key: &str) -> Result<String, String> {
@@ -452,6 +458,8 @@ mod tests {
                 .contains("description")
         );
         assert!(item(r#""name": "again","#).unwrap_err().contains("twice"));
+        // Keys it does not read may come twice (it does not look at them).
+        assert_eq!(item(r#""x": 1, "x": 2,"#).unwrap().name, "add");
         let missing = serde_json::from_str::<RpcDescription>(r#"{"name": "add"}"#).unwrap_err();
         assert!(
             missing.to_string().contains("missing `request`"),

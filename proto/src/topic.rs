@@ -354,7 +354,13 @@ fn decode_field<T: Field>(value: &[u8], name: &str) -> Result<T, DataError> {
     let mut cur = Cursor::new(value, 1);
     T::read(&mut cur).ok_or_else(|| DataError {
         path: name.to_owned(),
-        message: format!("invalid type: expected {}", T::EXPECTED),
+        message: format!(
+            "invalid type: {}, expected {}",
+            value
+                .first()
+                .map_or("nothing", |m| crate::read::describe(*m)),
+            T::EXPECTED
+        ),
     })
 }
 
@@ -442,10 +448,8 @@ mod tests {
             entries.push((key, value));
             let error = item(entries).unwrap_err();
             assert_eq!(error.path, key);
-            assert!(
-                error.message.starts_with("invalid type: expected"),
-                "{error:?}"
-            );
+            assert!(error.message.starts_with("invalid type: "), "{error:?}");
+            assert!(error.message.contains(", expected "), "{error:?}");
         }
     }
 

@@ -1,8 +1,10 @@
 // The four call shapes, metadata and values, against the demo server.
 
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { WebSocket } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { Client, SwillError, type CallResult, type Metadata, type Value } from "swill-client";
 import { hangGuard, startDemo, type Demo } from "./helpers.js";
 
@@ -279,6 +281,36 @@ describe("the JSON encoding", () => {
       });
     } finally {
       json.close();
+    }
+  });
+
+  test("over JSON, a number beyond a float64 ends the connection with why; one below it reads as 0", async () => {
+    // A hand-written server, since ours never writes such numbers: the
+    // wasm parses JSON floats with JavaScript's parseFloat, and these are
+    // its two edges.
+    const server = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: () => "swill.v1.json" });
+    await once(server, "listening");
+    const answers = ["1e400", "1e-400", "-0.0"];
+    server.on("connection", (socket) => {
+      socket.on("message", (data) => {
+        const [seq] = JSON.parse(String(data)) as [number];
+        socket.send(`[${seq},${answers.shift()},0,null,null]`);
+      });
+    });
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
+    const json = await Client.connect(url, { WebSocket, encoding: "json", checkShapes: false });
+    try {
+      await assert.rejects(json.call("x"), (e: SwillError) => {
+        assert.equal(e.code, SwillError.UNAVAILABLE);
+        assert.match(e.message, /not JSON.*too large for a float/);
+        return true;
+      });
+      // The next call connects again.
+      assert.equal(await json.call("x"), 0);
+      assert.ok(Object.is(await json.call("x"), -0));
+    } finally {
+      json.close();
+      server.close();
     }
   });
 

@@ -79,7 +79,9 @@ test("options of the wrong type are refused, naming the field", async () => {
   await refused(Client.connect(url, { WebSocket, encoding: wrong("xml") }), /encoding.*msgpack.*json/);
   await refused(Client.connect(url, { WebSocket, reconnect: { jitter: wrong("0.1") } }), /`jitter` must be a number/);
   assert.throws(() => client.subscribe("chat", { onMissed: wrong(1) }), /`onMissed` must be a function/);
-  // `null` is the same as leaving an option out.
+  await refused(client.call("add", [1, 2], { signal: wrong(5) }), /`signal` must be an AbortSignal/);
+  await refused(client.call("add", [1, 2], { tracestate: wrong(5) }), /`tracestate` must be a string/);
+  // For these options `null` is the same as leaving them out.
   assert.equal(await client.call<number>("add", [1, 2], { timeoutMs: wrong(null), metadata: wrong(null) }), 3);
 });
 

@@ -47,8 +47,11 @@ trait Sink {
 enum Scalar<'a> {
     Null,
     Bool(bool),
-    /// A number's text, checked against the grammar.
-    Number(&'a str),
+    /// A number's text, checked against the grammar, and where it starts.
+    Number {
+        text: &'a str,
+        at: usize,
+    },
     Str(&'a str),
 }
 
@@ -95,12 +98,19 @@ impl Sink for Write<'_> {
             Scalar::Null => write::nil(self.out),
             Scalar::Bool(b) => write::bool(self.out, b),
             Scalar::Str(s) => write::str(self.out, s),
-            Scalar::Number(text) => match integer(text) {
+            Scalar::Number { text, at } => match integer(text) {
                 Some(n) => write::int(self.out, n),
                 None => {
                     let f = parse_float(text);
                     if !f.is_finite() {
-                        return Err(format!("the number {text} is out of range"));
+                        // Not the whole text: a number can be megabytes long.
+                        let shown = match text.char_indices().nth(24) {
+                            Some((end, _)) => format!("{}...", &text[..end]),
+                            None => text.to_owned(),
+                        };
+                        return Err(format!(
+                            "a number too large for a float ({shown}) at byte {at}"
+                        ));
                     }
                     write::f64(self.out, f);
                 }
@@ -200,8 +210,9 @@ impl<'a, 's> Parser<'a, 's> {
             Some(b'{') => self.container(depth, true),
             Some(b'"') => self.string(),
             Some(b'-' | b'0'..=b'9') => {
-                let n = self.number()?;
-                self.sink.scalar(Scalar::Number(n))
+                let at = self.pos;
+                let text = self.number()?;
+                self.sink.scalar(Scalar::Number { text, at })
             }
             Some(b'n') => self.literal("null", Scalar::Null),
             Some(b't') => self.literal("true", Scalar::Bool(true)),

@@ -257,6 +257,14 @@ fn what_is_not_json_is_refused_with_where() {
 }
 
 #[test]
+fn a_number_too_large_is_named_by_its_start_not_whole() {
+    let huge = format!("[1,\"x\",{}]", "9".repeat(400));
+    let error = frame_from_text(&huge).unwrap_err();
+    assert!(error.ends_with("at byte 7"), "{error}");
+    assert!(error.len() < 100, "{error}");
+}
+
+#[test]
 fn nesting_stops_at_127_levels() {
     let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     assert_eq!(frame_from_text(&nested(127)), transcoded(&nested(127)));
@@ -290,4 +298,29 @@ fn a_string_that_is_not_utf8_is_written_lossily() {
     // A str of two bytes that are not UTF-8, inside an array.
     let frame = [0x91, 0xa2, 0xff, 0xfe];
     assert_eq!(frame_to_text(&frame).unwrap(), "[\"\u{fffd}\u{fffd}\"]");
+}
+
+#[test]
+fn keys_inside_keys_stop_at_four_levels_instead_of_doubling_without_end() {
+    let nest = |levels: usize| {
+        (0..levels).fold(Value::Map(vec![("a".into(), 1.into())]), |inner, _| {
+            Value::Map(vec![(inner, 0.into())])
+        })
+    };
+    assert_eq!(
+        frame_to_text(&bytes_of(&nest(1))).unwrap(),
+        r#"{"{\"a\":1}":0}"#
+    );
+    // Five levels of maps as keys: the innermost key that is not a string is
+    // past the limit.
+    let five = frame_to_text(&bytes_of(&nest(5))).unwrap();
+    assert!(
+        five.contains('\u{2026}') && !five.contains("\\\"a\\\""),
+        "{five}"
+    );
+    // Escaping doubles backslashes per level: 40 levels would have asked
+    // for about 2^40 bytes.
+    let forty = frame_to_text(&bytes_of(&nest(40))).unwrap();
+    assert!(forty.len() < 1000, "{} bytes", forty.len());
+    assert_eq!(forty, serde_json::to_string(&to_json(&nest(40))).unwrap());
 }

@@ -11,8 +11,20 @@
 use indexmap::IndexMap;
 use rmpv::Value;
 
+/// How deep a key may sit in other keys' JSON text. Each level escapes the
+/// text of the one inside it again, which doubles its backslashes: a value
+/// of 100 bytes with maps as keys of maps 35 levels deep would ask for
+/// gigabytes. Deeper than this, a key that is not a string is written as
+/// `"…"`; four levels is far beyond any key a program means to send.
+const MAX_KEY_DEPTH: usize = 4;
+
 /// Writes `value` as JSON text to `out`.
 pub(super) fn write(out: &mut String, value: &Value) {
+    write_at(out, value, 0);
+}
+
+/// Writes `value`, found `keys` keys deep (0: not inside a key).
+fn write_at(out: &mut String, value: &Value, keys: usize) {
     match value {
         Value::Nil => out.push_str("null"),
         Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -31,11 +43,11 @@ pub(super) fn write(out: &mut String, value: &Value) {
                 if i > 0 {
                     out.push(',');
                 }
-                write(out, item);
+                write_at(out, item, keys);
             }
             out.push(']');
         }
-        Value::Map(entries) => map(out, entries),
+        Value::Map(entries) => map(out, entries, keys),
         Value::Ext(kind, bytes) => {
             out.push_str("{\"ext\":");
             out.push_str(itoa::Buffer::new().format(*kind));
@@ -49,10 +61,10 @@ pub(super) fn write(out: &mut String, value: &Value) {
 /// A JSON object. Keys that are not strings are written as their JSON
 /// text; keys that are then equal keep the first one's place and the last
 /// one's value, as a JSON object built key by key would.
-fn map(out: &mut String, entries: &[(Value, Value)]) {
+fn map(out: &mut String, entries: &[(Value, Value)], keys: usize) {
     let mut object: IndexMap<String, &Value> = IndexMap::with_capacity(entries.len());
     for (key, value) in entries {
-        object.insert(key_text(key), value);
+        object.insert(key_text_at(key, keys + 1), value);
     }
     out.push('{');
     for (i, (key, value)) in object.iter().enumerate() {
@@ -61,7 +73,7 @@ fn map(out: &mut String, entries: &[(Value, Value)]) {
         }
         string(out, key);
         out.push(':');
-        write(out, value);
+        write_at(out, value, keys);
     }
     out.push('}');
 }
@@ -69,11 +81,17 @@ fn map(out: &mut String, entries: &[(Value, Value)]) {
 /// A map key as a JSON object's key: a string as itself, anything else as
 /// its JSON text (`1` becomes `"1"`).
 pub(super) fn key_text(key: &Value) -> String {
+    key_text_at(key, 1)
+}
+
+/// A key `depth` keys deep (1: a key of a map that is not inside a key).
+fn key_text_at(key: &Value, depth: usize) -> String {
     match key {
         Value::String(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+        _ if depth > MAX_KEY_DEPTH => "\u{2026}".to_owned(),
         other => {
             let mut text = String::new();
-            write(&mut text, other);
+            write_at(&mut text, other, depth);
             text
         }
     }
