@@ -137,7 +137,8 @@ impl Metadata {
                 }
             };
             let mut raw = cur.value(enclosing + 1)?;
-            let value = rmpv::decode::read_value(&mut raw).map_err(|e| bad(e.to_string()))?;
+            let value = rmpv::decode::read_value(&mut raw)
+                .map_err(|e| bad(crate::payload::value_error(&e).to_owned()))?;
             map.insert(key, value);
         }
         Ok(Some(Metadata(map)))

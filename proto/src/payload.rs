@@ -104,7 +104,7 @@ impl Payload {
     pub fn to_value(&self) -> Result<rmpv::Value, DataError> {
         rmpv::decode::read_value(&mut &self.0[..]).map_err(|e| DataError {
             path: String::new(),
-            message: e.to_string(),
+            message: value_error(&e).to_owned(),
         })
     }
 
@@ -159,6 +159,16 @@ impl From<rmpv::Value> for Payload {
         let mut out = Vec::new();
         rmpv::encode::write_value(&mut out, &v).expect("writing to a Vec cannot fail");
         Payload(out.into())
+    }
+}
+
+/// Why rmpv could not read a value. Not its `Display`: that formats the
+/// I/O error inside, which brings the text of every `io::ErrorKind` into the
+/// TypeScript client's wasm; reading from memory, it can only mean this.
+pub(crate) fn value_error(e: &rmpv::decode::Error) -> &'static str {
+    match e {
+        rmpv::decode::Error::DepthLimitExceeded => "the value nests too deeply",
+        _ => "the bytes are not one complete MessagePack value",
     }
 }
 
