@@ -568,7 +568,8 @@ fn settings(url: String, options: &JsValue) -> Result<Settings, Error> {
 }
 
 /// Decodes an introspection item through a dynamic value, by the wire
-/// crate's hand-written reader (no serde: smaller).
+/// crate's hand-written reader (no serde: smaller); the JSON Schemas stay
+/// in the value, from which `introspect::to_js` converts them.
 fn describe(data: &Payload) -> Result<(WireRpc, rmpv::Value), Error> {
     let decode = |message: String| {
         Error::Decode(swill_proto::DataError {
@@ -577,7 +578,7 @@ fn describe(data: &Payload) -> Result<(WireRpc, rmpv::Value), Error> {
         })
     };
     let value = data.to_value().map_err(|e| decode(e.to_string()))?;
-    let rpc = WireRpc::from_value(&value).map_err(decode)?;
+    let rpc = WireRpc::from_value_without_schemas(&value).map_err(decode)?;
     Ok((rpc, value))
 }
 

@@ -234,12 +234,29 @@ impl RpcDescription {
     /// assert_eq!(rpc.response.ty, TypeDesc::named("int"));
     /// ```
     pub fn from_value(item: &Value) -> Result<Self, String> {
+        Self::read::<true>(item)
+    }
+
+    /// [`from_value`](Self::from_value), leaving the JSON Schemas out
+    /// (`None`), for a reader that takes them from the value as they are:
+    /// the TypeScript client hands them to JavaScript that way, and making
+    /// `serde_json` values of them would add that code to its wasm.
+    pub fn from_value_without_schemas(item: &Value) -> Result<Self, String> {
+        Self::read::<false>(item)
+    }
+
+    /// A const parameter, so that the reader without schemas has no call
+    /// to `to_json` at all.
+    fn read<const SCHEMAS: bool>(item: &Value) -> Result<Self, String> {
         let item = Fields::of(item, "an rpc description")?;
         let side = |key| {
             item.required(key)
                 .and_then(|v| within(key, MessageDesc::from_value(v)))
         };
-        let schema = |key| item.optional(key).map(|v| v.map(crate::json::to_json));
+        let schema = |key| {
+            let value = item.optional(key)?;
+            Ok::<_, String>(value.filter(|_| SCHEMAS).map(crate::json::to_json))
+        };
         Ok(RpcDescription {
             name: item.string("name")?,
             request: side("request")?,
@@ -417,6 +434,16 @@ mod tests {
         let json = serde_json::to_string(&rpc).unwrap();
         assert!(json.contains(r#""arguments":{"0":"#), "{json}");
         assert_eq!(serde_json::from_str::<RpcDescription>(&json).unwrap(), rpc);
+        // The same, schemas left out.
+        let value = rmpv::decode::read_value(&mut &bytes[..]).unwrap();
+        let without = RpcDescription::from_value_without_schemas(&value).unwrap();
+        assert_eq!(
+            without,
+            RpcDescription {
+                request_schema: None,
+                ..rpc
+            }
+        );
     }
 
     #[test]
