@@ -81,6 +81,32 @@ async fn text_that_is_not_json_is_a_malformed_frame_and_the_connection_lives_on(
 }
 
 #[tokio::test]
+async fn json_beyond_what_the_codec_takes_is_answered_by_seq_and_the_connection_lives_on() {
+    let addr = start_demo().await;
+    let (mut ws, _) = raw(addr).await;
+    let huge_number = format!(r#"[7,[1,{}],"add"]"#, "9".repeat(100_000));
+    let too_deep = format!(r#"[8,{}0{},"add"]"#, "[".repeat(200), "]".repeat(200));
+    let lone_surrogate = r#"[9,"\ud800","echo_meta"]"#.to_owned();
+    for (seq, text, why) in [
+        (7, huge_number, "too large for a float"),
+        (8, too_deep, "deeper than 127"),
+        (9, lone_surrogate, "lone surrogate"),
+    ] {
+        ws.send(Message::text(text)).await.unwrap();
+        let answer = next_text(&mut ws).await;
+        // The answer names the fault, not the whole number.
+        assert!(answer.len() < 300, "{} bytes", answer.len());
+        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer[0], seq);
+        assert_eq!(answer[1]["code"], 400);
+        let message = answer[1]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{message}");
+    }
+    ws.send(Message::text(r#"[10,[2,2],"add"]"#)).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "[10,4,0,null,null]");
+}
+
+#[tokio::test]
 async fn a_binary_frame_on_a_json_connection_closes_it_with_1003() {
     let addr = start_demo().await;
     let (mut ws, _) = raw(addr).await;
