@@ -272,7 +272,7 @@ fn from_map(entries: &[(Value, Value)]) -> JsValue {
 
 /// Sets an own, enumerable property, even one named `__proto__` (which a
 /// plain assignment would take as the prototype).
-fn set(object: &Object, key: &str, value: &JsValue) {
+pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
     if key != "__proto__" {
         let _ = Reflect::set(object, &key.into(), value);
         return;

@@ -210,10 +210,12 @@ impl RpcDescription {
 /// serde's `Deserialize` goes through too (from any format: a JSON peer
 /// reads the same way). Written by hand rather than derived: the
 /// TypeScript client's wasm reads introspection with it, and serde's
-/// derived visitors were a tenth of that wasm.
+/// derived visitors were 5 KB of that wasm, gzipped.
 impl RpcDescription {
     /// Reads one item of `swill.introspect`. Unknown keys are ignored
-    /// (newer servers add some); `nil` counts as absent.
+    /// (newer servers add some); a key it reads must be given once; `nil`
+    /// counts as absent. A fault says where it is: `response: type:
+    /// arguments.0: missing `type``.
     ///
     /// ```
     /// use swill_proto::{CallShape, RpcDescription, TypeDesc};

@@ -9,7 +9,8 @@
 //! MessagePack to JSON:
 //! - `bin` becomes an array of integers (0-255), the same form JSON input
 //!   uses, so an answer can be fed back as a request;
-//! - map keys that are not strings are written as JSON text (`1` -> `"1"`);
+//! - map keys that are not strings are written as JSON text (`1` -> `"1"`;
+//!   a key inside keys more than four levels deep as `"…"`);
 //! - NaN and infinite floats become `null` (JSON has no such numbers);
 //! - an extension value becomes `{"ext": TYPE, "data": [bytes...]}`;
 //! - strings that are not valid UTF-8 are decoded lossily.
