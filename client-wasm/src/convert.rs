@@ -13,8 +13,9 @@
 //! | an integral `number` within ±(2^53 - 1) | int (smallest form) | `number` |
 //! | any other `number` | float64 | `number` |
 //! | `bigint` in the 64-bit range | int | `number` when safe, else `bigint` |
-//! | `string` | str | `string` |
-//! | `Uint8Array` (and `Buffer`), `ArrayBuffer`, other typed arrays | bin | `Uint8Array` |
+//! | `string` (a lone surrogate becomes U+FFFD: str is UTF-8) | str | `string` |
+//! | `new Number(5)`, `new String("s")`, `new Boolean(b)` | what their value is | |
+//! | `Uint8Array` (and `Buffer`), `ArrayBuffer`, `SharedArrayBuffer`, other typed arrays | bin | `Uint8Array` |
 //! | `Array` | array | `Array` |
 //! | a plain object (`undefined` properties left out) | map, string keys | a plain object |
 //! | `Map` | map, any keys | an object when every key is a string, else a `Map` |
@@ -118,6 +119,20 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     if let Some(map) = value.dyn_ref::<Map>() {
         return map_entries(map, depth);
     }
+    // Wrapped primitives (`new Number(5)`) travel as their value, as
+    // JSON.stringify sends them.
+    if value.is_instance_of::<js_sys::Number>() {
+        return Ok(number(value.unchecked_ref::<js_sys::Number>().value_of()));
+    }
+    if value.is_instance_of::<js_sys::Boolean>() {
+        return Ok(Value::Boolean(
+            value.unchecked_ref::<js_sys::Boolean>().value_of(),
+        ));
+    }
+    if value.is_instance_of::<js_sys::JsString>() {
+        let text = value.unchecked_ref::<js_sys::JsString>().value_of();
+        return Ok(Value::from(String::from(text)));
+    }
     // Objects whose contents are not their own enumerable properties
     // would silently travel as `{}` (as JSON.stringify sends them).
     let refused = [
@@ -146,7 +161,7 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     {
         let json = to_json
             .call0(value)
-            .map_err(|e| format!("toJSON() threw: {e:?}"))?;
+            .map_err(|e| format!("toJSON() threw: {}", crate::error::thrown(&e)))?;
         return to_value(&json, depth + 1);
     }
     object_entries(value.unchecked_ref(), depth)
@@ -185,6 +200,9 @@ fn bytes(value: &JsValue) -> Option<Vec<u8>> {
     if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
         return Some(Uint8Array::new(buffer).to_vec());
     }
+    if let Some(buffer) = value.dyn_ref::<js_sys::SharedArrayBuffer>() {
+        return Some(Uint8Array::new(buffer).to_vec());
+    }
     if ArrayBuffer::is_view(value) {
         let get = |key: &str| Reflect::get(value, &key.into()).ok();
         let buffer = get("buffer")?.dyn_into::<ArrayBuffer>().ok()?;
@@ -198,22 +216,30 @@ fn bytes(value: &JsValue) -> Option<Vec<u8>> {
 fn map_entries(map: &Map, depth: usize) -> Result<Value, String> {
     let mut entries = Vec::with_capacity(map.size() as usize);
     for entry in map.entries() {
-        let entry: Array = entry.map_err(|e| format!("{e:?}"))?.unchecked_into();
+        let entry: Array = entry
+            .map_err(|e| crate::error::thrown(&e))?
+            .unchecked_into();
         let key = to_value(&entry.get(0), depth + 1)?;
         entries.push((key, to_value(&entry.get(1), depth + 1)?));
     }
     Ok(Value::Map(entries))
 }
 
+/// The own enumerable string-keyed properties. Read one by one with
+/// `Reflect.get`, which reports a getter that throws as an error here
+/// (`Object.entries` would throw it through the wasm).
 fn object_entries(object: &Object, depth: usize) -> Result<Value, String> {
-    let mut entries = Vec::new();
-    for entry in Object::entries(object).iter() {
-        let entry: Array = entry.unchecked_into();
-        let value = entry.get(1);
+    let keys = Object::keys(object);
+    let mut entries = Vec::with_capacity(keys.length() as usize);
+    for key in keys.iter() {
+        let value = Reflect::get(object, &key).map_err(|e| {
+            let key = key.as_string().unwrap_or_default();
+            format!("reading `{key}` threw: {}", crate::error::thrown(&e))
+        })?;
         if value.is_undefined() {
             continue; // as JSON.stringify does: an optional field left out
         }
-        let key = entry.get(0).as_string().unwrap_or_default();
+        let key = key.as_string().unwrap_or_default();
         entries.push((Value::from(key), to_value(&value, depth + 1)?));
     }
     Ok(Value::Map(entries))

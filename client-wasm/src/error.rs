@@ -57,3 +57,14 @@ pub(crate) fn aborted(reason: &JsValue) -> JsValue {
     let _ = Reflect::set(&js, &"cause".into(), reason);
     js
 }
+
+/// What JavaScript threw, for a message: an `Error`'s message, else the
+/// value as text.
+pub(crate) fn thrown(e: &JsValue) -> String {
+    match e.dyn_ref::<js_sys::Error>() {
+        Some(error) => error.message().into(),
+        None => e
+            .as_string()
+            .unwrap_or_else(|| "a value that is not an Error".to_owned()),
+    }
+}

@@ -323,11 +323,13 @@ impl Client {
     /// subprotocol `swill.v1`. One attempt; it fails with a `SwillError`
     /// 503 when the server cannot be reached.
     pub async fn connect(
-        url: String,
+        #[wasm_bindgen(unchecked_param_type = "string | URL")] url: JsValue,
         options: Option<Ts<ConnectOptions>>,
     ) -> Result<Client, JsValue> {
         let options = options.map(JsValue::from).unwrap_or_default();
-        let settings = settings(url, &options).map_err(|e| error::to_js(&e))?;
+        let settings = url_of(&url)
+            .and_then(|url| settings(url, &options))
+            .map_err(|e| error::to_js(&e))?;
         let connector = Connector::connect(settings)
             .await
             .map_err(|e| error::to_js(&e))?;
@@ -336,14 +338,17 @@ impl Client {
 
     /// A unary call (typed in the `Client` interface above).
     #[wasm_bindgen(skip_typescript)]
-    pub fn call(&self, rpc: String, request: JsValue, options: JsValue) -> Promise {
-        open::unary_promise(&self.connector, rpc, &request, options)
+    pub fn call(&self, rpc: JsValue, request: JsValue, options: JsValue) -> Promise {
+        match name(&rpc, "rpc") {
+            Ok(rpc) => open::unary_promise(&self.connector, rpc, &request, options),
+            Err(e) => Promise::reject(&error::to_js(&e)),
+        }
     }
 
     /// A unary call answering `{ data, leadingMetadata, trailingMetadata }`.
     #[wasm_bindgen(skip_typescript, js_name = callWithMetadata)]
-    pub fn call_with_metadata(&self, rpc: String, request: JsValue, options: JsValue) -> Promise {
-        let answer = self.unary(rpc, &request, options);
+    pub fn call_with_metadata(&self, rpc: JsValue, request: JsValue, options: JsValue) -> Promise {
+        let answer = self.unary(name(&rpc, "rpc"), &request, options);
         crate::bridge::promise(async move {
             let (data, call) = answer.await?;
             let result = js_sys::Object::new();
@@ -363,12 +368,12 @@ impl Client {
 
     /// A server-streaming call.
     #[wasm_bindgen(skip_typescript)]
-    pub fn stream(&self, rpc: String, request: JsValue, options: JsValue) -> ServerStream {
+    pub fn stream(&self, rpc: JsValue, request: JsValue, options: JsValue) -> ServerStream {
         let data = open::encode(&request).map(Some);
         let shape = CallShape::ServerStreaming;
         ServerStream::new(Opening::start(
             &self.connector,
-            rpc,
+            name(&rpc, "rpc"),
             shape,
             data,
             CallSettings::from_js(options),
@@ -377,11 +382,11 @@ impl Client {
 
     /// A bidirectional call.
     #[wasm_bindgen(skip_typescript)]
-    pub fn bidi(&self, rpc: String, options: JsValue) -> BidiStream {
+    pub fn bidi(&self, rpc: JsValue, options: JsValue) -> BidiStream {
         let shape = CallShape::Bidirectional;
         BidiStream::new(Opening::start(
             &self.connector,
-            rpc,
+            name(&rpc, "rpc"),
             shape,
             Ok(None),
             CallSettings::from_js(options),
@@ -390,11 +395,11 @@ impl Client {
 
     /// A client-streaming call.
     #[wasm_bindgen(skip_typescript, js_name = clientStream)]
-    pub fn client_stream(&self, rpc: String, options: JsValue) -> ClientStream {
+    pub fn client_stream(&self, rpc: JsValue, options: JsValue) -> ClientStream {
         let shape = CallShape::ClientStreaming;
         ClientStream::new(Opening::start(
             &self.connector,
-            rpc,
+            name(&rpc, "rpc"),
             shape,
             Ok(None),
             CallSettings::from_js(options),
@@ -403,14 +408,19 @@ impl Client {
 
     /// Subscribes to a topic (typed in the `Client` interface above).
     #[wasm_bindgen(skip_typescript)]
-    pub fn subscribe(&self, topic: String, options: JsValue) -> Result<Subscription, JsValue> {
+    pub fn subscribe(&self, topic: JsValue, options: JsValue) -> Result<Subscription, JsValue> {
+        let topic = name(&topic, "topic").map_err(|e| error::to_js(&e))?;
         let settings = topic::SubscribeSettings::from_js(&options).map_err(|e| error::to_js(&e))?;
         Ok(topic::subscribe(&self.connector, topic, settings))
     }
 
     /// Publishes to a topic, resolving to the publication's position.
     #[wasm_bindgen(skip_typescript)]
-    pub fn publish(&self, topic: String, data: JsValue, options: JsValue) -> Promise {
+    pub fn publish(&self, topic: JsValue, data: JsValue, options: JsValue) -> Promise {
+        let topic = match name(&topic, "topic") {
+            Ok(topic) => topic,
+            Err(e) => return Promise::reject(&error::to_js(&e)),
+        };
         crate::bridge::promise(topic::publish(
             self.connector.clone(),
             topic,
@@ -421,7 +431,11 @@ impl Client {
 
     /// Who is subscribed to a topic.
     #[wasm_bindgen(skip_typescript)]
-    pub fn presence(&self, topic: String, options: JsValue) -> Promise {
+    pub fn presence(&self, topic: JsValue, options: JsValue) -> Promise {
+        let topic = match name(&topic, "topic") {
+            Ok(topic) => topic,
+            Err(e) => return Promise::reject(&error::to_js(&e)),
+        };
         crate::bridge::promise(topic::presence(
             self.connector.clone(),
             topic,
@@ -483,7 +497,7 @@ impl Client {
     /// too, for its metadata.
     fn unary(
         &self,
-        rpc: String,
+        rpc: Result<String, Error>,
         request: &JsValue,
         options: JsValue,
     ) -> impl std::future::Future<Output = Result<(JsValue, call::Call), JsValue>> + 'static {
@@ -491,7 +505,8 @@ impl Client {
         let data = open::encode(request);
         let settings = CallSettings::from_js(options);
         async move {
-            let (data, settings) = (
+            let (rpc, data, settings) = (
+                rpc.map_err(|e| error::to_js(&e))?,
                 data.map_err(|e| error::to_js(&e))?,
                 settings.map_err(|e| error::to_js(&e))?,
             );
@@ -500,10 +515,34 @@ impl Client {
     }
 }
 
+/// A name argument (an rpc's, a topic's): a string, else a 400 that says
+/// which argument and what it was. The glue wasm-bindgen writes for a
+/// `String` parameter would crash on anything else.
+fn name(value: &JsValue, what: &str) -> Result<String, Error> {
+    value.as_string().ok_or_else(|| {
+        let found = value.js_typeof().as_string().unwrap_or_default();
+        Error::Invalid(format!("the {what} name must be a string, not a {found}"))
+    })
+}
+
+/// The URL to connect to: a string, or a `URL` object (its `href`), as
+/// `WebSocket` takes.
+fn url_of(url: &JsValue) -> Result<String, Error> {
+    let href = || Reflect::get(url, &"href".into()).ok()?.as_string();
+    url.as_string()
+        .or_else(|| url.is_object().then(href).flatten())
+        .ok_or_else(|| {
+            let found = url.js_typeof().as_string().unwrap_or_default();
+            Error::Invalid(format!(
+                "the URL must be a string or a URL object, not a {found}"
+            ))
+        })
+}
+
 /// The connector's settings from the connect options.
 fn settings(url: String, options: &JsValue) -> Result<Settings, Error> {
     let fields = Fields::of(options, "connect options")?;
-    let class = match fields.value("WebSocket") {
+    let class = match fields.value("WebSocket")? {
         Some(class) if class.is_function() => class.unchecked_into(),
         Some(class) => {
             return Err(Error::Invalid(format!(
@@ -522,15 +561,19 @@ fn settings(url: String, options: &JsValue) -> Result<Settings, Error> {
                 )
             })?,
     };
-    let reconnect = fields.raw("reconnect");
-    let policy = match reconnect {
-        reconnect if reconnect.is_falsy() && !reconnect.is_undefined() => {
-            swill_client::ReconnectPolicy::none()
-        }
-        reconnect if reconnect.is_object() => {
+    // `false` turns reconnecting off; absent (or null) is the default.
+    let policy = match fields.value("reconnect")? {
+        None => swill_client::ReconnectPolicy::default(),
+        Some(off) if off.as_bool() == Some(false) => swill_client::ReconnectPolicy::none(),
+        Some(reconnect) if reconnect.is_object() && !Array::is_array(&reconnect) => {
             ReconnectOptions::policy(&Fields::of(&reconnect, "reconnect options")?)?
         }
-        _ => swill_client::ReconnectPolicy::default(),
+        Some(other) => {
+            let found = other.js_typeof().as_string().unwrap_or_default();
+            return Err(fields.invalid(format!(
+                "`reconnect` must be reconnect options or false (got {found})"
+            )));
+        }
     };
     let json = match fields.string("encoding")?.as_deref() {
         None | Some("msgpack") => false,

@@ -37,7 +37,7 @@ impl Settings {
             });
         }
         let fields = Fields::of(&options, "call options")?;
-        let metadata = match fields.value("metadata") {
+        let metadata = match fields.value("metadata")? {
             Some(metadata) => convert::to_metadata(&metadata).map_err(|e| fields.invalid(e))?,
             None => swill_proto::Metadata::new(),
         };
@@ -264,7 +264,7 @@ impl Opening {
     /// Starts opening the call.
     pub(crate) fn start(
         connector: &Rc<Connector>,
-        rpc: String,
+        rpc: Result<String, Error>,
         shape: CallShape,
         data: Result<Option<Payload>, Error>,
         settings: Result<Settings, Error>,
@@ -272,9 +272,11 @@ impl Opening {
         let latch = Rc::new(Latch::default());
         let (connector, opened) = (connector.clone(), latch.clone());
         crate::bridge::spawn(async move {
-            let outcome = match (data, settings) {
-                (Ok(data), Ok(settings)) => open(&connector, &rpc, shape, data, settings).await,
-                (Err(e), _) | (_, Err(e)) => Err(error::to_js(&e)),
+            let outcome = match (rpc, data, settings) {
+                (Ok(rpc), Ok(data), Ok(settings)) => {
+                    open(&connector, &rpc, shape, data, settings).await
+                }
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(error::to_js(&e)),
             };
             opened.set(outcome.map(|call| Rc::new(Handle(call))));
         });

@@ -40,18 +40,24 @@ impl<'a> Fields<'a> {
         Error::Invalid(format!("bad {}: {why}", self.what))
     }
 
-    /// The field `key` exactly as given (`undefined` when it is missing).
-    pub(crate) fn raw(&self, key: &str) -> JsValue {
+    /// The field `key` exactly as given (`undefined` when it is missing);
+    /// a getter that throws is a 400 saying so.
+    pub(crate) fn raw(&self, key: &str) -> Result<JsValue, Error> {
         if !self.object.is_object() {
-            return JsValue::UNDEFINED;
+            return Ok(JsValue::UNDEFINED);
         }
-        Reflect::get(self.object, &key.into()).unwrap_or_default()
+        Reflect::get(self.object, &key.into()).map_err(|e| {
+            self.invalid(format!(
+                "reading `{key}` threw: {}",
+                crate::error::thrown(&e)
+            ))
+        })
     }
 
     /// The field `key`, or `None` when it is absent.
-    pub(crate) fn value(&self, key: &str) -> Option<JsValue> {
-        let value = self.raw(key);
-        (!value.is_undefined() && !value.is_null()).then_some(value)
+    pub(crate) fn value(&self, key: &str) -> Result<Option<JsValue>, Error> {
+        let value = self.raw(key)?;
+        Ok((!value.is_undefined() && !value.is_null()).then_some(value))
     }
 
     /// A `number` field.
@@ -69,12 +75,16 @@ impl<'a> Fields<'a> {
         self.typed(key, "a boolean", |v| v.as_bool())
     }
 
-    /// The `signal` field: an `AbortSignal`. Checked to be an object, not
-    /// with `instanceof`, so that a signal from another realm (an iframe, a
-    /// polyfill) works as well.
+    /// The `signal` field: an `AbortSignal`. Checked by what it has (a
+    /// boolean `aborted`, an `addEventListener`), not with `instanceof`, so
+    /// that a signal from another realm (an iframe, a polyfill) works too.
     pub(crate) fn signal(&self) -> Result<Option<web_sys::AbortSignal>, Error> {
         self.typed("signal", "an AbortSignal", |v| {
-            v.is_object().then(|| v.unchecked_into())
+            let has = |key: &str| Reflect::get(&v, &key.into()).unwrap_or_default();
+            let like = v.is_object()
+                && has("aborted").as_bool().is_some()
+                && has("addEventListener").is_function();
+            like.then(|| v.unchecked_into())
         })
     }
 
@@ -89,7 +99,7 @@ impl<'a> Fields<'a> {
         kind: &str,
         read: impl FnOnce(JsValue) -> Option<T>,
     ) -> Result<Option<T>, Error> {
-        let Some(value) = self.value(key) else {
+        let Some(value) = self.value(key)? else {
             return Ok(None);
         };
         let found = value.js_typeof().as_string().unwrap_or_default();
@@ -136,8 +146,10 @@ pub struct ConnectOptions {
     pub session: Option<String>,
     /// How frames travel: `"msgpack"` (binary, the default) or `"json"`
     /// (JSON text frames, subprotocol `swill.v1.json`, readable in the
-    /// browser's devtools; swill servers only). Values and integers are the
-    /// same either way; bytes come back as arrays of numbers over JSON.
+    /// browser's devtools; swill servers only). Integers and strings are
+    /// the same either way; over JSON, what JSON cannot hold comes back
+    /// changed: bytes as arrays of numbers, NaN and infinities as `null`,
+    /// a `Map`'s keys that are not strings as their JSON text.
     #[tsify(optional, type = "\"msgpack\" | \"json\"")]
     pub encoding: JsValue,
     /// Whether each connection asks the server once, at its start, for its
@@ -207,7 +219,7 @@ impl ReconnectOptions {
             }
         };
         // `null` keeps trying, so it is not the same as leaving it out.
-        let attempts = fields.raw("maxAttempts");
+        let attempts = fields.raw("maxAttempts")?;
         let max_attempts = match attempts.as_f64() {
             _ if attempts.is_null() => None,
             None if attempts.is_undefined() => default.max_attempts,

@@ -76,7 +76,7 @@ impl SubscribeSettings {
     /// Reads `{ since, signal, onMissed }` (all optional).
     pub(crate) fn from_js(options: &JsValue) -> Result<SubscribeSettings, Error> {
         let fields = Fields::of(options, "subscribe options")?;
-        let since = match fields.value("since") {
+        let since = match fields.value("since")? {
             Some(since) => Some(position_from_js(&since).map_err(|why| fields.invalid(why))?),
             None => None,
         };

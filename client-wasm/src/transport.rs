@@ -93,6 +93,15 @@ impl Connection {
                 ))
             })?
             .unchecked_into();
+        // A class that is not a WebSocket would wait out the connect
+        // timeout and then fail as a lost connection.
+        let send = Reflect::get(&socket, &"send".into()).unwrap_or_default();
+        if !send.is_function() {
+            return Err(Error::Invalid(
+                "the `WebSocket` option made an object with no `send`: it must be a WebSocket class"
+                    .to_owned(),
+            ));
+        }
         socket.set_binary_type(BinaryType::Arraybuffer);
         // Node's `ws` (an EventEmitter: it has `once`) can hand over its own
         // buffer, a `Uint8Array`, instead of copying each message into a new
@@ -127,7 +136,7 @@ impl Connection {
             Ok(Err(event)) => Some(format!("{url}: {}", describe(&event))),
             Err(()) => Some(format!(
                 "no connection to {url} within {} ms",
-                timeout_ms as u64
+                crate::options::show(timeout_ms)
             )),
         };
         if let Some(reason) = failure {

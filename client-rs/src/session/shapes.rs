@@ -16,8 +16,8 @@
 //! unchecked.
 
 use swill_proto::{
-    CallShape, INTROSPECT_RPC, Payload, RequestFrame, RequestType, ResponseFrame, ResponseType,
-    Seq, Value,
+    CallShape, INTROSPECT_RPC, PRESENCE_RPC, PUBLISH_RPC, Payload, RequestFrame, RequestType,
+    ResponseFrame, ResponseType, SUBSCRIBE_RPC, Seq, TOPICS_RPC, Value,
 };
 
 use super::{Event, Session};
@@ -48,15 +48,16 @@ impl<S> Session<S> {
         Ok(RequestFrame::message(seq, INTROSPECT_RPC, nil))
     }
 
-    /// The rpc's shape, when the server described it.
+    /// The rpc's shape, when the server described it or it is one of the
+    /// built-in rpcs (which introspection does not list).
     pub fn shape_of(&self, rpc: &str) -> Option<CallShape> {
-        self.shapes.get(rpc).copied()
+        self.shapes.get(rpc).copied().or_else(|| built_in(rpc))
     }
 
     /// Refuses a call whose shape the server says is another.
     pub(super) fn check_shape(&self, rpc: &str, shape: CallShape) -> Result<(), Error> {
-        match self.shapes.get(rpc) {
-            Some(&known) if known != shape => Err(mismatch(rpc, known, shape)),
+        match self.shape_of(rpc) {
+            Some(known) if known != shape => Err(mismatch(rpc, known, shape)),
             _ => Ok(()),
         }
     }
@@ -118,6 +119,16 @@ impl<S> Session<S> {
             self.cancels.extend(cancels);
         }
         self.shapes.insert(rpc, known);
+    }
+}
+
+/// The shapes of the rpcs every swill server has and no introspection
+/// lists (`swill.introspect` is the original's too).
+fn built_in(rpc: &str) -> Option<CallShape> {
+    match rpc {
+        INTROSPECT_RPC | SUBSCRIBE_RPC | TOPICS_RPC => Some(CallShape::ServerStreaming),
+        PUBLISH_RPC | PRESENCE_RPC => Some(CallShape::Unary),
+        _ => None,
     }
 }
 

@@ -408,6 +408,35 @@ fn once_shapes_are_known_a_wrong_one_is_refused_before_sending() {
 }
 
 #[test]
+fn the_built_in_rpcs_are_checked_without_a_description() {
+    // Introspection does not list itself nor the topic rpcs; a unary call
+    // of `swill.introspect` would take its first item as the answer.
+    let mut session: Session<u32> = Session::new();
+    let options = CallOptions::new();
+    for (rpc, wrong) in [
+        (swill_proto::INTROSPECT_RPC, CallShape::Unary),
+        (swill_proto::SUBSCRIBE_RPC, CallShape::Unary),
+        (swill_proto::PUBLISH_RPC, CallShape::ServerStreaming),
+        (swill_proto::PRESENCE_RPC, CallShape::ServerStreaming),
+    ] {
+        let refused = session.start(rpc, wrong, Some(payload(&())), &options, 1);
+        assert!(
+            matches!(refused, Err(Error::Invalid(_))),
+            "{rpc}: {refused:?}"
+        );
+    }
+    let shape = CallShape::ServerStreaming;
+    let introspect = session.start(
+        swill_proto::INTROSPECT_RPC,
+        shape,
+        Some(payload(&())),
+        &options,
+        2,
+    );
+    assert!(introspect.is_ok());
+}
+
+#[test]
 fn a_probe_the_server_refuses_checks_nothing() {
     let mut session: Session<u32> = Session::new();
     let probe = session.probe_shapes().unwrap();

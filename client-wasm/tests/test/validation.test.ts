@@ -100,6 +100,59 @@ test("connect options out of range are refused", async () => {
   );
 });
 
+test("names that are not strings are a SwillError 400, never a crash in the wasm", async () => {
+  const wrong = <T>(value: unknown) => value as T;
+  await refused(client.call(wrong(5), 1), /rpc name must be a string, not a number/);
+  await refused(client.callWithMetadata(wrong(null), 1), /rpc name must be a string/);
+  await refused(client.publish(wrong({}), 1), /topic name must be a string/);
+  await refused(client.presence(wrong(5)), /topic name must be a string/);
+  await refused(client.stream(wrong(5), 1)[Symbol.asyncIterator]().next(), /rpc name must be a string/);
+  assert.throws(() => client.subscribe(wrong(5)), /topic name must be a string/);
+  await refused(Client.connect(wrong(5), { WebSocket }), /URL must be a string or a URL object/);
+  // A URL object is a URL.
+  const byUrl = await Client.connect(new URL(demo.url), { WebSocket });
+  assert.equal(await byUrl.call<number>("add", [1, 2]), 3);
+  byUrl.close();
+  // The client is still fine.
+  assert.equal(await client.call<number>("add", [2, 2]), 4);
+});
+
+test("options that cannot be read or are not what they claim are refused", async () => {
+  const wrong = <T>(value: unknown) => value as T;
+  const throwing = {
+    get timeoutMs(): number {
+      throw new Error("boom");
+    },
+  };
+  await refused(client.call("add", [1, 2], throwing), /reading `timeoutMs` threw: boom/);
+  await refused(client.call("add", [1, 2], { signal: wrong({}) }), /`signal` must be an AbortSignal/);
+  await refused(Client.connect(demo.url, { WebSocket, reconnect: wrong("no") }), /`reconnect` must be reconnect options or false/);
+  await refused(Client.connect(demo.url, { WebSocket: wrong(class {}), reconnect: false }), /WebSocket.*no `send`/);
+});
+
+test("values: a getter or toJSON that throws is a 400 that says so; wrapped primitives travel as their value", async () => {
+  const getter = {
+    get x(): number {
+      throw new Error("boom");
+    },
+  };
+  await refused(client.call("echo_meta", getter), /reading `x` threw: boom/);
+  const toJson = {
+    toJSON(): never {
+      throw new Error("bad date");
+    },
+  };
+  await refused(client.call("echo_meta", toJson), /toJSON\(\) threw: bad date$/);
+  // eslint-disable-next-line no-new-wrappers
+  const wrapped = [new Number(5), new String("s"), new Boolean(false)];
+  assert.deepEqual(await client.call("echo_meta", wrapped), [5, "s", false]);
+});
+
+test("a built-in rpc called with the wrong method fails at once", async () => {
+  // swill.introspect streams; introspection does not list itself.
+  await refused(client.call("swill.introspect"), /server streaming rpc/);
+});
+
 test("values that would travel as {} are refused", async () => {
   await refused(client.call("echo_meta", new Set([1, 2])), /Set/);
   await refused(client.call("echo_meta", { pattern: /a+/ }), /RegExp/);
