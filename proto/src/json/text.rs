@@ -62,12 +62,35 @@ fn write_at(out: &mut String, value: &Value, keys: usize) {
 /// text; keys that are then equal keep the first one's place and the last
 /// one's value, as a JSON object built key by key would.
 fn map(out: &mut String, entries: &[(Value, Value)], keys: usize) {
-    let mut object: IndexMap<String, &Value> = IndexMap::with_capacity(entries.len());
-    for (key, value) in entries {
-        object.insert(key_text_at(key, keys + 1), value);
+    // Nearly every map of a frame (metadata, an error body, a struct) has a
+    // few distinct string keys: written as they are, with no map and no
+    // copy of each key. Any other is gathered first.
+    if entries.len() <= DIRECT_KEYS && distinct_str_keys(entries) {
+        let pairs = entries.iter().filter_map(|(k, v)| Some((k.as_str()?, v)));
+        return object(out, pairs, keys);
     }
+    let mut gathered: IndexMap<String, &Value> = IndexMap::with_capacity(entries.len());
+    for (key, value) in entries {
+        gathered.insert(key_text_at(key, keys + 1), value);
+    }
+    object(out, gathered.iter().map(|(k, v)| (k.as_str(), *v)), keys);
+}
+
+/// How many keys a map may have to be checked pair by pair rather than
+/// gathered.
+const DIRECT_KEYS: usize = 16;
+
+/// Whether every key is a UTF-8 string and none is given twice.
+fn distinct_str_keys(entries: &[(Value, Value)]) -> bool {
+    entries.iter().enumerate().all(|(i, (key, _))| {
+        key.as_str()
+            .is_some_and(|key| entries[..i].iter().all(|(k, _)| k.as_str() != Some(key)))
+    })
+}
+
+fn object<'v>(out: &mut String, pairs: impl Iterator<Item = (&'v str, &'v Value)>, keys: usize) {
     out.push('{');
-    for (i, (key, value)) in object.iter().enumerate() {
+    for (i, (key, value)) in pairs.enumerate() {
         if i > 0 {
             out.push(',');
         }
