@@ -101,6 +101,11 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     if value.is_null() || value.is_undefined() {
         return Ok(Value::Nil);
     }
+    // A plain object (`{...}`, the other common kind) skips the dozen
+    // `instanceof` questions below: none of them can be true of it.
+    if value.is_object() && PLAIN.with(|plain| Object::get_prototype_of(value) == *plain) {
+        return object(value, depth);
+    }
     if let Some(b) = value.as_bool() {
         return Ok(Value::Boolean(b));
     }
@@ -155,6 +160,16 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     if let Some((_, what)) = refused.iter().find(|(is, _)| *is) {
         return Err(format!("a {what} cannot be sent"));
     }
+    object(value, depth)
+}
+
+thread_local! {
+    /// `Object.prototype`: what a plain object's prototype is.
+    static PLAIN: Object = Object::get_prototype_of(&Object::new());
+}
+
+/// An object sent as its properties, or as what its `toJSON()` returns.
+fn object(value: &JsValue, depth: usize) -> Result<Value, String> {
     if let Some(to_json) = Reflect::get(value, &"toJSON".into())
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())

@@ -62,17 +62,17 @@ impl<'a> Fields<'a> {
 
     /// A `number` field.
     pub(crate) fn number(&self, key: &str) -> Result<Option<f64>, Error> {
-        self.typed(key, "a number", |v| v.as_f64())
+        self.typed(key, "a number", JsValue::as_f64)
     }
 
     /// A `string` field.
     pub(crate) fn string(&self, key: &str) -> Result<Option<String>, Error> {
-        self.typed(key, "a string", |v| v.as_string())
+        self.typed(key, "a string", JsValue::as_string)
     }
 
     /// A `boolean` field.
     pub(crate) fn boolean(&self, key: &str) -> Result<Option<bool>, Error> {
-        self.typed(key, "a boolean", |v| v.as_bool())
+        self.typed(key, "a boolean", JsValue::as_bool)
     }
 
     /// The `signal` field: an `AbortSignal`. Checked by what it has (a
@@ -80,32 +80,38 @@ impl<'a> Fields<'a> {
     /// that a signal from another realm (an iframe, a polyfill) works too.
     pub(crate) fn signal(&self) -> Result<Option<web_sys::AbortSignal>, Error> {
         self.typed("signal", "an AbortSignal", |v| {
-            let has = |key: &str| Reflect::get(&v, &key.into()).unwrap_or_default();
+            let has = |key: &str| Reflect::get(v, &key.into()).unwrap_or_default();
             let like = v.is_object()
                 && has("aborted").as_bool().is_some()
                 && has("addEventListener").is_function();
-            like.then(|| v.unchecked_into())
+            like.then(|| v.clone().unchecked_into())
         })
     }
 
     /// A field that must be an instance of `T` (a function).
-    pub(crate) fn instance<T: JsCast>(&self, key: &str, kind: &str) -> Result<Option<T>, Error> {
-        self.typed(key, kind, |v| v.dyn_into().ok())
+    pub(crate) fn instance<T: JsCast + Clone>(
+        &self,
+        key: &str,
+        kind: &str,
+    ) -> Result<Option<T>, Error> {
+        self.typed(key, kind, |v| v.dyn_ref().cloned())
     }
 
     fn typed<T>(
         &self,
         key: &str,
         kind: &str,
-        read: impl FnOnce(JsValue) -> Option<T>,
+        read: impl FnOnce(&JsValue) -> Option<T>,
     ) -> Result<Option<T>, Error> {
         let Some(value) = self.value(key)? else {
             return Ok(None);
         };
-        let found = value.js_typeof().as_string().unwrap_or_default();
-        match read(value) {
-            Some(value) => Ok(Some(value)),
-            None => Err(self.invalid(format!("`{key}` must be {kind} (got {found})"))),
+        match read(&value) {
+            Some(read) => Ok(Some(read)),
+            None => {
+                let found = value.js_typeof().as_string().unwrap_or_default();
+                Err(self.invalid(format!("`{key}` must be {kind} (got {found})")))
+            }
         }
     }
 }
