@@ -29,21 +29,29 @@ export class SwillError extends Error {
 }
 
 export class PlainClient {
-  /** Opens one WebSocket to `url` (`ws://HOST:PORT/ws`) offering `swill.v1`. */
-  static connect(url) {
+  /**
+   * Opens one WebSocket to `url` (`ws://HOST:PORT/ws`) offering `swill.v1`.
+   * With `cork`, the frames after the first of a turn of the event loop are
+   * held in ws's TCP socket until the turn's microtasks have run, as
+   * swill-client does with ws (for a like-for-like run: `bench.mjs --plain-cork`).
+   */
+  static connect(url, { cork = false } = {}) {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, "swill.v1");
       const fail = (e) => reject(e instanceof Error ? e : new Error(`cannot connect to ${url}`));
       ws.once("error", fail);
       ws.once("open", () => {
         ws.off("error", fail);
-        resolve(new PlainClient(ws));
+        resolve(new PlainClient(ws, cork));
       });
     });
   }
 
-  constructor(ws) {
+  constructor(ws, cork = false) {
     this.ws = ws;
+    this.cork = cork;
+    /** 0: nothing sent this turn; 1: one frame sent; 2: the socket corked */
+    this.turn = 0;
     this.seq = 0;
     /** seq -> { resolve, reject } of each call in flight */
     this.pending = new Map();
@@ -67,8 +75,22 @@ export class PlainClient {
       : this.encoder.encode([seq, data, rpc, MESSAGE, metadata]);
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.ws.send(frame);
+      this.send(frame);
     });
+  }
+
+  send(frame) {
+    if (this.cork && this.turn === 0) {
+      this.turn = 1;
+      queueMicrotask(() => {
+        if (this.turn === 2) this.ws._socket.uncork();
+        this.turn = 0;
+      });
+    } else if (this.cork && this.turn === 1) {
+      this.ws._socket.cork();
+      this.turn = 2;
+    }
+    this.ws.send(frame);
   }
 
   receive(bytes) {

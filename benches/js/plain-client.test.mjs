@@ -49,6 +49,18 @@ test("one call, then many pipelined calls, each with its own sum", async () => {
   assert.equal(client.pending.size, 0);
 });
 
+test("with cork, the calls of one turn share a write and each gets its own sum", async () => {
+  const corked = await PlainClient.connect(demo.url, { cork: true });
+  try {
+    const sums = Array.from({ length: 100 }, (_, i) => corked.call("add", [i, 2]));
+    assert.equal(corked.ws._socket.writableCorked, 1);
+    assert.deepEqual(await Promise.all(sums), Array.from({ length: 100 }, (_, i) => i + 2));
+    assert.equal(corked.ws._socket.writableCorked, 0);
+  } finally {
+    corked.close();
+  }
+});
+
 test("ERROR frames reject the call with the server's code and message", async () => {
   await assert.rejects(client.call("nope", null), (e) => {
     assert.ok(e instanceof SwillError);

@@ -46,6 +46,7 @@ mod bridge;
 mod call;
 mod connector;
 mod convert;
+mod cork;
 mod error;
 mod introspect;
 mod latch;

@@ -20,6 +20,7 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::call::Inbox;
 use crate::connector::SessionSlot;
+use crate::cork::Cork;
 
 /// The subprotocol token offered: `swill.v1` (browsers and Node's
 /// `WebSocket` refuse the legacy `swill/1`).
@@ -54,6 +55,8 @@ pub(crate) struct Connection {
     handlers: RefCell<Option<Handlers>>,
     /// Whether frames travel as JSON text (`swill.v1.json`).
     json: bool,
+    /// With Node's `ws`: its TCP socket, corked for each turn's frames.
+    cork: Option<Cork>,
 }
 
 /// The socket's event handlers, kept alive as long as the connection.
@@ -155,7 +158,11 @@ impl Connection {
         session_id: SessionSlot,
         wire: Wire,
     ) -> Rc<Connection> {
+        let cork = is_event_emitter(&socket)
+            .then(|| Cork::of(&socket))
+            .flatten();
         let connection = Rc::new(Connection {
+            cork,
             socket,
             session: RefCell::new(Session::new()),
             session_id,
@@ -257,6 +264,9 @@ impl Connection {
 
     fn write(&self, frame: &RequestFrame) -> Result<(), Error> {
         let encoded = frame.encode();
+        if let Some(cork) = &self.cork {
+            cork.hold();
+        }
         let sent = if self.json {
             // Our own frames are always one MessagePack value.
             let text = swill_proto::json::frame_to_text(&encoded).unwrap_or_default();

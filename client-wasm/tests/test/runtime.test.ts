@@ -5,6 +5,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
 import { Client, SwillError } from "swill-client";
+import type { Socket } from "node:net";
+import { WebSocket } from "ws";
 import { startDemo, type Demo } from "./helpers.js";
 
 let demo: Demo;
@@ -54,4 +56,42 @@ test("the package loads in Node both as an ES module and with require()", async 
   const { createRequire } = await import("node:module");
   const required = createRequire(import.meta.url)("swill-client") as typeof import("swill-client");
   assert.equal(required.Client, Client);
+});
+
+test("with ws, the frames of one turn go out together, in order, and the socket is released after the turn", async () => {
+  const opened: WebSocket[] = [];
+  class Kept extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols);
+      opened.push(this);
+    }
+  }
+  const client = await Client.connect(demo.url, { WebSocket: Kept });
+  try {
+    // ws's TCP socket: the client corks it from the second frame of a turn.
+    const tcp = (opened[0] as unknown as { _socket: Socket })._socket;
+    const sums = Array.from({ length: 64 }, (_, i) => client.call<number>("add", [i, 1]));
+    assert.equal(tcp.writableCorked, 1, "the frames after the first wait for the end of the turn");
+    const up = client.bidi<string, string>("upper");
+    const words = Array.from({ length: 100 }, (_, i) => `w${i}`);
+    const sent = words.map((word) => up.send(word)); // not awaited: sent in order all the same
+    const ended = up.end();
+    await Promise.all([...sent, ended]);
+    const answers: string[] = [];
+    for await (const answer of up) answers.push(answer);
+    assert.deepEqual(answers, words.map((word) => word.toUpperCase()));
+    assert.deepEqual(await Promise.all(sums), Array.from({ length: 64 }, (_, i) => i + 1));
+    assert.equal(tcp.writableCorked, 0, "nothing is held once the turn is over");
+    // A client closed in the turn of its calls: they fail, and nothing
+    // throws later from the microtask that ends the turn.
+    const calls = [client.call("add", [1, 2]), client.call("add", [3, 4])];
+    client.close();
+    for (const outcome of await Promise.allSettled(calls)) {
+      assert.equal(outcome.status, "rejected");
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(tcp.writableCorked, 0);
+  } finally {
+    client.close();
+  }
 });
