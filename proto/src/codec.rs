@@ -255,7 +255,7 @@ impl ErrorBody {
         write::str(&mut out, &self.message);
         if let Some(data) = &self.data {
             write::str(&mut out, "data");
-            rmpv::encode::write_value(&mut out, data).expect("writing to a Vec cannot fail");
+            crate::payload::write_value(&mut out, data);
         }
         Payload::from_encoded(out)
     }

@@ -109,7 +109,7 @@ impl Metadata {
         write::map_len(out, self.0.len());
         for (k, v) in &self.0 {
             write::str(out, k);
-            rmpv::encode::write_value(out, v).expect("writing to a Vec cannot fail");
+            crate::payload::write_value(out, v);
         }
     }
 

@@ -157,8 +157,18 @@ impl fmt::Debug for Payload {
 impl From<rmpv::Value> for Payload {
     fn from(v: rmpv::Value) -> Self {
         let mut out = Vec::new();
-        rmpv::encode::write_value(&mut out, &v).expect("writing to a Vec cannot fail");
+        write_value(&mut out, &v);
         Payload(out.into())
+    }
+}
+
+/// Appends `value` to `out`. Writing to a `Vec` cannot fail, and the error
+/// is not formatted: its `Debug` would bring rmp's and `io::Error`'s
+/// formatting into the wasm (about 1 KB gzipped) for a panic that never
+/// happens.
+pub(crate) fn write_value(out: &mut Vec<u8>, value: &rmpv::Value) {
+    if rmpv::encode::write_value(out, value).is_err() {
+        unreachable!("writing to a Vec cannot fail");
     }
 }
 
