@@ -48,10 +48,14 @@ pub struct Publication<T> {
 /// server sends what was missed from the topic's history and duplicates
 /// are dropped, so every publication arrives once, in order. If what was
 /// missed cannot be recovered, the stream yields [`Error::Missed`] and goes
-/// on. It also goes on after an [`Error::Decode`] (one publication that did
-/// not fit `T`, or an item that was not a topic event). Any other error ends it: access refused, no such topic, or
-/// a client that could not reconnect within its
-/// [`ReconnectPolicy`](crate::ReconnectPolicy).
+/// on. It also goes on after an [`Error::Decode`] for one item (a
+/// publication that did not fit `T`, or an item that was not a topic
+/// event). Any other error ends it: access refused, no such topic, a
+/// client that could not reconnect within its
+/// [`ReconnectPolicy`](crate::ReconnectPolicy), or a frame of the
+/// subscription that could not be read at all (the call is then over: the
+/// stream yields that [`Error::Decode`] and ends). After an error, the
+/// stream's end (`None`) means that error ended it.
 ///
 /// Dropping the subscription unsubscribes.
 #[must_use = "a subscription does nothing unless polled; dropping it unsubscribes"]

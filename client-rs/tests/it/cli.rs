@@ -412,9 +412,46 @@ fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<u16, String>>) {
     use swill_client::proto::{ErrorBody, Payload, RequestFrame, ResponseFrame};
     use tokio_tungstenite::tungstenite::Message;
 
+    let (report, left) = std::sync::mpsc::channel();
+    let url = hand_written_server(|mut ws| async move {
+        let outcome = loop {
+            match ws.next().await {
+                Some(Ok(Message::Binary(bytes))) => {
+                    let frame = RequestFrame::decode(bytes).unwrap();
+                    let answer = match frame.rpc.as_str() {
+                        "add" => ResponseFrame::message(frame.seq, Payload::encode(&3).unwrap()),
+                        _ => ResponseFrame::error(
+                            frame.seq,
+                            &ErrorBody::new(swill_client::Code::NOT_FOUND, "no"),
+                        ),
+                    };
+                    ws.send(Message::Binary(answer.encode().into()))
+                        .await
+                        .unwrap();
+                }
+                Some(Ok(Message::Close(Some(close)))) => break Ok(u16::from(close.code)),
+                Some(Ok(Message::Close(None))) => {
+                    break Err("a Close frame without a status code (1005)".to_owned());
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break Err(e.to_string()),
+                None => break Err("the stream ended without a Close".to_owned()),
+            }
+        };
+        let _ = report.send(outcome);
+    });
+    (url, left)
+}
+
+/// Serves one connection with `serve`, a Swill server written by hand, on
+/// a thread of its own; returns its URL.
+fn hand_written_server<F, Fut>(serve: F) -> String
+where
+    F: FnOnce(tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("ws://{}/ws", listener.local_addr().unwrap());
-    let (report, left) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -424,37 +461,10 @@ fn bare_server() -> (String, std::sync::mpsc::Receiver<Result<u16, String>>) {
             listener.set_nonblocking(true).unwrap();
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let (tcp, _) = listener.accept().await.unwrap();
-            let mut ws = crate::common::accept_swill(tcp).await;
-            let outcome = loop {
-                match ws.next().await {
-                    Some(Ok(Message::Binary(bytes))) => {
-                        let frame = RequestFrame::decode(bytes).unwrap();
-                        let answer = match frame.rpc.as_str() {
-                            "add" => {
-                                ResponseFrame::message(frame.seq, Payload::encode(&3).unwrap())
-                            }
-                            _ => ResponseFrame::error(
-                                frame.seq,
-                                &ErrorBody::new(swill_client::Code::NOT_FOUND, "no"),
-                            ),
-                        };
-                        ws.send(Message::Binary(answer.encode().into()))
-                            .await
-                            .unwrap();
-                    }
-                    Some(Ok(Message::Close(Some(close)))) => break Ok(u16::from(close.code)),
-                    Some(Ok(Message::Close(None))) => {
-                        break Err("a Close frame without a status code (1005)".to_owned());
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => break Err(e.to_string()),
-                    None => break Err("the stream ended without a Close".to_owned()),
-                }
-            };
-            let _ = report.send(outcome);
+            serve(crate::common::accept_swill(tcp).await).await;
         });
     });
-    (url, left)
+    url
 }
 
 #[test]
@@ -549,4 +559,52 @@ fn a_shape_the_server_contradicts_is_refused() {
     // The shape the server gives is accepted as if it were left out.
     let out = run(&["stream", &server.url(), "add", "[1, 2]", "--shape", "unary"]);
     out.expect(0, "3\n");
+}
+
+/// A subscription whose stream carries a frame the client cannot read ends
+/// with that error, and `swill subscribe` exits with its status rather than
+/// 0 (it used to print "skipped a publication" and exit 0, as if it had
+/// been interrupted).
+#[test]
+fn subscribe_exits_1_when_an_unreadable_frame_ends_the_subscription() {
+    use futures::{SinkExt, StreamExt};
+    use swill_client::proto::{Payload, Position, RequestFrame, ResponseFrame, TopicEvent};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let url = hand_written_server(|mut ws| async move {
+        while let Some(Ok(message)) = ws.next().await {
+            let Message::Binary(bytes) = message else {
+                continue;
+            };
+            let frame = RequestFrame::decode(bytes).unwrap();
+            if frame.rpc != "swill.subscribe" {
+                continue;
+            }
+            let seq = frame.seq;
+            let items = [
+                TopicEvent::encode_subscribed(&Position::new("e1", 0), true),
+                TopicEvent::encode_publication(1, &Payload::encode(&"first").unwrap()),
+            ];
+            for item in items {
+                let answer = ResponseFrame::message(seq, item).encode();
+                ws.send(Message::Binary(answer.into())).await.unwrap();
+            }
+            // [seq, "\xff\xfe", MESSAGE]: its seq reads, its str is not UTF-8.
+            let seq = u8::try_from(seq.get()).unwrap();
+            let bad = vec![0x93, seq, 0xa2, 0xff, 0xfe, 0x00];
+            ws.send(Message::Binary(bad.into())).await.unwrap();
+        }
+    });
+    let out = run(&["subscribe", &url, "chat"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "{\"epoch\":\"e1\",\"offset\":1,\"data\":\"first\"}\n"
+    );
+    assert!(
+        out.stderr.contains("skipped a publication"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("error 400"), "{}", out.stderr);
 }

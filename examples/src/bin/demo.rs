@@ -21,7 +21,8 @@ const USAGE: &str =
   --redis URL          keep topics and sessions in Redis, shared with every
                        node using it (default: in this process)
   --node NAME          this node's name in presence listings
-  --presence-ttl-ms MS how long a dead node's presence entries last (Redis)
+  --presence-ttl-ms MS how long a dead node's presence entries last (Redis;
+                       at least 100, a smaller value counts as 100)
   --spec FILE          serve this AsyncAPI 3.0 document (JSON or YAML): every
                        message in and out, and the handshake, is checked
                        against it; a document that does not fit the demo's

@@ -15,6 +15,10 @@ pub(crate) async fn subscribe(
         Some(since) => client.subscribe_since::<Value>(topic, since).await?,
         None => client.subscribe::<Value>(topic).await?,
     };
+    // A decode error usually skips one item and the subscription goes on;
+    // when the call itself failed on a frame it could not read, the
+    // subscription ends right after it, and that error is the outcome.
+    let mut skipped = None;
     loop {
         // Interrupted (Ctrl-C): the normal way to stop; the connection then
         // closes with a handshake like every command's.
@@ -23,18 +27,23 @@ pub(crate) async fn subscribe(
             _ = tokio::signal::ctrl_c() => return Ok(()),
         };
         let Some(publication) = publication else {
-            break;
+            return skipped.map_or(Ok(()), |e: Error| Err(e.into()));
         };
         match publication {
-            Ok(p) => print_line(&serde_json::to_string(&json!({
-                "epoch": p.position.epoch,
-                "offset": p.position.offset,
-                "data": json::to_json(&p.data),
-            })))?,
+            Ok(p) => {
+                skipped = None;
+                print_line(&serde_json::to_string(&json!({
+                    "epoch": p.position.epoch,
+                    "offset": p.position.offset,
+                    "data": json::to_json(&p.data),
+                })))?;
+            }
             Err(missed @ Error::Missed { .. }) => eprintln!("missed: {}", missed.message()),
-            Err(Error::Decode(e)) => eprintln!("skipped a publication: {e}"),
+            Err(Error::Decode(e)) => {
+                eprintln!("skipped a publication: {e}");
+                skipped = Some(Error::Decode(e));
+            }
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(())
 }
