@@ -28,9 +28,9 @@ pub(crate) struct Cork {
     cork: Function,
     /// `queueMicrotask`.
     queue: Function,
-    /// Uncorks the socket, and clears `held`: the microtask. Owned by
-    /// JavaScript, so that a microtask still queued when the connection is
-    /// dropped calls a live function.
+    /// The microtask that ends a turn: uncorks the socket if it was corked.
+    /// Owned by JavaScript, so that a microtask still queued when the
+    /// connection is dropped calls a live function.
     release: Function,
     /// Where this turn is.
     turn: Rc<Cell<Turn>>,
