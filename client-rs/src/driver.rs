@@ -90,7 +90,12 @@ impl CallState {
                 self.leading.get_or_insert(leading);
                 return None;
             }
-            Event::Item(data) => return Some(Ok(Next::Item(data))),
+            Event::Item(data) => {
+                // Leading metadata comes with or before the first item: by
+                // now there is none if it did not come.
+                self.leading.get_or_insert_with(Metadata::new);
+                return Some(Ok(Next::Item(data)));
+            }
             Event::Answer { data, trailing } => {
                 self.settle(trailing);
                 Ok(Next::Answer(data))
@@ -136,8 +141,8 @@ impl CallState {
         !std::mem::replace(&mut self.over, true)
     }
 
-    /// The server's leading metadata, once it arrived (empty once the call
-    /// was answered without any).
+    /// The server's leading metadata, once it arrived (empty once the first
+    /// item or the answer came without any).
     pub fn leading(&self) -> Option<&Metadata> {
         self.leading.as_ref()
     }
@@ -184,6 +189,18 @@ mod tests {
         assert_eq!(call.trailing(), Some(&Metadata::new()));
         assert_eq!(call.on_event(Event::Item(data(2))), None);
         assert_eq!(call.on_lost(), Ok(Next::End));
+    }
+
+    #[test]
+    fn leading_metadata_is_known_at_the_first_item_empty_if_none_came() {
+        let mut call = CallState::new();
+        assert_eq!(call.leading(), None, "nothing has come yet");
+        call.on_event(Event::Item(data(1)));
+        assert_eq!(call.leading(), Some(&Metadata::new()));
+        let mut call = CallState::new();
+        call.on_event(Event::Leading(Metadata::from([("k", "v")])));
+        call.on_event(Event::Item(data(1)));
+        assert_eq!(call.leading().and_then(|m| m.get_str("k")), Some("v"));
     }
 
     #[test]

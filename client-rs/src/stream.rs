@@ -54,7 +54,8 @@ impl<T> ResponseStream<T> {
     }
 
     /// The server's leading metadata, once it has arrived: it comes before
-    /// (or with) the first item, so it is here after the first `next()`.
+    /// (or with) the first item, so it is here after the first `next()`
+    /// (empty if the server sent none).
     pub fn leading(&self) -> Option<&Metadata> {
         self.inbound.leading()
     }
