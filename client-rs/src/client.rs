@@ -66,6 +66,10 @@ impl Client {
     }
 
     pub(crate) async fn from_config(config: Config) -> Result<Client, Error> {
+        #[cfg(feature = "tls")]
+        if !config.roots_pem.is_empty() {
+            crate::transport::check_tls(&config)?;
+        }
         let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
         let connector = Connector::connect(config).await?;
         let inner = Inner {

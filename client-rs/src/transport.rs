@@ -30,6 +30,8 @@ mod task;
 mod tls;
 
 pub(crate) use dial::{DialFailure, dial};
+#[cfg(feature = "tls")]
+pub(crate) use tls::check as check_tls;
 
 /// An open WebSocket to a server, over TCP or a stream of the user's.
 pub(crate) type Socket = WebSocketStream<Box<dyn Io>>;

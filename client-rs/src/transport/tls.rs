@@ -27,28 +27,49 @@ pub(super) async fn wrap(
 ) -> Result<Box<dyn Io>, tungstenite::Error> {
     let name = ServerName::try_from(host.to_owned())
         .map_err(|_| tungstenite::Error::Url(UrlError::NoHostName))?;
-    let connector = TlsConnector::from(client_config(config)?);
+    let settings = client_config(config).map_err(|what| {
+        tungstenite::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, what))
+    })?;
+    let connector = TlsConnector::from(settings);
     let stream = connector.connect(name, stream).await.map_err(|e| {
-        // rustls reports an untrusted certificate as an I/O error; say what
+        // rustls reports a refused certificate as an I/O error; say what
         // it means and what to do.
-        let untrusted = e
+        let refused = e
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_)));
-        let message = match untrusted {
-            true => format!(
+            .and_then(|e| match e {
+                rustls::Error::InvalidCertificate(why) => Some(why),
+                _ => None,
+            });
+        let message = match refused {
+            Some(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            ) => format!(
+                "TLS: the server's certificate is not valid for `{host}` ({e}); connect with \
+                 a name the certificate holds"
+            ),
+            Some(_) => format!(
                 "TLS: the server's certificate is not trusted ({e}); give the client the \
                  certificate of the CA that signed it (a PEM file) to trust it"
             ),
-            false => format!("TLS handshake failed: {e}"),
+            None => format!("TLS handshake failed: {e}"),
         };
         tungstenite::Error::Io(std::io::Error::new(e.kind(), message))
     })?;
     Ok(Box::new(stream))
 }
 
+/// Builds the client's TLS settings before the first dial, so that PEM
+/// holding no certificate is the program's mistake
+/// ([`Error::Invalid`](crate::Error::Invalid)), not a connection failure.
+pub(crate) fn check(config: &Config) -> Result<(), crate::Error> {
+    client_config(config)
+        .map(drop)
+        .map_err(crate::Error::Invalid)
+}
+
 /// The client's TLS settings, built on first use.
-fn client_config(config: &Config) -> Result<Arc<ClientConfig>, tungstenite::Error> {
+fn client_config(config: &Config) -> Result<Arc<ClientConfig>, String> {
     if let Some(built) = config.tls.get() {
         return Ok(built.clone());
     }
@@ -58,10 +79,7 @@ fn client_config(config: &Config) -> Result<Arc<ClientConfig>, tungstenite::Erro
 }
 
 /// The platform's roots plus the builder's PEM certificates.
-fn build(config: &Config) -> Result<Arc<ClientConfig>, tungstenite::Error> {
-    let invalid = |what: String| {
-        tungstenite::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, what))
-    };
+fn build(config: &Config) -> Result<Arc<ClientConfig>, String> {
     let mut roots = RootCertStore::empty();
     // A platform store that cannot be read leaves the builder's roots.
     let native = rustls_native_certs::load_native_certs();
@@ -70,27 +88,25 @@ fn build(config: &Config) -> Result<Arc<ClientConfig>, tungstenite::Error> {
     for pem in &config.roots_pem {
         let certs = CertificateDer::pem_slice_iter(pem)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| invalid(format!("a root certificate is not PEM: {e}")))?;
+            .map_err(|e| format!("a root certificate is not PEM: {e}"))?;
         if certs.is_empty() {
-            return Err(invalid(
-                "the root certificate PEM holds no certificate".to_owned(),
-            ));
+            return Err("the root certificate PEM holds no certificate".to_owned());
         }
         for cert in certs {
             roots
                 .add(cert.clone())
-                .map_err(|e| invalid(format!("a root certificate was refused: {e}")))?;
+                .map_err(|e| format!("a root certificate was refused: {e}"))?;
             given.push(cert);
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
-        .map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     let verifier = Arc::new(RootsOrGiven { roots, given });
     let mut tls = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| invalid(e.to_string()))?
+        .map_err(|e| e.to_string())?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();

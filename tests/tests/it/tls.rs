@@ -106,6 +106,53 @@ async fn an_untrusted_certificate_is_a_connection_failure_that_says_so() {
     assert_eq!(client.call::<i64>("add", &(2, 2)).await.unwrap(), 4);
 }
 
+/// A trusted certificate for other names: the message says it is the
+/// name, not the trust, so that nobody goes looking for a CA file.
+#[tokio::test]
+async fn a_certificate_for_other_names_is_refused_for_the_name() {
+    let certs = Certs::new();
+    let addr = serve_tls(&certs).await;
+    let error = Client::builder(format!("wss://api.example.com:{}/ws", addr.port()))
+        .root_certificates_pem(certs.ca.clone())
+        .transport(move || tokio::net::TcpStream::connect(addr))
+        .connect()
+        .await
+        .unwrap_err();
+    match &error {
+        Error::Connect { reason, .. } => {
+            assert!(
+                reason.contains("not valid for `api.example.com`"),
+                "{reason}"
+            );
+            assert!(!reason.contains("not trusted"), "{reason}");
+        }
+        other => panic!("expected a connection failure, got {other:?}"),
+    }
+}
+
+/// PEM that holds no certificate is the program's mistake, refused before
+/// anything is dialed (nothing listens at the URL's port), not a
+/// connection failure.
+#[tokio::test]
+async fn a_root_pem_that_holds_no_certificate_is_refused_before_dialing() {
+    let port = swill_tests::free_port();
+    for pem in [
+        &b""[..],
+        b"not a certificate",
+        b"-----BEGIN CERTIFICATE-----\nxx\n",
+    ] {
+        let error = Client::builder(format!("wss://localhost:{port}/ws"))
+            .root_certificates_pem(pem)
+            .connect()
+            .await
+            .unwrap_err();
+        match &error {
+            Error::Invalid(reason) => assert!(reason.contains("root certificate"), "{reason}"),
+            other => panic!("expected Error::Invalid, got {other:?}"),
+        }
+    }
+}
+
 /// The certificate `openssl req -x509` makes by default: self-signed and
 /// marked as a CA. Given to the client as is, it is trusted for the names
 /// it holds; another such certificate is not.
