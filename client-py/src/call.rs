@@ -15,11 +15,10 @@ use std::sync::{Arc, Mutex};
 use futures::StreamExt;
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
-use pythonize::pythonize;
 use swill_client::{Error, Metadata, RequestSender, ResponseFuture, ResponseStream, Value};
 use tokio::sync::watch;
 
-use crate::convert::{self, Answer, PyValue, ToPython};
+use crate::convert::{self, Answer, PyMetadata, PyValue};
 use crate::{deliver, error};
 
 /// The handles of an open call.
@@ -232,14 +231,16 @@ impl PyCall {
     #[getter]
     fn leading_metadata<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let leading = self.shared.lock_metadata().0.clone();
-        Ok(leading.map(|m| pythonize(py, &m)).transpose()?)
+        leading.map(|m| PyMetadata(m).into_pyobject(py)).transpose()
     }
 
     /// The server's trailing metadata, once the call has ended.
     #[getter]
     fn trailing_metadata<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let trailing = self.shared.lock_metadata().1.clone();
-        Ok(trailing.map(|m| pythonize(py, &m)).transpose()?)
+        trailing
+            .map(|m| PyMetadata(m).into_pyobject(py))
+            .transpose()
     }
 }
 
@@ -262,7 +263,7 @@ async fn next(shared: Arc<Shared>) -> PyResult<PyValue> {
     };
     shared.record(stream);
     match item {
-        Some(Ok(value)) => Ok(ToPython(value)),
+        Some(Ok(value)) => Ok(PyValue(value)),
         Some(Err(e)) => {
             *receiver = Receiver::Over;
             Err(error::to_py(e))

@@ -3,7 +3,7 @@
 use std::sync::RwLock;
 
 use pyo3::prelude::*;
-use swill_client::{Client, Value};
+use swill_client::{Client, Error, Value};
 use tokio::sync::watch;
 
 use crate::call::{Parts, PyCall};
@@ -17,6 +17,9 @@ pub(crate) struct PyClient {
     client: RwLock<Option<Client>>,
     /// `true` once closed (or released): the subscriptions end.
     closed: watch::Sender<bool>,
+    /// The session id when the client was closed, still readable then
+    /// (to resume that session with a new client).
+    last_session: RwLock<Option<String>>,
 }
 
 impl PyClient {
@@ -24,6 +27,7 @@ impl PyClient {
         PyClient {
             client: RwLock::new(Some(client)),
             closed: watch::channel(false).0,
+            last_session: RwLock::new(None),
         }
     }
 
@@ -31,10 +35,23 @@ impl PyClient {
     /// subscriptions end with 503.
     fn take(&self) -> Option<Client> {
         self.closed.send_replace(true);
-        self.client
+        let client = self
+            .client
             .write()
             .unwrap_or_else(|p| p.into_inner())
-            .take()
+            .take();
+        if let Some(client) = &client {
+            *self.last_session.write().unwrap_or_else(|p| p.into_inner()) = client.session();
+        }
+        client
+    }
+
+    /// The client for a stream, which opens in the background: once
+    /// closed, the error is the stream's, raised by its first read.
+    fn client_for_stream(&self) -> Result<Client, Error> {
+        self.client().map_err(|_| Error::Disconnected {
+            reason: "the client is closed".to_owned(),
+        })
     }
 
     /// A clone of the client (clones share the connection), or 503 once
@@ -79,8 +96,9 @@ impl PyClient {
     ) -> PyResult<PyCall> {
         let request = convert::to_value(request)?;
         let options = convert::call_options(metadata, timeout)?;
-        let client = self.client()?;
+        let client = self.client_for_stream();
         Ok(PyCall::open(async move {
+            let client = client?;
             let stream = client.server_stream_with::<Value>(&rpc, &request, options);
             Ok(Parts::stream(stream.await?))
         }))
@@ -95,8 +113,9 @@ impl PyClient {
         timeout: Option<f64>,
     ) -> PyResult<PyCall> {
         let options = convert::call_options(metadata, timeout)?;
-        let client = self.client()?;
+        let client = self.client_for_stream();
         Ok(PyCall::open(async move {
+            let client = client?;
             let parts = client.client_stream_with::<Value, Value>(&rpc, options);
             Ok(Parts::client_stream(parts.await?))
         }))
@@ -111,8 +130,9 @@ impl PyClient {
         timeout: Option<f64>,
     ) -> PyResult<PyCall> {
         let options = convert::call_options(metadata, timeout)?;
-        let client = self.client()?;
+        let client = self.client_for_stream();
         Ok(PyCall::open(async move {
+            let client = client?;
             let parts = client.bidi_with::<Value, Value>(&rpc, options);
             Ok(Parts::bidi(parts.await?))
         }))
@@ -193,10 +213,18 @@ impl PyClient {
         })
     }
 
-    /// The id of the client's session on the server, if it has one.
+    /// The id of the client's session on the server, if it has one; once
+    /// closed, the id it had then.
     #[getter]
-    fn session(&self) -> PyResult<Option<String>> {
-        Ok(self.client()?.session())
+    fn session(&self) -> Option<String> {
+        match self.client() {
+            Ok(client) => client.session(),
+            Err(_) => self
+                .last_session
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        }
     }
 
     /// Closes the connection with a close handshake and resolves once it

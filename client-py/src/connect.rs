@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use swill_client::{Builder, Client, ConnectionState, Encoding, ReconnectPolicy, Subprotocol};
+use swill_client::{
+    Builder, Client, ConnectionState, Encoding, Error, ReconnectPolicy, Subprotocol,
+};
 
 use crate::client::PyClient;
 use crate::convert::seconds;
@@ -49,7 +51,13 @@ pub(crate) fn connect<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let builder = builder(py, url, options)?;
     deliver::future_into_py(py, async move {
-        let client = builder.connect().await.map_err(error::to_py)?;
+        let client = builder.connect().await.map_err(|e| match e {
+            // The program's mistake (a URL, header or PEM that cannot be
+            // used), found before dialing: Python's own exception, as for
+            // every other bad option.
+            Error::Invalid(message) => PyValueError::new_err(message),
+            other => error::to_py(other),
+        })?;
         Ok(PyClient::new(client))
     })
 }

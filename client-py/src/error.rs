@@ -22,7 +22,7 @@ mod python {
 pub(crate) fn to_py(error: Error) -> PyErr {
     let code = error.code().as_i64();
     let message = error.message().into_owned();
-    let data = error.data().cloned().map(ToPython);
+    let data = error.data().cloned().map(PyValue);
     PyErr::new::<python::SwillError, _>((code, message, data))
 }
 

@@ -120,7 +120,7 @@ async fn next(shared: Arc<Shared>) -> PyResult<PyPublication> {
     match item {
         Ok(Some(Ok(publication))) => {
             let Position { epoch, offset } = publication.position;
-            Ok((epoch, offset, ToPython(publication.data)))
+            Ok((epoch, offset, PyValue(publication.data)))
         }
         // It goes on after these (the Rust subscription says which end
         // it: the next item is then `None`).

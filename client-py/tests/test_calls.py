@@ -25,6 +25,14 @@ async def test_server_stream_has_trailing_metadata_once_over(client: swill_clien
     assert stream.trailing_metadata == {}
 
 
+async def test_leading_metadata_is_known_from_the_first_item(client: swill_client.Client) -> None:
+    stream = client.stream("count", 2)
+    assert stream.leading_metadata is None
+    assert await stream.__anext__() == 0
+    assert stream.leading_metadata == {}, "none came with the first item: there is none"
+    assert [n async for n in stream] == [1]
+
+
 async def test_client_stream_from_an_async_iterable(client: swill_client.Client) -> None:
     async def numbers() -> AsyncIterator[int]:
         for n in (1, 2, 3):

@@ -4,7 +4,8 @@ and reconnecting after the server restarts."""
 from __future__ import annotations
 
 import asyncio
-from typing import List
+import gc
+from typing import Any, List
 
 import pytest
 
@@ -62,6 +63,53 @@ async def test_close_fails_calls_in_flight_and_later_with_503(demo: Demo) -> Non
         await client.call("add", [1, 2])
     assert later.value.code == 503
     await client.close()  # again: nothing to do
+
+
+async def test_streams_of_a_closed_client_fail_when_read(demo: Demo) -> None:
+    client = await swill_client.connect(demo.url)
+    session = client.session
+    await client.close()
+    assert client.session == session, "the id is still there to resume the session"
+    stream = client.stream("count", 3)  # returns, as streams do
+    with pytest.raises(swill_client.SwillError) as e:
+        await stream.__anext__()
+    assert e.value.code == 503
+    up = client.bidi("upper")
+    with pytest.raises(swill_client.SwillError) as e:
+        await up.__anext__()
+    assert e.value.code == 503
+
+
+async def test_an_unclosed_client_warns(demo: Demo) -> None:
+    client = await swill_client.connect(demo.url)
+    with pytest.warns(ResourceWarning, match="unclosed"):
+        del client
+        gc.collect()
+
+
+async def test_bad_options_name_the_option(demo: Demo) -> None:
+    def connect(**options: Any) -> Any:
+        return swill_client.connect(demo.url, **options)
+
+    with pytest.raises(ValueError, match="legacy"):
+        await connect(legacy=None)
+    with pytest.raises(TypeError, match="json"):
+        await connect(json="yes")
+    with pytest.raises(TypeError, match="connect_timeout"):
+        await connect(connect_timeout="10")
+    with pytest.raises(TypeError, match="headers"):
+        await connect(headers={"x": 1})
+    with pytest.raises(ValueError, match="max_in_flight"):
+        await connect(max_in_flight=0)
+    with pytest.raises(ValueError, match="stream_buffer"):
+        await connect(stream_buffer=0)
+    with pytest.raises(TypeError, match="ca_pem"):
+        await connect(ca_pem="not bytes")
+    # Found by the Rust client before it dials: still the program's mistake.
+    with pytest.raises(ValueError, match="header"):
+        await connect(headers={"bad name": "v"})
+    with pytest.raises(ValueError, match="root certificate"):
+        await connect(ca_pem=b"not a certificate")
 
 
 async def test_async_with_closes_the_client(demo: Demo) -> None:

@@ -116,3 +116,36 @@ async def test_values_that_cannot_travel_are_a_type_error(client: swill_client.C
         await echo(client, {"f": lambda: 1})
     # The connection is fine afterwards.
     assert await client.call("add", [1, 1]) == 2
+
+
+async def test_values_nested_too_deep_or_containing_themselves_are_a_value_error(
+    client: swill_client.Client,
+) -> None:
+    deep: Any = 1
+    for _ in range(65):
+        deep = [deep]
+    with pytest.raises(ValueError, match="64 levels"):
+        await echo(client, deep)
+    # Thousands of levels, or a value that contains itself, used to
+    # overflow the stack and kill the interpreter.
+    for _ in range(5_000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="64 levels"):
+        await echo(client, deep)
+    looped: List[Any] = [1]
+    looped.append(looped)
+    with pytest.raises(ValueError, match="contains itself"):
+        await echo(client, looped)
+    mapped: Any = {}
+    mapped["self"] = mapped
+    with pytest.raises(ValueError):
+        await client.call("echo_meta", 1, metadata=mapped)
+    nested: Any = 1
+    for _ in range(63):
+        nested = [nested]
+    assert await echo(client, nested) == nested
+    assert await client.call("add", [1, 1]) == 2
+
+
+async def test_array_keys_come_back_as_tuples(client: swill_client.Client) -> None:
+    assert await echo(client, {(1, 2): "x", ((3,), 4): "y"}) == {(1, 2): "x", ((3,), 4): "y"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import collections.abc
+import warnings
 from types import TracebackType
 from typing import (
     Any,
@@ -30,7 +31,6 @@ from ._streams import BidiStream, ServerStream
 from ._topics import OnMissed, Subscription
 from ._types import (
     ConnectionState,
-    Metadata,
     Position,
     PresenceEntry,
     ReconnectPolicy,
@@ -92,17 +92,23 @@ async def connect(
       for that answer; one made before it came fails when it comes.
       ``False`` saves that request.
     """
-    if legacy is True:
-        subprotocol = "swill/1"
-    elif legacy is False:
-        subprotocol = "swill.v1"
-    else:
-        subprotocol = legacy
+    subprotocols = {True: "swill/1", False: "swill.v1", "auto": "auto"}
+    if not isinstance(legacy, (bool, str)) or legacy not in subprotocols:
+        raise ValueError(f'legacy must be True, False or "auto", not {legacy!r}')
+    _check("url", url, str, "a str")
+    _check("json", json, bool, "a bool")
+    _check("session", session, (str, type(None)), "a str or None")
+    _check("connect_timeout", connect_timeout, (int, float), "a number of seconds")
+    _check("keepalive", keepalive, (int, float, type(None)), "a number of seconds or None")
+    _check("reconnect", reconnect, ReconnectPolicy, "a ReconnectPolicy")
+    if on_state_change is not None and not callable(on_state_change):
+        raise TypeError(f"on_state_change must be callable, not {_kind(on_state_change)}")
+    _check("check_shapes", check_shapes, bool, "a bool")
     options: Dict[str, Any] = {
-        "subprotocol": subprotocol,
+        "subprotocol": subprotocols[legacy],
         "json": json,
-        "headers": _pairs(headers),
-        "cookies": _pairs(cookies),
+        "headers": _pairs("headers", headers),
+        "cookies": _pairs("cookies", cookies),
         "session": session,
         "connect_timeout": connect_timeout,
         "keepalive": keepalive,
@@ -114,20 +120,66 @@ async def connect(
             reconnect.max_attempts,
         ),
         "on_state_change": _on_loop(on_state_change) if on_state_change else None,
-        "max_in_flight": max_in_flight,
-        "stream_buffer": stream_buffer,
-        "ca_pem": [ca_pem] if isinstance(ca_pem, bytes) else list(ca_pem),
+        "max_in_flight": _at_least_one("max_in_flight", max_in_flight),
+        "stream_buffer": _at_least_one("stream_buffer", stream_buffer),
+        "ca_pem": _pems(ca_pem),
         "check_shapes": check_shapes,
     }
     return Client(await _native.connect(url, options))
 
 
-def _pairs(pairs: Optional[Pairs]) -> List[Tuple[str, str]]:
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def _check(
+    option: str, value: object, kind: Union[type, Tuple[type, ...]], what: str
+) -> None:
+    """A ``TypeError`` naming the option unless ``value`` is of ``kind``
+    (``bool`` counts as a bool only, not as a number)."""
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise TypeError(f"{option} must be {what}, not {_kind(value)}")
+
+
+def _at_least_one(option: str, value: object) -> int:
+    _check(option, value, int, "an int")
+    assert isinstance(value, int)
+    if value < 1:
+        raise ValueError(f"{option} must be at least 1, not {value}")
+    return value
+
+
+def _pairs(option: str, pairs: Optional[Pairs]) -> List[Tuple[str, str]]:
+    """Header or cookie pairs; a ``TypeError`` naming the option for
+    anything but (str, str) pairs. Names and values that are not valid
+    HTTP are a ``ValueError`` from :func:`connect`."""
     if pairs is None:
         return []
     if isinstance(pairs, collections.abc.Mapping):
-        return list(pairs.items())
-    return list(pairs)
+        items: List[Any] = list(pairs.items())
+    elif isinstance(pairs, (str, bytes)) or not isinstance(pairs, collections.abc.Iterable):
+        raise TypeError(f"{option} must be a mapping or (name, value) pairs, not {_kind(pairs)}")
+    else:
+        items = list(pairs)
+    for pair in items:
+        if not (
+            isinstance(pair, tuple)
+            and len(pair) == 2
+            and all(isinstance(part, str) for part in pair)
+        ):
+            raise TypeError(f"{option} must map str to str, not {pair!r}")
+    return items
+
+
+def _pems(ca_pem: object) -> List[bytes]:
+    """``ca_pem`` as a list of PEM documents; PEM that holds no
+    certificate is a ``ValueError`` from :func:`connect`."""
+    if isinstance(ca_pem, bytes):
+        return [ca_pem]
+    if isinstance(ca_pem, collections.abc.Sequence) and not isinstance(ca_pem, str):
+        if all(isinstance(pem, bytes) for pem in ca_pem):
+            return list(ca_pem)
+    raise TypeError(f"ca_pem must be bytes or a sequence of bytes, not {_kind(ca_pem)}")
 
 
 def _on_loop(
@@ -161,20 +213,32 @@ class Client:
     Values: requests may hold ``dict``, ``list``, ``tuple``, ``set``,
     ``bytes``, ``str``, ``int`` (within 64 bits, signed or
     unsigned), ``float``, ``bool``, ``None`` and dataclass instances (sent
-    as maps of their fields); answers come back as ``dict``, ``list``,
-    ``bytes``, ``str``, ``int``, ``float``, ``bool`` and ``None``.
+    as maps of their fields), at most 64 levels deep; answers come back as
+    ``dict`` (a key that is an array as a ``tuple``), ``list``, ``bytes``,
+    ``str``, ``int``, ``float``, ``bool`` and ``None``.
     """
 
     def __init__(self, native: _native.Client) -> None:
         """Use :func:`connect`."""
         self._native = native
+        self._closed = False
+
+    def __del__(self) -> None:
+        # As aiohttp and httpx do: the connection is closed anyway (in the
+        # background), but a client never closed is usually a bug.
+        if not getattr(self, "_closed", True):
+            warnings.warn(
+                f"unclosed swill_client.Client {self!r}: use `async with` or `await client.close()`",
+                ResourceWarning,
+                source=self,
+            )
 
     async def call(
         self,
         rpc: str,
         request: Any = None,
         *,
-        metadata: Optional[Metadata] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
         timeout: Optional[float] = None,
     ) -> Any:
         """A unary call: sends ``request`` and returns the answer."""
@@ -186,7 +250,7 @@ class Client:
         rpc: str,
         request: Any = None,
         *,
-        metadata: Optional[Metadata] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
         timeout: Optional[float] = None,
     ) -> Response[Any]:
         """A unary call whose answer comes with its leading and trailing
@@ -198,7 +262,7 @@ class Client:
         rpc: str,
         request: Any = None,
         *,
-        metadata: Optional[Metadata] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
         timeout: Optional[float] = None,
     ) -> ServerStream:
         """A server-streaming call: returns at once an async iterator of the
@@ -210,7 +274,7 @@ class Client:
         rpc: str,
         requests: Union[Iterable[Any], AsyncIterable[Any]],
         *,
-        metadata: Optional[Metadata] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
         timeout: Optional[float] = None,
     ) -> Any:
         """A client-streaming call: sends each of ``requests`` (an iterable
@@ -225,7 +289,7 @@ class Client:
         rpc: str,
         requests: Union[Iterable[Any], AsyncIterable[Any]],
         *,
-        metadata: Optional[Metadata] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
         timeout: Optional[float] = None,
     ) -> Response[Any]:
         """:meth:`client_stream`, with the answer's metadata.
@@ -248,7 +312,7 @@ class Client:
         self,
         rpc: str,
         *,
-        metadata: Optional[Metadata] = None,
+        metadata: Optional[Mapping[str, Any]] = None,
         timeout: Optional[float] = None,
     ) -> BidiStream:
         """A bidirectional call: returns at once a :class:`BidiStream` to
@@ -323,7 +387,11 @@ class Client:
         at once, so a ``close()`` that is not awaited still closes; outside
         a running event loop it lets go of the connection, which then
         closes in the background.
+
+        It is not a coroutine but an awaitable that is already closing: to
+        close from a task of its own, ``asyncio.ensure_future(client.close())``.
         """
+        self._closed = True
         try:
             asyncio.get_running_loop()
         except RuntimeError:

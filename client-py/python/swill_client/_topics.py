@@ -112,6 +112,7 @@ class Subscription(Cancelling, AsyncIterator[Publication]):
             "last": Position(last["epoch"], last["offset"]) if last else None,
             "now": Position(now["epoch"], now["offset"]),
         }
+        error.args = (error.code, error.message, error.data)
         self._position = error.data["now"]
         self._missed += 1
 
