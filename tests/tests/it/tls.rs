@@ -281,4 +281,12 @@ async fn the_demo_serves_wss_and_the_cli_trusts_a_ca_file() {
     assert_eq!(untrusted.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&untrusted.stderr);
     assert!(stderr.contains("not trusted"), "{stderr}");
+    // A CA file with no certificate in it is the user's mistake, not the
+    // network's.
+    let junk = certs.dir.join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let mistaken = run(&["--ca", junk.to_str().unwrap()]);
+    assert_eq!(mistaken.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&mistaken.stderr);
+    assert!(stderr.contains("root certificate"), "{stderr}");
 }
