@@ -19,6 +19,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use std::future::Ready;
@@ -114,22 +115,77 @@ pub(crate) type BeforeRequest = Hook<RequestHead, Result<RequestHead, Error>>;
 
 type MetadataHook = Hook2<Context, Option<Metadata>, Result<Option<Metadata>, Error>>;
 
-/// Erases a hook's type, for the app to store it.
+/// Erases a hook's type, for the app to store it. A panic in the hook,
+/// when it is called or while it runs, is what [`FromPanic`] says (a 500
+/// for the call): never the connection's end, as it would be where the
+/// connection polls a call itself.
 pub(crate) fn erase<In, Out, F, Fut>(f: F) -> Hook<In, Out>
 where
     F: Fn(In) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Out> + Send + 'static,
+    Out: FromPanic + Send + 'static,
 {
-    Arc::new(move |input| f(input).boxed())
+    Arc::new(move |input| guarded(AssertUnwindSafe(|| f(input))))
 }
 
-/// Erases a two-argument hook's type.
+/// Erases a two-argument hook's type, as [`erase`].
 pub(crate) fn erase2<A, B, Out, F, Fut>(f: F) -> Hook2<A, B, Out>
 where
     F: Fn(A, B) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Out> + Send + 'static,
+    Out: FromPanic + Send + 'static,
 {
-    Arc::new(move |a, b| f(a, b).boxed())
+    Arc::new(move |a, b| guarded(AssertUnwindSafe(|| f(a, b))))
+}
+
+/// Calls a hook and runs its future, each with panics caught.
+fn guarded<Out, Fut>(call: AssertUnwindSafe<impl FnOnce() -> Fut>) -> BoxFuture<'static, Out>
+where
+    Fut: Future<Output = Out> + Send + 'static,
+    Out: FromPanic + Send + 'static,
+{
+    match std::panic::catch_unwind(call) {
+        Ok(future) => AssertUnwindSafe(future)
+            .catch_unwind()
+            .map(|ran| ran.unwrap_or_else(|panic| panicked(&*panic)))
+            .boxed(),
+        Err(panic) => std::future::ready(panicked(&*panic)).boxed(),
+    }
+}
+
+fn panicked<Out: FromPanic>(panic: &(dyn std::any::Any + Send)) -> Out {
+    let panic = crate::call::panic_message(panic);
+    tracing::error!(panic, "a hook panicked");
+    Out::from_panic()
+}
+
+/// What a hook that panicked gives instead of its result: the call's 500
+/// (the upgrade's, before a connection), or nothing for a hook that only
+/// observes.
+pub(crate) trait FromPanic {
+    fn from_panic() -> Self;
+}
+
+impl FromPanic for () {
+    fn from_panic() {}
+}
+
+impl FromPanic for Error {
+    fn from_panic() -> Self {
+        Error::internal()
+    }
+}
+
+impl FromPanic for Rejection {
+    fn from_panic() -> Self {
+        Rejection::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+    }
+}
+
+impl<T, E: FromPanic> FromPanic for Result<T, E> {
+    fn from_panic() -> Self {
+        Err(E::from_panic())
+    }
 }
 
 /// Runs hooks that each pass a value on, stopping at the first error.

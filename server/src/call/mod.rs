@@ -268,10 +268,17 @@ async fn drive(
     };
     let mut failed = std::pin::pin!(failed);
 
-    let reply = tokio::select! {
-        biased;
-        error = &mut failed => Reply::Unary(Err(error)),
-        reply = guard(ctx, handler(input)) => reply.unwrap_or_else(|e| Reply::Unary(Err(e))),
+    // `handler(input)` runs the extractors before it returns a future: a
+    // panic there is this call's 500 too.
+    let handling = std::panic::catch_unwind(AssertUnwindSafe(|| handler(input)))
+        .map_err(|panic| panicked(ctx, &*panic));
+    let reply = match handling {
+        Ok(handling) => tokio::select! {
+            biased;
+            error = &mut failed => Reply::Unary(Err(error)),
+            reply = guard(ctx, handling) => reply.unwrap_or_else(|e| Reply::Unary(Err(e))),
+        },
+        Err(error) => Reply::Unary(Err(error)),
     };
     let responder = ctx.responder();
     let mut items = match reply {
@@ -303,18 +310,21 @@ async fn guard<F: Future>(ctx: &Context, user_code: F) -> Result<F::Output, Erro
     AssertUnwindSafe(user_code)
         .catch_unwind()
         .await
-        .map_err(|panic| {
-            tracing::error!(
-                rpc = ctx.rpc(),
-                seq = %ctx.seq(),
-                panic = panic_message(&*panic),
-                "handler panicked"
-            );
-            Error::internal()
-        })
+        .map_err(|panic| panicked(ctx, &*panic))
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
+/// Logs a panic of the call's user code; the call's answer is a 500.
+fn panicked(ctx: &Context, panic: &(dyn Any + Send)) -> Error {
+    tracing::error!(
+        rpc = ctx.rpc(),
+        seq = %ctx.seq(),
+        panic = panic_message(panic),
+        "handler panicked"
+    );
+    Error::internal()
+}
+
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> &str {
     panic
         .downcast_ref::<&str>()
         .copied()

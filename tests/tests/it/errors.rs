@@ -235,6 +235,86 @@ async fn a_panic_is_500_without_detail_and_spares_the_connection_and_other_calls
     assert_eq!(client.recv_message::<u32>(1).await, 7);
 }
 
+/// Fails with a panic for rpcs named `extract...`.
+struct Explodes;
+
+impl swill::FromContext<()> for Explodes {
+    fn from_context(ctx: &swill::Context, _: &()) -> Result<Self, Error> {
+        if ctx.rpc().starts_with("extract") {
+            panic!("in an extractor");
+        }
+        Ok(Explodes)
+    }
+}
+
+/// User code that runs around a handler rather than in it: an extractor,
+/// a module guard, app hooks on the request, the response and after it. A
+/// panic in any of them is that call's 500, as in a handler: before, one
+/// took the connection down (a unary call is first polled on the
+/// connection's task) or left a streaming call unanswered.
+#[tokio::test]
+async fn a_panic_in_an_extractor_guard_or_hook_is_that_calls_500_alone() {
+    let gate = Gate::new();
+    let (probe, mut events) = probe();
+    let app = app(gate.clone(), probe)
+        .before_request(|head: swill::RequestHead| async move {
+            if &*head.rpc == "hooked" {
+                panic!("in a before_request hook");
+            }
+            Ok(head)
+        })
+        .before_response_message(|ctx: swill::Context, payload| async move {
+            if ctx.rpc() == "answered" {
+                panic!("in a response hook");
+            }
+            Ok(payload)
+        })
+        .handle_as("extract", |_: Explodes, _req: Request<()>| async {
+            Ok::<u8, Error>(0)
+        })
+        .handle_as("extract_stream", |_: Explodes, _req: Request<()>| async {
+            futures::stream::iter([Ok::<u8, Error>(0)])
+        })
+        .after_request(|ctx: swill::Context, _| async move {
+            if ctx.rpc() == "observed" {
+                panic!("in an after_request hook");
+            }
+        })
+        .handle_as("observed", |_req: Request<()>| async { Ok::<u8, Error>(9) })
+        .handle_as("hooked", |_req: Request<()>| async { Ok::<u8, Error>(0) })
+        .handle_as("answered", |_req: Request<()>| async { Ok::<u8, Error>(0) })
+        .nest(
+            swill::Module::new("guarded")
+                .guard(|_| panic!("in a guard"))
+                .handle_as("x", |_req: Request<()>| async { Ok::<u8, Error>(0) }),
+        );
+    let mut client = Raw::connect(start(app).await).await;
+    client.call(1, "held", 7).await;
+    events.expect("held started").await;
+    let rpcs = [
+        "extract",
+        "extract_stream",
+        "hooked",
+        "answered",
+        "guarded.x",
+    ];
+    for (seq, rpc) in (2..).zip(rpcs) {
+        client.call(seq, rpc, ()).await;
+        assert_eq!(
+            client.recv_error(seq).await,
+            ErrorBody::new(Code::INTERNAL_ERROR, INTERNAL),
+            "{rpc}"
+        );
+        client.assert_next_is_answer_to_add(100 + seq).await;
+    }
+    // After the answer, a panicking after_request hook harms nothing.
+    client.call(9, "observed", ()).await;
+    assert_eq!(client.recv_message::<u8>(9).await, 9);
+    client.assert_next_is_answer_to_add(10).await;
+    gate.open();
+    assert_eq!(client.recv_message::<u32>(1).await, 7);
+}
+
 #[tokio::test]
 async fn a_panic_inside_a_response_stream_sends_the_items_then_500() {
     let (app, _, _) = test_app();

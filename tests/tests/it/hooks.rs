@@ -291,6 +291,23 @@ async fn before_connection_rejects_with_its_status_and_reason() {
     assert_eq!(status(&head), 101, "{head}");
 }
 
+/// A `before_connection` hook that panics refuses that upgrade with 500;
+/// the server goes on accepting the others.
+#[tokio::test]
+async fn a_before_connection_hook_that_panics_is_a_500_for_that_upgrade() {
+    let app = swill_examples::demo::app().before_connection(|h: Handshake| async move {
+        if h.headers.contains_key("x-explode") {
+            panic!("in a before_connection hook");
+        }
+        Ok(h)
+    });
+    let addr = start(app).await;
+    let (_, head) = handshake(addr, "/ws", &[("X-Explode", "1")]).await;
+    assert_eq!(status(&head), 500, "{head}");
+    let (_, head) = handshake(addr, "/ws", &[]).await;
+    assert_eq!(status(&head), 101, "{head}");
+}
+
 #[derive(Clone, Debug, PartialEq)]
 struct User(String);
 
