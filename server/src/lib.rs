@@ -136,7 +136,9 @@ pub use validate::Valid;
 
 /// Re-exported: message types derive `schemars::JsonSchema`.
 pub use schemars;
-/// Re-exported: derive it on message types.
+/// Re-exported: derive it on message types. The derive names the
+/// `schemars` crate, so the crate deriving it needs `schemars = "1"` in its
+/// `Cargo.toml` (or `#[schemars(crate = "swill::schemars")]` on the type).
 pub use schemars::JsonSchema;
 /// The wire crate, for frames and raw payloads.
 pub use swill_proto as proto;

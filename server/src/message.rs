@@ -14,7 +14,7 @@ use crate::schema::Side;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a swill request message",
     label = "needs `serde::Deserialize` and `schemars::JsonSchema`",
-    note = "derive both on the type: `#[derive(serde::Deserialize, swill::JsonSchema)]`"
+    note = "derive both on the type: `#[derive(serde::Deserialize, schemars::JsonSchema)]`, with `schemars = \"1\"` in Cargo.toml"
 )]
 pub trait Message: Sized + Send + 'static {
     /// Decodes (and checks) one message of `rpc`.

@@ -134,8 +134,15 @@ impl Service<CallInput> for HandlerService {
     }
 }
 
-/// The error a layer failed a call with, as the client sees it.
+/// The error a layer failed a call with, as the client sees it: a
+/// [`swill::Error`](Error) as it is (a layer of the app's own that refuses
+/// a call says why, with its code), tower's timeout 408 and its shed load
+/// 503, anything else a 500.
 fn layer_error(error: tower::BoxError) -> Error {
+    let error = match error.downcast::<Error>() {
+        Ok(error) => return *error,
+        Err(other) => other,
+    };
     if error.is::<tower::timeout::error::Elapsed>() {
         Error::new(Code::DEADLINE_EXCEEDED, "the handler took too long")
     } else if error.is::<tower::load_shed::error::Overloaded>() {
@@ -170,7 +177,8 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// let app = App::new().handle_layered("reports.build", report, layers);
     /// ```
     ///
-    /// A timeout answers ERROR 408, a shed load 503, any other layer error
+    /// A layer that fails with a [`swill::Error`](Error) answers with it; a
+    /// timeout answers ERROR 408, a shed load 503, any other layer error
     /// 500. For a streaming response the layer covers the call until its
     /// stream is returned, not the streaming itself. A whole
     /// [`Module`](crate::Module) takes layers too.

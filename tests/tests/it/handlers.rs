@@ -309,6 +309,37 @@ async fn a_modules_layer_wraps_each_of_its_rpcs() {
     assert_eq!(client.call::<i64>("slow.add", (1, 2)).await.unwrap(), 3);
 }
 
+/// A layer of the app's own that refuses every call with a `swill::Error`.
+#[derive(Clone)]
+struct Refuse<S>(S);
+
+impl<S> tower::Service<swill::CallInput> for Refuse<S> {
+    type Response = swill::Reply;
+    type Error = Error;
+    type Future = std::future::Ready<Result<swill::Reply, Error>>;
+
+    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: swill::CallInput) -> Self::Future {
+        std::future::ready(Err(Error::unauthorized("no token").with_data(1)))
+    }
+}
+
+#[tokio::test]
+async fn a_layer_that_fails_with_a_swill_error_answers_with_it() {
+    let guarded = Module::new("guarded")
+        .layer(tower::layer::layer_fn(Refuse))
+        .handle(add);
+    let client = TestClient::new(App::new().handle(add).nest(guarded));
+    let refused = client.call::<i64>("guarded.add", (1, 2)).await.unwrap_err();
+    assert_eq!(code(&refused), Code::UNAUTHORIZED);
+    assert_eq!(refused.message(), "no token");
+    assert_eq!(refused.data(), Some(&swill::Value::from(1)));
+    assert_eq!(client.call::<i64>("add", (1, 2)).await.unwrap(), 3);
+}
+
 /// An error type of the service's own.
 enum Lookup {
     Missing(u64),
