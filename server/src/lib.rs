@@ -134,6 +134,9 @@ pub use swill_proto::{Code, Metadata, Payload, Position, Value};
 #[cfg(feature = "validate")]
 pub use validate::Valid;
 
+/// Re-exported, as axum does: [`Handshake`]'s headers and the extensions
+/// of a [`RequestHead`] or [`Context::detached`] are its types.
+pub use http;
 /// Re-exported: message types derive `schemars::JsonSchema`.
 pub use schemars;
 /// Re-exported: derive it on message types. The derive names the

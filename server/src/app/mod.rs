@@ -14,6 +14,7 @@ use crate::hooks::Hooks;
 use crate::introspect;
 use crate::module::Module;
 use crate::router::{Route, Router};
+use crate::service::HandlerLayer;
 use crate::sessions::Sessions;
 use crate::site::Site;
 use crate::topics::Topics;
@@ -162,6 +163,33 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     pub fn nest(mut self, module: Module<S>) -> Self {
         for route in module.into_routes(&self.state) {
             self = self.add_route(route);
+        }
+        self
+    }
+
+    /// Wraps every rpc registered so far (nested modules' included) in a
+    /// tower layer, outside their own layers, as axum's `Router::layer`
+    /// does: rpcs registered after this call are not wrapped. The
+    /// built-in `swill.` rpcs never are. A layer that fails with a
+    /// [`swill::Error`](crate::Error) answers with it; see
+    /// [`handle_layered`](App::handle_layered) for the others.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use swill::{App, Error, Request};
+    ///
+    /// async fn add(req: Request<(i64, i64)>) -> Result<i64, Error> {
+    ///     Ok(req.data.0 + req.data.1)
+    /// }
+    ///
+    /// let app = App::new()
+    ///     .handle(add)
+    ///     .layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(5)));
+    /// ```
+    pub fn layer<L: HandlerLayer>(mut self, layer: L) -> Self {
+        let wrap = layer.erase().0;
+        for route in &mut self.routes {
+            route.handler = wrap(route.handler.clone());
         }
         self
     }

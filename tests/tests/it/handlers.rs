@@ -340,6 +340,23 @@ async fn a_layer_that_fails_with_a_swill_error_answers_with_it() {
     assert_eq!(client.call::<i64>("add", (1, 2)).await.unwrap(), 3);
 }
 
+#[tokio::test]
+async fn an_apps_layer_wraps_the_rpcs_registered_before_it() {
+    let app = App::new()
+        .handle(add)
+        .nest(Module::new("m").handle(add))
+        .layer(tower::layer::layer_fn(Refuse))
+        .handle_as("later", add);
+    let client = TestClient::new(app);
+    for rpc in ["add", "m.add"] {
+        let refused = client.call::<i64>(rpc, (1, 2)).await.unwrap_err();
+        assert_eq!(code(&refused), Code::UNAUTHORIZED, "{rpc}");
+    }
+    assert_eq!(client.call::<i64>("later", (1, 2)).await.unwrap(), 3);
+    // The built-ins are never wrapped.
+    assert_eq!(client.introspect().await.unwrap().len(), 3);
+}
+
 /// An error type of the service's own.
 enum Lookup {
     Missing(u64),
