@@ -146,7 +146,6 @@ pub use schemars::JsonSchema;
 /// The wire crate, for frames and raw payloads.
 pub use swill_proto as proto;
 
-#[doc(hidden)]
 pub use reply::Reply;
 /// What `#[swill::rpc]` expands to. Internal.
 #[doc(hidden)]
@@ -161,7 +160,6 @@ pub mod __private {
     /// `#[swill::rpc]` asserts this of a request's message type.
     pub fn request_type<T: crate::Message>() {}
 }
-#[doc(hidden)]
 pub use request::CallInput;
 #[doc(hidden)]
 pub use schema::Side;

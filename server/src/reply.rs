@@ -9,8 +9,9 @@ use swill_proto::Payload;
 use crate::error::Error;
 use crate::schema::Side;
 
-/// A handler's answer, type-erased: one message, or a stream of them. Internal.
-#[doc(hidden)]
+/// A handler's answer, type-erased: one message, or a stream of them.
+/// What the handler's tower [`Service`](tower::Service) answers a
+/// [`CallInput`](crate::CallInput) with; a layer passes it on.
 pub enum Reply {
     /// One message (or an error): the unary answer.
     Unary(Result<Payload, Error>),

@@ -123,8 +123,47 @@ impl<T> std::fmt::Debug for StreamingRequest<T> {
     }
 }
 
-/// The raw material of a call, handed to [`FromCall`]. Internal.
-#[doc(hidden)]
+/// A call, as the handler's tower [`Service`](tower::Service) takes it
+/// ([`HandlerService`](crate::HandlerService)): what a layer of your own
+/// sees. Its [`context`](CallInput::context) has the rpc, the request's
+/// metadata and extensions, so a layer can refuse a call (with a
+/// [`swill::Error`](crate::Error), which reaches the client as it is) or
+/// time it; the messages stay for the handler.
+///
+/// ```
+/// use std::task::{Context, Poll};
+/// use swill::{CallInput, Error, Reply};
+///
+/// /// Refuses calls without a `token` in their metadata.
+/// #[derive(Clone)]
+/// struct RequireToken<S>(S);
+///
+/// impl<S> tower::Service<CallInput> for RequireToken<S>
+/// where
+///     S: tower::Service<CallInput, Response = Reply>,
+///     S::Error: Into<tower::BoxError>,
+///     S::Future: Send + 'static,
+/// {
+///     type Response = Reply;
+///     type Error = tower::BoxError;
+///     type Future = futures::future::BoxFuture<'static, Result<Reply, tower::BoxError>>;
+///
+///     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+///         self.0.poll_ready(cx).map_err(Into::into)
+///     }
+///
+///     fn call(&mut self, input: CallInput) -> Self::Future {
+///         if input.context().metadata().get_str("token").is_none() {
+///             let refused = Error::unauthorized("a token is required");
+///             return Box::pin(async move { Err(refused.into()) });
+///         }
+///         let answer = self.0.call(input);
+///         Box::pin(async move { answer.await.map_err(Into::into) })
+///     }
+/// }
+///
+/// let app = swill::App::new().layer(tower::layer::layer_fn(RequireToken));
+/// ```
 pub struct CallInput {
     pub(crate) ctx: Context,
     pub(crate) inbound: Inbound,
@@ -135,6 +174,11 @@ pub struct CallInput {
 }
 
 impl CallInput {
+    /// The call's context: its rpc, metadata, extensions, connection.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
     /// The one message of a unary request, still encoded.
     pub(crate) async fn message(&mut self) -> Result<Payload, Error> {
         match self.inbound.next().await {

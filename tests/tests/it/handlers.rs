@@ -309,34 +309,60 @@ async fn a_modules_layer_wraps_each_of_its_rpcs() {
     assert_eq!(client.call::<i64>("slow.add", (1, 2)).await.unwrap(), 3);
 }
 
-/// A layer of the app's own that refuses every call with a `swill::Error`.
+/// A layer of the app's own: refuses, with a `swill::Error`, the calls
+/// whose metadata has no `token`.
 #[derive(Clone)]
-struct Refuse<S>(S);
+struct RequireToken<S>(S);
 
-impl<S> tower::Service<swill::CallInput> for Refuse<S> {
+impl<S> tower::Service<swill::CallInput> for RequireToken<S>
+where
+    S: tower::Service<swill::CallInput, Response = swill::Reply>,
+    S::Error: Into<tower::BoxError>,
+    S::Future: Send + 'static,
+{
     type Response = swill::Reply;
-    type Error = Error;
-    type Future = std::future::Ready<Result<swill::Reply, Error>>;
+    type Error = tower::BoxError;
+    type Future = futures::future::BoxFuture<'static, Result<swill::Reply, tower::BoxError>>;
 
-    fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Error>> {
-        std::task::Poll::Ready(Ok(()))
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), tower::BoxError>> {
+        self.0.poll_ready(cx).map_err(Into::into)
     }
 
-    fn call(&mut self, _: swill::CallInput) -> Self::Future {
-        std::future::ready(Err(Error::unauthorized("no token").with_data(1)))
+    fn call(&mut self, input: swill::CallInput) -> Self::Future {
+        if input.context().metadata().get_str("token").is_none() {
+            let refused = Error::unauthorized("no token").with_data(1);
+            return Box::pin(async move { Err(refused.into()) });
+        }
+        let answer = self.0.call(input);
+        Box::pin(async move { answer.await.map_err(Into::into) })
     }
+}
+
+fn with_token() -> CallOptions {
+    CallOptions::new().metadata(swill::Metadata::from([("token", "t")]))
 }
 
 #[tokio::test]
 async fn a_layer_that_fails_with_a_swill_error_answers_with_it() {
     let guarded = Module::new("guarded")
-        .layer(tower::layer::layer_fn(Refuse))
+        .layer(tower::layer::layer_fn(RequireToken))
         .handle(add);
     let client = TestClient::new(App::new().handle(add).nest(guarded));
     let refused = client.call::<i64>("guarded.add", (1, 2)).await.unwrap_err();
     assert_eq!(code(&refused), Code::UNAUTHORIZED);
     assert_eq!(refused.message(), "no token");
     assert_eq!(refused.data(), Some(&swill::Value::from(1)));
+    let answer = client
+        .call_with::<i64>("guarded.add", (1, 2), with_token())
+        .await;
+    assert_eq!(
+        answer.unwrap().data,
+        3,
+        "the layer read the call's metadata"
+    );
     assert_eq!(client.call::<i64>("add", (1, 2)).await.unwrap(), 3);
 }
 
@@ -345,7 +371,7 @@ async fn an_apps_layer_wraps_the_rpcs_registered_before_it() {
     let app = App::new()
         .handle(add)
         .nest(Module::new("m").handle(add))
-        .layer(tower::layer::layer_fn(Refuse))
+        .layer(tower::layer::layer_fn(RequireToken))
         .handle_as("later", add);
     let client = TestClient::new(app);
     for rpc in ["add", "m.add"] {
