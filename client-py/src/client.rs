@@ -182,7 +182,8 @@ impl PyClient {
         topic: String,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let data = convert::to_value(data)?;
+        // Inside the request map `{topic, data}`: one level less.
+        let data = convert::to_value_within(data, 1)?;
         let client = self.client()?;
         deliver::future_into_py(py, async move {
             let position = client.publish(&topic, &data).await;

@@ -35,9 +35,11 @@ impl<'py, T: Serialize> IntoPyObject<'py> for ToPython<T> {
 
 /// A MessagePack value on its way to Python: nil `None`, bool `bool`,
 /// integers `int`, floats `float`, str `str`, bin `bytes`, arrays `list`,
-/// maps `dict`, ext `(type, bytes)`. A map key that is an array becomes a
-/// `tuple` (a `list` cannot be a dict key); one that is a map is a
-/// `SwillError` 400, since no Python value can stand for it there.
+/// maps `dict`, ext `(type, bytes)`. A map key must be hashable: one that
+/// is an array becomes a `tuple`, one that is a map a `tuple` of its
+/// `(key, value)` pairs. So the conversion never fails on what a server
+/// sends (an error's data included, which pyo3 must convert without
+/// failing).
 pub(crate) struct PyValue(pub(crate) Value);
 
 impl<'py> IntoPyObject<'py> for PyValue {
@@ -103,11 +105,15 @@ fn value_to_py<'py>(py: Python<'py>, value: &Value, as_key: bool) -> PyResult<Bo
                 false => PyList::new(py, items)?.into_any(),
             }
         }
-        Value::Map(_) if as_key => {
-            return Err(crate::error::swill_error(
-                400,
-                "the answer has a map whose key is a map, which cannot be a key of a Python dict",
-            ));
+        Value::Map(entries) if as_key => {
+            let pairs = entries
+                .iter()
+                .map(|(key, value)| {
+                    let pair = [value_to_py(py, key, true)?, value_to_py(py, value, true)?];
+                    Ok(PyTuple::new(py, pair)?.into_any())
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            PyTuple::new(py, pairs)?.into_any()
         }
         Value::Map(entries) => {
             let dict = PyDict::new(py);
@@ -134,16 +140,23 @@ pub(crate) fn answer(response: Response<Value>) -> Answer {
 /// an array. At most [`MAX_DEPTH`] containers deep: deeper is a
 /// `ValueError`, and so is a value that contains itself.
 pub(crate) fn to_value(value: &Bound<'_, PyAny>) -> PyResult<Value> {
-    Bounded { depth: 0 }
+    to_value_within(value, 0)
+}
+
+/// [`to_value`] for a value that travels inside `enclosing` containers
+/// of its message (`publish`'s data, inside the request map).
+pub(crate) fn to_value_within(value: &Bound<'_, PyAny>, enclosing: usize) -> PyResult<Value> {
+    Bounded { depth: enclosing }
         .deserialize(&mut Depythonizer::from_object(value))
         .map_err(|e| unsendable(value, e))
 }
 
-/// How deep containers may nest in a request, as on the wire.
-const MAX_DEPTH: usize = 64;
+/// How deep a message's containers may nest: the wire's 64 levels, less
+/// the frame's own envelope.
+const MAX_DEPTH: usize = 63;
 
 /// What [`Bounded`] says of a value nested deeper than [`MAX_DEPTH`].
-const TOO_DEEP: &str = "the value nests more than 64 levels deep (or contains itself)";
+const TOO_DEEP: &str = "the value nests more than 63 levels deep (or contains itself)";
 
 /// Builds a [`Value`] from what serde reads of a Python object, one
 /// container level at a time. pythonize recurses into whatever it is
@@ -284,7 +297,14 @@ pub(crate) fn call_options(
     let mut options = CallOptions::new();
     if let Some(metadata) = metadata.filter(|m| !m.is_none()) {
         let keyed_by_str = || PyTypeError::new_err("metadata must be a dict keyed by str");
-        let Value::Map(entries) = to_value(metadata)? else {
+        let named = |e: PyErr| {
+            let message = e.value(metadata.py()).to_string();
+            match e.is_instance_of::<PyValueError>(metadata.py()) {
+                true => PyValueError::new_err(format!("metadata: {message}")),
+                false => PyTypeError::new_err(format!("metadata: {message}")),
+            }
+        };
+        let Value::Map(entries) = to_value(metadata).map_err(named)? else {
             return Err(keyed_by_str());
         };
         let metadata = entries

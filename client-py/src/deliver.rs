@@ -205,17 +205,21 @@ fn settle(future: &Bound<'_, PyAny>, outcome: Outcome) {
     if !matches!(done, Ok(false)) {
         return;
     }
-    // A panic while converting one outcome fails that future only: the
+    // A panic while converting one outcome (an error's included: pyo3
+    // builds it here, from its lazy arguments) fails that future only: the
     // rest of the drained deliveries still reach theirs.
-    let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| outcome(py)))
-        .unwrap_or_else(|_| {
-            Err(pyo3::panic::PanicException::new_err(
-                "swill-client: converting a result panicked",
-            ))
-        });
+    let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        outcome(py).map_err(|e| e.into_value(py))
+    }))
+    .unwrap_or_else(|_| {
+        Err(
+            pyo3::panic::PanicException::new_err("swill-client: converting a result panicked")
+                .into_value(py),
+        )
+    });
     let set = match converted {
         Ok(value) => future.call_method1(intern!(py, "set_result"), (value,)),
-        Err(e) => future.call_method1(intern!(py, "set_exception"), (e.into_value(py),)),
+        Err(e) => future.call_method1(intern!(py, "set_exception"), (e,)),
     };
     if let Err(e) = set {
         e.write_unraisable(py, Some(future));

@@ -213,8 +213,8 @@ class Client:
     Values: requests may hold ``dict``, ``list``, ``tuple``, ``set``,
     ``bytes``, ``str``, ``int`` (within 64 bits, signed or
     unsigned), ``float``, ``bool``, ``None`` and dataclass instances (sent
-    as maps of their fields), at most 64 levels deep; answers come back as
-    ``dict`` (a key that is an array as a ``tuple``), ``list``, ``bytes``,
+    as maps of their fields), at most 63 levels deep; answers come back as
+    ``dict`` (a key that is an array or a map as a ``tuple``), ``list``, ``bytes``,
     ``str``, ``int``, ``float``, ``bool`` and ``None``.
     """
 
