@@ -296,9 +296,9 @@ impl Builder {
 
     /// Trusts the certificates in `pem` (a private CA, or a self-signed
     /// server certificate) for `wss://`, besides the platform's roots.
-    /// Repeatable. PEM that holds no certificate makes
-    /// [`connect`](Builder::connect) fail with [`Error::Invalid`](crate::Error::Invalid) before
-    /// anything is dialed.
+    /// Repeatable. For a `wss://` URL, PEM that holds no certificate makes
+    /// [`connect`](Builder::connect) fail with
+    /// [`Error::Invalid`](crate::Error::Invalid) before anything is dialed.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), swill_client::Error> {

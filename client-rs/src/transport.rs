@@ -29,6 +29,8 @@ mod task;
 #[cfg(feature = "tls")]
 mod tls;
 
+#[cfg(feature = "tls")]
+pub(crate) use dial::is_secure;
 pub(crate) use dial::{DialFailure, dial};
 #[cfg(feature = "tls")]
 pub(crate) use tls::check as check_tls;

@@ -4,12 +4,13 @@
 //! `ws` writes each message to its TCP socket at once: one `write` system
 //! call per frame, which was 44 % of the Node thread's time in a profile of
 //! pipelined calls, more than the client's own work. So the first frame of
-//! a turn goes out at once (a lone call waits for nothing), and a second
-//! frame in the same turn corks the socket until the turn's microtasks have
-//! run: Node then writes every frame held meanwhile with one `writev`. The
-//! frames and their order are the same; a held frame waits only for the
-//! code already running and the microtasks already queued, never for a
-//! timer or the network.
+//! a turn goes out at once (a lone call waits for nothing) and queues a
+//! microtask; a second frame before that microtask runs corks the socket,
+//! and the microtask uncorks it: Node then writes every frame held
+//! meanwhile with one `writev`. The frames and their order are the same; a
+//! held frame waits only for the code already running and the microtasks
+//! queued before that one, never for a timer or the network. (Frames
+//! written by microtasks queued after it start the next such round.)
 //!
 //! Browsers and Node 22's own `WebSocket` hand each message to a network
 //! thread and show no socket to cork: there this does nothing.
@@ -66,9 +67,9 @@ impl Cork {
         })
     }
 
-    /// Called before each frame is written: the first of a turn goes out
+    /// Called before each frame is written: the first of a round goes out
     /// at once (a lone call waits for nothing), the next ones are held
-    /// until the turn's microtasks run.
+    /// until the microtask it queued runs.
     pub(crate) fn hold(&self) {
         match self.turn.get() {
             Turn::Idle => {

@@ -95,6 +95,12 @@ async fn open(config: &Config, request: &Request) -> Result<Box<dyn Io>, tungste
     return Err(tungstenite::Error::Url(UrlError::TlsFeatureNotEnabled));
 }
 
+/// Whether `url` (as the builder took it) is `wss://`.
+#[cfg(feature = "tls")]
+pub(crate) fn is_secure(url: &str) -> bool {
+    endpoint(url).starts_with("wss://")
+}
+
 /// The URL to connect to: `ws://` is assumed without a scheme, and `/ws`
 /// (the protocol's default path) without a path.
 ///

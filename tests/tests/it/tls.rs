@@ -151,6 +151,14 @@ async fn a_root_pem_that_holds_no_certificate_is_refused_before_dialing() {
             other => panic!("expected Error::Invalid, got {other:?}"),
         }
     }
+    // Only wss:// reads it: a ws:// client given one connects as before.
+    let addr = swill_tests::start_demo().await;
+    let client = Client::builder(format!("ws://{addr}/ws"))
+        .root_certificates_pem(&b"not a certificate"[..])
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(client.call::<i64>("add", (1, 2)).await.unwrap(), 3);
 }
 
 /// The certificate `openssl req -x509` makes by default: self-signed and
