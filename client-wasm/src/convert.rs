@@ -10,8 +10,8 @@
 //! |---|---|---|
 //! | `null`, `undefined` | nil | `null` |
 //! | `boolean` | bool | `boolean` |
-//! | an integral `number` within ±(2^53 - 1) | int (smallest form) | `number` |
-//! | any other `number` | float64 | `number` |
+//! | an integral `number` within ±(2^53 - 1), but `-0` | int (smallest form) | `number` |
+//! | any other `number` (`-0` included) | float64 | `number` |
 //! | `bigint` in the 64-bit range | int | `number` when safe, else `bigint` |
 //! | `string` (a lone surrogate becomes U+FFFD: str is UTF-8) | str | `string` |
 //! | `new Number(5)`, `new String("s")`, `new Boolean(b)` | what their value is | |
@@ -183,7 +183,8 @@ fn object(value: &JsValue, depth: usize) -> Result<Value, String> {
 }
 
 fn number(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() <= MAX_SAFE {
+    // -0 is integral too, but an int would lose its sign.
+    if n.fract() == 0.0 && n.abs() <= MAX_SAFE && !(n == 0.0 && n.is_sign_negative()) {
         // Exact: the value is integral and within ±(2^53 - 1).
         Value::from(n as i64)
     } else {

@@ -191,6 +191,11 @@ describe("values", () => {
     assert.deepEqual(await echo(value), value);
   });
 
+  test("-0 keeps its sign (a float, where other integral numbers travel as ints)", async () => {
+    assert.ok(Object.is(await echo(-0), -0));
+    assert.ok(Object.is(await echo(0), 0));
+  });
+
   test("Uint8Array travels as bin and comes back as Uint8Array", async () => {
     const bytes = new Uint8Array([0, 1, 2, 254, 255]);
     const back = await echo({ bytes, buffer: Buffer.from("hi") });

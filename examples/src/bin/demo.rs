@@ -172,7 +172,18 @@ async fn main() -> ExitCode {
 /// the recorder installed here: the way an application adds an exporter,
 /// since swill only records through the `metrics` facade.
 async fn serve_with_metrics(listener: TcpListener, app: DemoApp) -> std::io::Result<()> {
-    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    // Buckets make the request durations a Prometheus histogram (without
+    // them this exporter renders a summary); from 100 µs to 10 s.
+    const SECONDS: [f64; 12] = [
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 10.0,
+    ];
+    let recorder = PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("swill_request_duration_seconds".to_owned()),
+            &SECONDS,
+        )
+        .map_err(std::io::Error::other)?
         .install_recorder()
         .map_err(std::io::Error::other)?;
     let rpc = app.into_service();

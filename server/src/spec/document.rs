@@ -51,7 +51,10 @@ pub(crate) fn operations(doc: &Value) -> Result<Vec<Operation>, SpecError> {
         return Ok(Vec::new());
     };
     let mut problems = Vec::new();
-    let mut found = Vec::new();
+    let mut found: Vec<Operation> = Vec::new();
+    // Which operation each rpc came from: two for one rpc would leave one
+    // of them unchecked, whichever came last winning.
+    let mut keys: Vec<(String, &str)> = Vec::new();
     for (key, op) in ops {
         if op.get("action").and_then(Value::as_str) != Some("receive") {
             continue;
@@ -61,6 +64,13 @@ pub(crate) fn operations(doc: &Value) -> Result<Vec<Operation>, SpecError> {
             .and_then(Value::as_str)
             .unwrap_or(key)
             .to_owned();
+        if let Some((_, first)) = keys.iter().find(|(seen, _)| *seen == rpc) {
+            problems.push(format!(
+                "the operations `{first}` and `{key}` are both the rpc `{rpc}`"
+            ));
+            continue;
+        }
+        keys.push((rpc.clone(), key));
         let request = first_payload(doc, op.get("messages"), &mut problems, &rpc);
         let reply = op.get("reply").and_then(|r| r.get("messages"));
         let response = first_payload(doc, reply, &mut problems, &rpc);

@@ -77,8 +77,8 @@ async fn requests_connections_and_frames_are_counted() {
         "{text}"
     );
     assert!(
-        text.contains("swill_request_duration_seconds"),
-        "a duration per request: {text}"
+        text.contains(r#"swill_request_duration_seconds_bucket{rpc="add",le="0.001"}"#),
+        "durations are a histogram, with buckets: {text}"
     );
     let frames_in = sample(&text, "swill_frames_received_total").unwrap();
     let frames_out = sample(&text, "swill_frames_sent_total").unwrap();

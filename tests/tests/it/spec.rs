@@ -235,6 +235,25 @@ async fn a_document_that_does_not_fit_is_refused_with_every_difference() {
     }
 }
 
+/// Two operations for one rpc: whichever came last would have won, and
+/// the other's schemas gone unchecked.
+#[tokio::test]
+async fn two_operations_for_one_rpc_are_refused() {
+    let mut doc = exported().await;
+    let ops = doc["operations"].as_object_mut().expect("operations");
+    let mut twin = ops["add"].clone();
+    twin["x-swill-rpc"] = json!("add");
+    ops.insert("add2".to_owned(), twin);
+    let (code, stderr) = match serve(&doc, "twins").await {
+        Err(refusal) => refusal,
+        Ok(_) => panic!("two operations for one rpc must be refused"),
+    };
+    assert_ne!(code, Some(0));
+    let problem = "the operations `add` and `add2` are both the rpc `add`";
+    assert!(stderr.contains(problem), "{stderr}");
+    assert!(stderr.contains("cannot be served"), "{stderr}");
+}
+
 #[tokio::test]
 async fn malformed_documents_are_refused() {
     let broken = match serve(&json!({"asyncapi": "2.6.0"}), "old").await {
