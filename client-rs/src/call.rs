@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use swill_proto::{Metadata, Seq};
+use swill_proto::{Code, Metadata, Seq};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 use tokio::time::{Instant, Sleep};
 
@@ -70,7 +70,7 @@ impl Inbound {
                 None => Some(self.state.on_lost()),
             };
             if let Some(next) = next {
-                return Poll::Ready(next);
+                return Poll::Ready(self.own_deadline(next));
             }
         }
         if self.state.is_over() {
@@ -84,6 +84,22 @@ impl Inbound {
             return Poll::Ready(Err(error));
         }
         Poll::Pending
+    }
+
+    /// The server's 408 for the deadline this call sent it (`swill-timeout`)
+    /// once that deadline has passed here too: the caller's own
+    /// [`Error::Timeout`], as when the timer here fires first. Which of the
+    /// two comes first is a matter of scheduling (with a deadline of 0 the
+    /// server's answer usually wins).
+    fn own_deadline(&self, next: Result<Next, Error>) -> Result<Next, Error> {
+        match (next, &self.deadline) {
+            (Err(Error::Remote(body)), Some((sleep, after)))
+                if body.code == Code::DEADLINE_EXCEEDED && sleep.deadline() <= Instant::now() =>
+            {
+                Err(Error::Timeout(*after))
+            }
+            (next, _) => next,
+        }
     }
 
     /// Sends CANCEL unless the call is over, and ends it here.

@@ -11,7 +11,7 @@
 //! ```
 //! use swill_client::driver::{CallState, Next};
 //! use swill_client::session::Event;
-//! use swill_proto::{Metadata, Payload};
+//! use swill_client::proto::{Metadata, Payload};
 //!
 //! let mut call = CallState::new();
 //! let mut leading = Metadata::new();

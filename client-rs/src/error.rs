@@ -25,7 +25,7 @@ use swill_proto::{Code, DataError, ErrorBody, Position, Value};
 ///
 /// ```
 /// use swill_client::Error;
-/// use swill_proto::{Code, ErrorBody};
+/// use swill_client::{Code, ErrorBody};
 ///
 /// let remote = Error::Remote(ErrorBody::new(Code::NOT_FOUND, "no user with id 7"));
 /// assert_eq!(remote.code(), Code::NOT_FOUND);

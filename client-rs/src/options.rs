@@ -116,7 +116,7 @@ impl CallOptions {
 ///
 /// ```
 /// use swill_client::Response;
-/// use swill_proto::Metadata;
+/// use swill_client::Metadata;
 ///
 /// let response = Response { data: 3, leading: Metadata::new(), trailing: Metadata::new() };
 /// let (data, _leading, _trailing) = response.into_parts();

@@ -49,8 +49,9 @@ pub struct ReconnectPolicy {
 
 impl Default for ReconnectPolicy {
     /// 100 ms, doubling up to 5 s, 20 % jitter, 5 attempts per call: a call
-    /// made while the server restarts waits about 3 s at most before it
-    /// gives up.
+    /// made while the server restarts pauses 1.5 s at most in all before it
+    /// gives up, plus each attempt's own time (at most the connect timeout
+    /// each, against a host that does not answer).
     fn default() -> Self {
         ReconnectPolicy {
             initial_backoff: Duration::from_millis(100),

@@ -10,7 +10,7 @@
 //! ```
 //! use swill_client::session::{Event, Session};
 //! use swill_client::CallOptions;
-//! use swill_proto::{CallShape, Payload, ResponseFrame};
+//! use swill_client::proto::{CallShape, Payload, ResponseFrame};
 //!
 //! // `S` is whatever reaches the caller of each call; a name will do here.
 //! let mut session: Session<&str> = Session::new();

@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use swill_client::topic::{Cursor, Step};
-//! use swill_proto::{Payload, Position, TopicEvent};
+//! use swill_client::proto::{Payload, Position, TopicEvent};
 //!
 //! let mut cursor = Cursor::new("chat", None);
 //! let start = TopicEvent::encode_subscribed(&Position::new("e1", 4), true);

@@ -89,7 +89,9 @@ async def connect(
       shapes (``swill.introspect``), so that a call made with the wrong
       method (``call`` of a streaming rpc, ``stream`` of a unary one) fails
       with :class:`SwillError` 400 instead of waiting forever. No call waits
-      for that answer; one made before it came fails when it comes.
+      for that answer; one made before it came fails when it comes,
+      unless it was answered first (a unary call of a streaming rpc may
+      then have taken the stream's first item as its answer).
       ``False`` saves that request.
     """
     subprotocols = {True: "swill/1", False: "swill.v1", "auto": "auto"}

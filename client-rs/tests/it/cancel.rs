@@ -93,6 +93,23 @@ async fn a_timeout_against_the_demo_sleep() {
     assert_eq!(client.call::<i64>("add", &(1, 1)).await.unwrap(), 2);
 }
 
+/// The server enforces the deadline too (`swill-timeout`), and its 408
+/// may come before the timer here fires (always, nearly, for a deadline
+/// of 0): either way the caller gets its own `Error::Timeout`.
+#[tokio::test]
+async fn an_expired_deadline_is_error_timeout_whichever_side_noticed_first() {
+    let server = Server::demo();
+    let client = Client::connect(server.url()).await.unwrap();
+    for ms in [0, 0, 0, 0, 0, 1, 1, 1, 20, 20] {
+        let after = Duration::from_millis(ms);
+        let options = CallOptions::new().timeout(after);
+        let error = patiently(client.call_with::<String>("sleep", &5000, options))
+            .await
+            .unwrap_err();
+        assert_eq!(error, swill_client::Error::Timeout(after), "{ms} ms");
+    }
+}
+
 #[tokio::test]
 async fn a_timeout_covers_a_whole_stream() {
     let (_server, mut probe, client) = probe().await;
