@@ -144,5 +144,6 @@ pub use subscription::{Publication, Subscription};
 /// The wire crate: frames, payloads, metadata, error bodies.
 pub use swill_proto as proto;
 pub use swill_proto::{
-    CallShape, Code, ErrorBody, Metadata, Position, PresenceEntry, RpcDescription, TypeDesc, Value,
+    CallShape, Code, ErrorBody, MessageDesc, Metadata, Position, PresenceEntry, RpcDescription,
+    TopicDescription, TypeDesc, Value,
 };
