@@ -170,7 +170,9 @@ impl<S: Clone + Send + Sync + 'static> App<S> {
     /// Wraps every rpc registered so far (nested modules' included) in a
     /// tower layer, outside their own layers, as axum's `Router::layer`
     /// does: rpcs registered after this call are not wrapped. The
-    /// built-in `swill.` rpcs never are. A layer that fails with a
+    /// built-in `swill.` rpcs never are. Each rpc gets its own instance of
+    /// the layer's service, so a `ConcurrencyLimitLayer` limits each rpc
+    /// apart, not the app as a whole. A layer that fails with a
     /// [`swill::Error`](crate::Error) answers with it; see
     /// [`handle_layered`](App::handle_layered) for the others.
     ///

@@ -71,6 +71,7 @@ pub(crate) fn open(
         first,
         inbound: rx,
         streams_request: route.request.streams,
+        streams_response: route.response.streams,
         stop: stopped,
         responder: responder.clone(),
         hooks,

@@ -64,6 +64,9 @@ pub(crate) struct Call {
     pub(crate) inbound: Option<mpsc::Receiver<Payload>>,
     /// Whether the request streams: then a bad message can end the call.
     pub(crate) streams_request: bool,
+    /// Whether the answer streams: a reply of the other shape (from a
+    /// layer) is answered in this one.
+    pub(crate) streams_response: bool,
     pub(crate) stop: oneshot::Receiver<Stop>,
     pub(crate) responder: Arc<Responder>,
     pub(crate) hooks: Arc<Hooks>,
@@ -111,6 +114,7 @@ impl Call {
             first,
             inbound,
             streams_request,
+            streams_response,
             mut stop,
             responder,
             hooks,
@@ -135,7 +139,7 @@ impl Call {
                         biased;
                         stopped = &mut stop => Ended::Stopped(stopped.unwrap_or(Stop::Disconnect)),
                         ms = expires(deadline) => Ended::DeadlineExceeded(ms),
-                        outcome = drive(&ctx, handler, inbound, streams_request) => Ended::Done(outcome),
+                        outcome = drive(&ctx, handler, inbound, streams_request, streams_response) => Ended::Done(outcome),
                     };
                     match ended {
                         Ended::Done(outcome) => outcome,
@@ -248,6 +252,7 @@ async fn drive(
     handler: BoxedHandler,
     inbound: Inbound,
     streams_request: bool,
+    streams_response: bool,
 ) -> Outcome {
     // Only a streaming request reads messages while its handler runs, so
     // only it needs a way to report a bad one (a unary request's message is
@@ -281,10 +286,25 @@ async fn drive(
         Err(error) => Reply::Unary(Err(error)),
     };
     let responder = ctx.responder();
-    let mut items = match reply {
-        Reply::Unary(Ok(payload)) => return responder.answer(ctx, payload).await,
-        Reply::Unary(Err(error)) => return responder.fail(error).await,
-        Reply::Stream(items) => items,
+    // A handler's reply has its rpc's shape; a layer's (`Reply` is public)
+    // may not, and the client waits for the shape the rpc declares: one
+    // answer becomes a stream of one item, a stream's first item the one
+    // answer.
+    let mut items = match (reply, streams_response) {
+        (Reply::Unary(Err(error)), _) => return responder.fail(error).await,
+        (Reply::Unary(Ok(payload)), false) => return responder.answer(ctx, payload).await,
+        (Reply::Unary(Ok(payload)), true) => futures::stream::iter([Ok(payload)]).boxed(),
+        (Reply::Stream(items), true) => items,
+        (Reply::Stream(mut items), false) => {
+            return match guard(ctx, items.next()).await {
+                Ok(Some(Ok(payload))) => responder.answer(ctx, payload).await,
+                Ok(Some(Err(error))) | Err(error) => responder.fail(error).await,
+                Ok(None) => {
+                    tracing::error!(rpc = ctx.rpc(), "an empty stream answered a unary rpc");
+                    responder.fail(Error::internal()).await
+                }
+            };
+        }
     };
     loop {
         let item = tokio::select! {

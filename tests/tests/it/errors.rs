@@ -315,6 +315,95 @@ async fn a_panic_in_an_extractor_guard_or_hook_is_that_calls_500_alone() {
     assert_eq!(client.recv_message::<u32>(1).await, 7);
 }
 
+/// Panics for calls whose metadata asks it to.
+struct ExplodesWhenAsked;
+
+impl swill::FromContext<()> for ExplodesWhenAsked {
+    fn from_context(ctx: &swill::Context, _: &()) -> Result<Self, Error> {
+        if ctx.metadata().get("explode").is_some() {
+            panic!("in an extractor, as asked");
+        }
+        Ok(ExplodesWhenAsked)
+    }
+}
+
+/// A layer may call the handler elsewhere than on the call's task:
+/// tower's `Buffer` calls it on its worker. A panic in an extractor there
+/// is still that call's 500, and the worker goes on serving the rpc (a
+/// panic that reached it would leave every later call a 500).
+#[tokio::test]
+async fn a_panic_under_a_buffer_layer_is_500_and_the_rpc_goes_on() {
+    let app = App::new().handle_layered(
+        "echo",
+        |_: ExplodesWhenAsked, req: Request<u8>| async move { Ok::<u8, Error>(req.data) },
+        tower::ServiceBuilder::new().buffer(8),
+    );
+    let client = swill::testing::TestClient::new(app);
+    let explode =
+        swill_client::CallOptions::new().metadata(swill::Metadata::from([("explode", 1)]));
+    for n in 0..3 {
+        let error = client
+            .call_with::<u8>("echo", n, explode.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), Code::INTERNAL_ERROR);
+        assert_eq!(client.call::<u8>("echo", n).await.unwrap(), n);
+    }
+}
+
+/// A layer that answers with a reply of the other shape (`Reply` is
+/// public): the client still gets what the rpc's shape promises.
+#[tokio::test]
+async fn a_layers_reply_of_the_wrong_shape_is_answered_in_the_rpcs_shape() {
+    #[derive(Clone)]
+    struct Answers<S>(S, bool);
+    impl<S> tower::Service<swill::CallInput> for Answers<S> {
+        type Response = swill::Reply;
+        type Error = Error;
+        type Future = std::future::Ready<Result<swill::Reply, Error>>;
+        fn poll_ready(
+            &mut self,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), Error>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, _: swill::CallInput) -> Self::Future {
+            let payload = || swill::Payload::encode(&5u8).unwrap();
+            std::future::ready(Ok(match self.1 {
+                true => swill::Reply::Stream(
+                    futures::stream::iter([Ok(payload()), Ok(payload())]).boxed(),
+                ),
+                false => swill::Reply::Unary(Ok(payload())),
+            }))
+        }
+    }
+    let app = App::new()
+        .handle_layered(
+            "streams",
+            swill_examples::demo::count,
+            tower::layer::layer_fn(|s| Answers(s, false)),
+        )
+        .handle_layered(
+            "unary",
+            swill_examples::demo::add,
+            tower::layer::layer_fn(|s| Answers(s, true)),
+        );
+    let client = swill::testing::TestClient::new(app);
+    let items: Vec<u8> = client
+        .server_stream::<u8>("streams", 3u64)
+        .await
+        .unwrap()
+        .map(|item| item.unwrap())
+        .collect()
+        .await;
+    assert_eq!(
+        items,
+        [5],
+        "one answer becomes a stream of one item, then its end"
+    );
+    assert_eq!(client.call::<u8>("unary", (1, 2)).await.unwrap(), 5);
+}
+
 #[tokio::test]
 async fn a_panic_inside_a_response_stream_sends_the_items_then_500() {
     let (app, _, _) = test_app();
