@@ -297,12 +297,11 @@ pub(crate) fn call_options(
     let mut options = CallOptions::new();
     if let Some(metadata) = metadata.filter(|m| !m.is_none()) {
         let keyed_by_str = || PyTypeError::new_err("metadata must be a dict keyed by str");
+        // The same exception (TypeError, OverflowError, ValueError), named.
         let named = |e: PyErr| {
-            let message = e.value(metadata.py()).to_string();
-            match e.is_instance_of::<PyValueError>(metadata.py()) {
-                true => PyValueError::new_err(format!("metadata: {message}")),
-                false => PyTypeError::new_err(format!("metadata: {message}")),
-            }
+            let py = metadata.py();
+            let message = format!("metadata: {}", e.value(py));
+            PyErr::from_type(e.get_type(py), message)
         };
         let Value::Map(entries) = to_value(metadata).map_err(named)? else {
             return Err(keyed_by_str());

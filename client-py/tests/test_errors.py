@@ -84,6 +84,8 @@ async def test_bad_options_are_value_errors(client: swill_client.Client) -> None
         await client.call("add", [1, 2], metadata={"swill-timeout": 5})
     with pytest.raises(TypeError, match="metadata"):
         await client.call("add", [1, 2], metadata={1: "x"})  # type: ignore[dict-item]
+    with pytest.raises(OverflowError, match="metadata"):
+        await client.call("add", [1, 2], metadata={"n": 2**70})
     with pytest.raises(ValueError, match="multiplier"):
         await swill_client.connect(
             "ws://127.0.0.1:1/ws", reconnect=swill_client.ReconnectPolicy(multiplier=0.5)

@@ -103,7 +103,10 @@ impl CallOptions {
             }
         }
         if let Some(timeout) = self.timeout {
-            let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+            // Rounded up: the server's deadline must not pass before ours,
+            // whose expiry is the caller's `Error::Timeout`.
+            let micros = u64::try_from(timeout.as_micros()).unwrap_or(u64::MAX);
+            let ms = micros.div_ceil(1000);
             metadata
                 .get_or_insert_with(Metadata::new)
                 .insert(Metadata::TIMEOUT, ms);
@@ -141,5 +144,23 @@ impl<T> Response<T> {
     /// The answer, the leading and the trailing metadata.
     pub fn into_parts(self) -> (T, Metadata, Metadata) {
         (self.data, self.leading, self.trailing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swill_timeout_rounds_up_so_the_servers_deadline_is_never_earlier() {
+        let sent = |micros| {
+            let options = CallOptions::new().timeout(Duration::from_micros(micros));
+            let metadata = options.request_metadata().expect("swill-timeout");
+            metadata.get(Metadata::TIMEOUT).and_then(Value::as_u64)
+        };
+        assert_eq!(sent(1_500), Some(2));
+        assert_eq!(sent(500), Some(1));
+        assert_eq!(sent(100_000), Some(100));
+        assert_eq!(sent(0), Some(0));
     }
 }
