@@ -19,7 +19,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use std::future::Ready;
@@ -32,6 +32,7 @@ use swill_proto::{Metadata, Payload};
 use crate::context::{Context, RequestHead};
 use crate::error::Error;
 use crate::info::ConnectionInfo;
+use crate::panic::{FromPanic, guarded};
 
 /// The HTTP upgrade request, as `before_connection` sees it.
 #[derive(Debug)]
@@ -117,15 +118,14 @@ type MetadataHook = Hook2<Context, Option<Metadata>, Result<Option<Metadata>, Er
 
 /// Erases a hook's type, for the app to store it. A panic in the hook,
 /// when it is called or while it runs, is what [`FromPanic`] says (a 500
-/// for the call): never the connection's end, as it would be where the
-/// connection polls a call itself.
+/// for the call): never the connection's end (see [`crate::panic`]).
 pub(crate) fn erase<In, Out, F, Fut>(f: F) -> Hook<In, Out>
 where
     F: Fn(In) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Out> + Send + 'static,
     Out: FromPanic + Send + 'static,
 {
-    Arc::new(move |input| guarded(AssertUnwindSafe(|| f(input))))
+    Arc::new(move |input| guarded("a hook", catch_unwind(AssertUnwindSafe(|| f(input)))).boxed())
 }
 
 /// Erases a two-argument hook's type, as [`erase`].
@@ -135,57 +135,7 @@ where
     Fut: Future<Output = Out> + Send + 'static,
     Out: FromPanic + Send + 'static,
 {
-    Arc::new(move |a, b| guarded(AssertUnwindSafe(|| f(a, b))))
-}
-
-/// Calls a hook and runs its future, each with panics caught.
-fn guarded<Out, Fut>(call: AssertUnwindSafe<impl FnOnce() -> Fut>) -> BoxFuture<'static, Out>
-where
-    Fut: Future<Output = Out> + Send + 'static,
-    Out: FromPanic + Send + 'static,
-{
-    match std::panic::catch_unwind(call) {
-        Ok(future) => AssertUnwindSafe(future)
-            .catch_unwind()
-            .map(|ran| ran.unwrap_or_else(|panic| panicked(&*panic)))
-            .boxed(),
-        Err(panic) => std::future::ready(panicked(&*panic)).boxed(),
-    }
-}
-
-fn panicked<Out: FromPanic>(panic: &(dyn std::any::Any + Send)) -> Out {
-    let panic = crate::call::panic_message(panic);
-    tracing::error!(panic, "a hook panicked");
-    Out::from_panic()
-}
-
-/// What a hook that panicked gives instead of its result: the call's 500
-/// (the upgrade's, before a connection), or nothing for a hook that only
-/// observes.
-pub(crate) trait FromPanic {
-    fn from_panic() -> Self;
-}
-
-impl FromPanic for () {
-    fn from_panic() {}
-}
-
-impl FromPanic for Error {
-    fn from_panic() -> Self {
-        Error::internal()
-    }
-}
-
-impl FromPanic for Rejection {
-    fn from_panic() -> Self {
-        Rejection::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
-    }
-}
-
-impl<T, E: FromPanic> FromPanic for Result<T, E> {
-    fn from_panic() -> Self {
-        Err(E::from_panic())
-    }
+    Arc::new(move |a, b| guarded("a hook", catch_unwind(AssertUnwindSafe(|| f(a, b)))).boxed())
 }
 
 /// Runs hooks that each pass a value on, stopping at the first error.

@@ -85,6 +85,7 @@ mod message;
 mod metrics;
 mod module;
 mod outbox;
+mod panic;
 mod playground;
 mod reply;
 mod request;

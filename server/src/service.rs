@@ -131,26 +131,12 @@ impl Service<CallInput> for HandlerService {
     }
 
     fn call(&mut self, input: CallInput) -> Self::Future {
-        // A layer may call the handler somewhere else than the call's own
+        // A layer may call the handler elsewhere than on the call's own
         // task (tower's `Buffer` calls it on its worker): its panics are
-        // caught here too, so that they are this call's 500 and nothing
-        // more, wherever they run.
-        let ctx = input.ctx.clone();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| (self.0)(input))) {
-            Ok(future) => AssertUnwindSafe(future)
-                .catch_unwind()
-                .map(move |ran| Ok(ran.unwrap_or_else(|panic| panicked(&ctx, &*panic))))
-                .boxed(),
-            Err(panic) => std::future::ready(Ok(panicked(&ctx, &*panic))).boxed(),
-        }
+        // caught here too, to be this call's 500 wherever they run.
+        let called = std::panic::catch_unwind(AssertUnwindSafe(|| (self.0)(input)));
+        crate::panic::guarded("a handler", called).map(Ok).boxed()
     }
-}
-
-/// A handler's panic under a layer: logged, and the call's 500.
-fn panicked(ctx: &crate::Context, panic: &(dyn std::any::Any + Send)) -> Reply {
-    let panic = crate::call::panic_message(panic);
-    tracing::error!(rpc = ctx.rpc(), seq = %ctx.seq(), panic, "handler panicked");
-    Reply::Unary(Err(Error::internal()))
 }
 
 /// The error a layer failed a call with, as the client sees it: a

@@ -18,7 +18,6 @@ pub(crate) use handle::{CallHandle, Opening, open};
 pub(crate) use inbound::Inbound;
 pub(crate) use responder::Responder;
 
-use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -273,17 +272,13 @@ async fn drive(
     };
     let mut failed = std::pin::pin!(failed);
 
-    // `handler(input)` runs the extractors before it returns a future: a
-    // panic there is this call's 500 too.
-    let handling = std::panic::catch_unwind(AssertUnwindSafe(|| handler(input)))
-        .map_err(|panic| panicked(ctx, &*panic));
-    let reply = match handling {
-        Ok(handling) => tokio::select! {
-            biased;
-            error = &mut failed => Reply::Unary(Err(error)),
-            reply = guard(ctx, handling) => reply.unwrap_or_else(|e| Reply::Unary(Err(e))),
-        },
-        Err(error) => Reply::Unary(Err(error)),
+    // `handler(input)` runs the extractors before it returns a future:
+    // called inside `guarded`, a panic there is this call's 500 too.
+    let called = std::panic::catch_unwind(AssertUnwindSafe(|| handler(input)));
+    let reply = tokio::select! {
+        biased;
+        error = &mut failed => Reply::Unary(Err(error)),
+        reply = crate::panic::guarded("the handler", called) => reply,
     };
     let responder = ctx.responder();
     // A handler's reply has its rpc's shape; a layer's (`Reply` is public)
@@ -325,31 +320,20 @@ async fn drive(
     }
 }
 
-/// Polls user code, turning a panic into a 500.
+/// Polls a response stream, turning a panic into a 500.
 async fn guard<F: Future>(ctx: &Context, user_code: F) -> Result<F::Output, Error> {
     AssertUnwindSafe(user_code)
         .catch_unwind()
         .await
-        .map_err(|panic| panicked(ctx, &*panic))
-}
-
-/// Logs a panic of the call's user code; the call's answer is a 500.
-fn panicked(ctx: &Context, panic: &(dyn Any + Send)) -> Error {
-    tracing::error!(
-        rpc = ctx.rpc(),
-        seq = %ctx.seq(),
-        panic = panic_message(panic),
-        "handler panicked"
-    );
-    Error::internal()
-}
-
-pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(not a string)")
+        .map_err(|panic| {
+            tracing::error!(
+                rpc = ctx.rpc(),
+                seq = %ctx.seq(),
+                panic = crate::panic::message(&*panic),
+                "handler panicked"
+            );
+            Error::internal()
+        })
 }
 
 /// Records the result on the request's span (`outcome`, and `code` for an

@@ -235,12 +235,13 @@ async fn a_panic_is_500_without_detail_and_spares_the_connection_and_other_calls
     assert_eq!(client.recv_message::<u32>(1).await, 7);
 }
 
-/// Fails with a panic for rpcs named `extract...`.
+/// Panics for rpcs named `extract...`, and for calls whose metadata asks
+/// it to (`explode`).
 struct Explodes;
 
 impl swill::FromContext<()> for Explodes {
     fn from_context(ctx: &swill::Context, _: &()) -> Result<Self, Error> {
-        if ctx.rpc().starts_with("extract") {
+        if ctx.rpc().starts_with("extract") || ctx.metadata().get("explode").is_some() {
             panic!("in an extractor");
         }
         Ok(Explodes)
@@ -315,18 +316,6 @@ async fn a_panic_in_an_extractor_guard_or_hook_is_that_calls_500_alone() {
     assert_eq!(client.recv_message::<u32>(1).await, 7);
 }
 
-/// Panics for calls whose metadata asks it to.
-struct ExplodesWhenAsked;
-
-impl swill::FromContext<()> for ExplodesWhenAsked {
-    fn from_context(ctx: &swill::Context, _: &()) -> Result<Self, Error> {
-        if ctx.metadata().get("explode").is_some() {
-            panic!("in an extractor, as asked");
-        }
-        Ok(ExplodesWhenAsked)
-    }
-}
-
 /// A layer may call the handler elsewhere than on the call's task:
 /// tower's `Buffer` calls it on its worker. A panic in an extractor there
 /// is still that call's 500, and the worker goes on serving the rpc (a
@@ -335,7 +324,7 @@ impl swill::FromContext<()> for ExplodesWhenAsked {
 async fn a_panic_under_a_buffer_layer_is_500_and_the_rpc_goes_on() {
     let app = App::new().handle_layered(
         "echo",
-        |_: ExplodesWhenAsked, req: Request<u8>| async move { Ok::<u8, Error>(req.data) },
+        |_: Explodes, req: Request<u8>| async move { Ok::<u8, Error>(req.data) },
         tower::ServiceBuilder::new().buffer(8),
     );
     let client = swill::testing::TestClient::new(app);

@@ -212,6 +212,18 @@ async fn a_required_query_parameter_is_checked_before_the_upgrade() {
     assert_eq!(fine.status, 101);
 }
 
+/// The demo's standard error when it refuses `doc`: it must stop, and not
+/// with status 0.
+async fn refused(doc: &Value, name: &str) -> String {
+    match serve(doc, name).await {
+        Err((code, stderr)) => {
+            assert_ne!(code, Some(0), "{stderr}");
+            stderr
+        }
+        Ok(_) => panic!("the document `{name}` must be refused"),
+    }
+}
+
 #[tokio::test]
 async fn a_document_that_does_not_fit_is_refused_with_every_difference() {
     let mut doc = exported().await;
@@ -221,11 +233,7 @@ async fn a_document_that_does_not_fit_is_refused_with_every_difference() {
     let mut extra = ops["add"].clone();
     extra["x-swill-rpc"] = json!("subtract");
     ops.insert("subtract".to_owned(), extra);
-    let (code, stderr) = match serve(&doc, "mismatch").await {
-        Err(refusal) => refusal,
-        Ok(_) => panic!("a document that does not fit must be refused"),
-    };
-    assert_ne!(code, Some(0));
+    let stderr = refused(&doc, "mismatch").await;
     for difference in [
         "the handler `fail` has no operation",
         "`count` is unary in the document, serverStreaming in the code",
@@ -244,11 +252,7 @@ async fn two_operations_for_one_rpc_are_refused() {
     let mut twin = ops["add"].clone();
     twin["x-swill-rpc"] = json!("add");
     ops.insert("add2".to_owned(), twin);
-    let (code, stderr) = match serve(&doc, "twins").await {
-        Err(refusal) => refusal,
-        Ok(_) => panic!("two operations for one rpc must be refused"),
-    };
-    assert_ne!(code, Some(0));
+    let stderr = refused(&doc, "twins").await;
     let problem = "the operations `add` and `add2` are both the rpc `add`";
     assert!(stderr.contains(problem), "{stderr}");
     assert!(stderr.contains("cannot be served"), "{stderr}");
