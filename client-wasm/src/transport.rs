@@ -158,9 +158,8 @@ impl Connection {
         session_id: SessionSlot,
         wire: Wire,
     ) -> Rc<Connection> {
-        let cork = is_event_emitter(&socket)
-            .then(|| Cork::of(&socket))
-            .flatten();
+        // `ws` only: a browser's WebSocket has no `_socket`.
+        let cork = Cork::of(&socket);
         let connection = Rc::new(Connection {
             cork,
             socket,
