@@ -58,7 +58,11 @@ wasm-bindgen "$wasm" --target web --weak-refs --out-dir "$bindgen" \
   --remove-name-section --remove-producers-section
 # The features come from the module's target_features section, which goes
 # afterwards (browsers do not read it).
-"$wasm_opt" -Oz "$bindgen/swill_wasm_bg.wasm" -o "$pkg/swill_wasm_bg.wasm" --strip-target-features
+# It also gives imports, exports and the module one- or two-letter names and
+# prints the map, which short-names.mjs applies to the glue.
+"$wasm_opt" -Oz "$bindgen/swill_wasm_bg.wasm" -o "$pkg/swill_wasm_bg.wasm" --strip-target-features \
+  --minify-imports-and-exports-and-modules > "$bindgen/names.json"
+node "$here/npm/short-names.mjs" "$bindgen/names.json" "$bindgen/swill_wasm.js"
 # Whitespace only: names stay as wasm-bindgen wrote them, and so does
 # `new URL("swill_wasm_bg.wasm", import.meta.url)`, which bundlers look for.
 "$esbuild_bin" "$bindgen/swill_wasm.js" --minify-whitespace --format=esm \
