@@ -10,12 +10,12 @@ use redis::aio::ConnectionManager;
 use swill_proto::Payload;
 
 use super::store::{Changes, Store, StoreError, StoreResult, Values};
-use crate::topics::RedisConfig;
+use crate::topics::{Commands, RedisConfig};
 
 pub(crate) struct RedisStore {
     config: RedisConfig,
     idle: Duration,
-    connection: std::sync::OnceLock<Result<ConnectionManager, String>>,
+    connection: std::sync::OnceLock<Result<Commands, String>>,
 }
 
 impl RedisStore {
@@ -36,10 +36,13 @@ impl RedisStore {
     }
 
     fn connection(&self) -> StoreResult<ConnectionManager> {
-        self.connection
-            .get_or_init(|| self.config.connection_manager())
-            .clone()
-            .map_err(StoreError)
+        match self
+            .connection
+            .get_or_init(|| Commands::new(&self.config, None))
+        {
+            Ok(commands) => Ok(commands.connection()),
+            Err(e) => Err(StoreError(e.clone())),
+        }
     }
 }
 

@@ -252,6 +252,27 @@ impl Hub {
         tokio::spawn(refresh_presence(hub, every));
     }
 
+    /// Writes this node's presence entries again now, rather than at the
+    /// next refresh: the engine's store came back and may have lost them.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn refresh_presence_now(self: &Arc<Self>) {
+        let hub = self.clone();
+        tokio::spawn(async move { hub.write_presence().await });
+    }
+
+    async fn write_presence(&self) {
+        let relays: Vec<_> = self.relays().values().cloned().collect();
+        for relay in relays {
+            let entries = relay.presence();
+            if entries.is_empty() {
+                continue;
+            }
+            if let Err(e) = self.engine.presence_add(&relay.topic, entries).await {
+                tracing::warn!(topic = %relay.topic, error = %e, "could not refresh presence");
+            }
+        }
+    }
+
     fn relays(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<Relay>>> {
         lock(&self.relays)
     }
@@ -263,16 +284,7 @@ async fn refresh_presence(hub: Weak<Hub>, every: Duration) {
     loop {
         tick.tick().await;
         let Some(hub) = hub.upgrade() else { return };
-        let relays: Vec<_> = hub.relays().values().cloned().collect();
-        for relay in relays {
-            let entries = relay.presence();
-            if entries.is_empty() {
-                continue;
-            }
-            if let Err(e) = hub.engine.presence_add(&relay.topic, entries).await {
-                tracing::warn!(topic = %relay.topic, error = %e, "could not refresh presence");
-            }
-        }
+        hub.write_presence().await;
     }
 }
 

@@ -336,3 +336,45 @@ async fn a_dead_nodes_presence_expires() {
     }
     assert_eq!(listed, ["survivor"]);
 }
+
+#[tokio::test]
+async fn an_idle_node_reconnects_to_a_restarted_redis_by_itself() {
+    let mut redis = RedisServer::start().await;
+    // Presence refreshed every 24 minutes: entries lost with Redis come
+    // back only because the node saw Redis come back.
+    let node = Node::start(&redis.url(), "a", &["--presence-ttl-ms", "3600000"]).await;
+    let client = connect(&node.url()).await;
+    let _sub = client.subscribe::<Msg>("chat").await.expect("subscribe");
+    let key = "k".to_owned();
+    let _: Option<serde_json::Value> = client.call("session.get", &key).await.expect("warm");
+    client
+        .publish("chat", &("p".to_owned(), 0))
+        .await
+        .expect("publish");
+
+    redis.kill().await;
+    redis.restart().await;
+    // Nothing is asked of the node; its two command connections (topics,
+    // sessions) come back on their own.
+    redis.wait_for_clients("client|id", 2).await;
+
+    let got: Option<serde_json::Value> = client
+        .call("session.get", &key)
+        .await
+        .expect("the first session request after the restart");
+    assert_eq!(got, None, "Redis restarted empty");
+    client
+        .publish("chat", &("p".to_owned(), 1))
+        .await
+        .expect("the first publication after the restart");
+    let mut nodes = Vec::new();
+    for _ in 0..300 {
+        nodes = client.presence("chat").await.expect("presence");
+        if !nodes.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(nodes.len(), 1, "{nodes:?}");
+    assert_eq!(nodes[0].node, "a");
+}

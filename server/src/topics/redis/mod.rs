@@ -14,6 +14,7 @@
 //! A missing meta hash (a Redis that lost its data, or a topic never used)
 //! gets a new random epoch, so clients learn that history was lost.
 
+mod commands;
 mod reader;
 mod scripts;
 
@@ -23,13 +24,14 @@ use std::time::Duration;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use swill_proto::{Payload, PresenceEntry};
 use tokio::sync::mpsc;
 
 use super::engine::{Engine, EngineError, EngineResult, Retention, Snapshot, new_epoch};
 use super::hub::Hub;
 use super::lock;
+pub(crate) use commands::Commands;
 use reader::Command;
 
 /// Where and how the Redis engine connects.
@@ -96,17 +98,6 @@ impl RedisConfig {
         &self.prefix
     }
 
-    /// A connection for commands, which reconnects by itself; created
-    /// lazily, so it needs no running Redis yet.
-    pub(crate) fn connection_manager(&self) -> Result<ConnectionManager, String> {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(5)))
-            .set_number_of_retries(2);
-        ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-            .map_err(|e| e.to_string())
-    }
-
     pub(crate) fn key(&self, topic: &str, kind: &str) -> String {
         format!("{}:{{{topic}}}:{kind}", self.prefix)
     }
@@ -127,8 +118,8 @@ static PRESENCE_LIST_SCRIPT: LazyLock<redis::Script> =
 /// prefix.
 pub(crate) struct RedisEngine {
     config: RedisConfig,
-    /// Commands (scripts, presence); reconnects by itself.
-    commands: OnceLock<Result<ConnectionManager, String>>,
+    /// Commands (scripts, presence), made on first use.
+    commands: OnceLock<Result<Commands, String>>,
     hub: OnceLock<Weak<Hub>>,
     /// The channels this node wants; the reader subscribes them again
     /// after each reconnection.
@@ -149,10 +140,22 @@ impl RedisEngine {
     }
 
     fn connection(&self) -> EngineResult<ConnectionManager> {
-        let manager = self
-            .commands
-            .get_or_init(|| self.config.connection_manager());
-        manager.clone().map_err(EngineError)
+        let commands = self.commands.get_or_init(|| {
+            // Presence entries live in Redis: one restarted empty lost this
+            // node's, which its next refresh would bring back only after up
+            // to 2/5 of their lifetime.
+            let hub = self.hub.get().cloned().unwrap_or_default();
+            let recovered = Arc::new(move || {
+                if let Some(hub) = hub.upgrade() {
+                    hub.refresh_presence_now();
+                }
+            });
+            Commands::new(&self.config, Some(recovered))
+        });
+        match commands {
+            Ok(commands) => Ok(commands.connection()),
+            Err(e) => Err(EngineError(e.clone())),
+        }
     }
 
     /// Sends a command to the reader, starting it on first use.
