@@ -302,6 +302,16 @@ async fn tick(keepalive: &mut Option<Interval>) {
     }
 }
 
+fn message_too_large(router: &Router, len: usize) -> Error {
+    Error::new(
+        Code::MESSAGE_TOO_LARGE,
+        format!(
+            "the message is {len} bytes, more than the limit of {}",
+            router.config.limits.max_message_size
+        ),
+    )
+}
+
 async fn resume(paused: &mut Option<Wait>) {
     match paused {
         Some(wait) => {
@@ -333,7 +343,7 @@ impl Demux {
                         }
                         _ => Error::bad_request(format!("malformed frame: {e}")),
                     };
-                    self.reply_error(seq, error)
+                    self.fail_seq(seq, error)
                 }
                 None => {
                     tracing::warn!(error = %e, "dropped a malformed frame without a readable seq");
@@ -353,7 +363,7 @@ impl Demux {
                 Some(seq) => {
                     tracing::debug!(%seq, error = %e, "a frame that is not JSON");
                     let error = Error::bad_request(format!("malformed frame: not JSON: {e}"));
-                    self.reply_error(Seq::from(seq), error)
+                    self.fail_seq(Seq::from(seq), error)
                 }
                 None => {
                     tracing::warn!(error = %e, "dropped a text frame that is not JSON, without a readable seq");
@@ -378,8 +388,10 @@ impl Demux {
             // A finished call's (rpc, seq) may be reused before its task is reaped.
             Some(open) if !open.call.finished() => match frame.kind {
                 RequestType::Message if too_large => {
-                    let error = self.message_too_large(frame.data.len());
-                    self.stop(key, Stop::Fail(error));
+                    // Stopped but kept: a client still streaming has more
+                    // messages on their way, which the arm below drops.
+                    let error = message_too_large(&router, frame.data.len());
+                    open.call.stop(Stop::Fail(error));
                     None
                 }
                 RequestType::Message => open.call.feed(frame.data),
@@ -416,7 +428,7 @@ impl Demux {
             },
             _ => match frame.kind {
                 RequestType::Message if too_large => {
-                    let error = self.message_too_large(frame.data.len());
+                    let error = message_too_large(&router, frame.data.len());
                     self.reply_error(frame.seq, error)
                 }
                 RequestType::Message | RequestType::Metadata => self.start(key, route, frame),
@@ -509,16 +521,6 @@ impl Demux {
         }
     }
 
-    fn message_too_large(&self, len: usize) -> Error {
-        Error::new(
-            Code::MESSAGE_TOO_LARGE,
-            format!(
-                "the message is {len} bytes, more than the limit of {}",
-                self.router.config.limits.max_message_size
-            ),
-        )
-    }
-
     /// Stops an open call and forgets it: its task ends on its own, having
     /// run `after_request`.
     fn stop(&mut self, key: Key, why: Stop) {
@@ -559,6 +561,24 @@ impl Demux {
                 self.open.retain(|_, c| c.task != id);
             }
         }
+    }
+
+    /// Answers a malformed frame that names `seq`. Responses carry only
+    /// the seq, so an ERROR for it ends, for the client, every request open
+    /// with that seq: those are stopped with it (their own ERROR is the one
+    /// answer), and a request that already ended gets none. Only a seq with
+    /// no request gets an ERROR of its own.
+    fn fail_seq(&mut self, seq: Seq, error: Error) -> Option<Wait> {
+        let open: Vec<Key> = self.open.keys().filter(|k| k.1 == seq).copied().collect();
+        if open.is_empty() {
+            return self.reply_error(seq, error);
+        }
+        for key in open {
+            if let Some(open) = self.open.get_mut(&key) {
+                open.call.stop(Stop::Fail(error.clone()));
+            }
+        }
+        None
     }
 
     /// Answers a request the connection itself refuses (404, 413, 429,

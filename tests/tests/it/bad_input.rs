@@ -102,6 +102,25 @@ async fn a_malformed_frame_with_a_readable_seq_gets_400_with_that_seq() {
 }
 
 #[tokio::test]
+async fn a_malformed_frame_naming_an_open_request_ends_that_request() {
+    let mut client = Raw::connect(start_demo().await).await;
+    client.call(7, "upper", "a").await;
+    assert_eq!(client.recv_message::<String>(7).await, "A");
+    // [7, 0xc1, "upper"]: the ERROR for seq 7 is, for the client, the end of
+    // its request; the request must end with it, not answer on.
+    let error = expect_400(&mut client, &wire(r#"93 07 c1 a5 "upper""#), 7).await;
+    assert!(error.contains("0xc1"), "{error}");
+    // The client streams on before it reads the ERROR, then ends.
+    client.call(7, "upper", "b").await;
+    client
+        .control(7, "upper", swill_proto::RequestType::EndOfStream)
+        .await;
+    // Nothing more for seq 7 (no "B", no END_OF_STREAM): the next frame is
+    // the answer to this add.
+    client.assert_next_is_answer_to_add(8).await;
+}
+
+#[tokio::test]
 async fn a_frame_with_trailing_bytes_gets_400() {
     let mut client = Raw::connect(start_demo().await).await;
     // A valid add request followed by one more byte.

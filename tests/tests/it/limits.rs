@@ -8,7 +8,9 @@ use std::time::Duration;
 use crate::support::{handshake, status};
 use futures::Stream;
 use swill::{App, Code, Error, Metadata, Request};
-use swill_proto::{ErrorBody, Payload, RequestFrame, RequestType, ResponseFrame, ResponseType};
+use swill_proto::{
+    ErrorBody, Payload, RequestFrame, RequestType, ResponseFrame, ResponseType, Seq,
+};
 use swill_tests::{Raw, start};
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
@@ -123,8 +125,18 @@ async fn a_message_over_the_size_limit_is_413_and_the_connection_lives_on() {
     client.send_frame(&msg(2, "total", vec![0; 200])).await;
     let error = error_of(&client.recv().await);
     assert_eq!(error.code, Code::MESSAGE_TOO_LARGE);
+    // The client, not yet aware, streams on and ends its stream: those
+    // frames belong to the ended request, and earn no second answer.
+    client.send_frame(&msg(2, "total", 5)).await;
+    client.control(2, "total", RequestType::EndOfStream).await;
     client.send_frame(&msg(3, "add", (1, 2))).await;
-    assert_eq!(client.recv().await.data.decode::<i64>().unwrap(), 3);
+    let next = client.recv().await;
+    assert_eq!(next.seq, Seq::from(3), "nothing more for seq 2: {next:?}");
+    assert_eq!(next.data.decode::<i64>().unwrap(), 3);
+    // Once its stream ended, the pair may start a new request.
+    client.send_frame(&msg(2, "total", 7)).await;
+    client.control(2, "total", RequestType::EndOfStream).await;
+    assert_eq!(client.recv().await.data.decode::<i64>().unwrap(), 7);
 }
 
 #[tokio::test]
