@@ -28,8 +28,7 @@ wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/swill_wasm
 
 # wasm-opt -Oz (binaryen, from npm at the exact version below): a few
 # percent smaller than rustc's opt-level "z" alone. esbuild (also pinned)
-# strips the glue's comments and spaces: its doc comments repeat the
-# typings'. Both installed once into client-wasm/.tools/ (ignored by git).
+# strips the glue's comments: its doc comments repeat the typings'. Both installed once into client-wasm/.tools/ (ignored by git).
 binaryen=132.0.0
 esbuild=0.28.2
 tools="$here/.tools"
@@ -63,9 +62,12 @@ wasm-bindgen "$wasm" --target web --weak-refs --out-dir "$bindgen" \
 "$wasm_opt" -Oz "$bindgen/swill_wasm_bg.wasm" -o "$pkg/swill_wasm_bg.wasm" --strip-target-features \
   --minify-imports-and-exports-and-modules > "$bindgen/names.json"
 node "$here/npm/short-names.mjs" "$bindgen/names.json" "$bindgen/swill_wasm.js"
-# Whitespace only: names stay as wasm-bindgen wrote them, and so does
-# `new URL("swill_wasm_bg.wasm", import.meta.url)`, which bundlers look for.
-"$esbuild_bin" "$bindgen/swill_wasm.js" --minify-whitespace --format=esm \
+# Comments only (esbuild drops them): names stay as wasm-bindgen wrote them,
+# and so does `new URL("swill_wasm_bg.wasm", import.meta.url)`, which
+# bundlers look for. Not --minify-whitespace: Node prints the source line
+# of an uncaught error's top frame, which was then the whole 30 KB glue
+# (and --line-limit splits `import.meta.url`, which Vite then misses).
+"$esbuild_bin" "$bindgen/swill_wasm.js" --format=esm \
   --log-level=warning --outfile="$pkg/swill_wasm.js"
 node "$here/npm/typings.mjs" "$bindgen/swill_wasm.d.ts" "$pkg/types.d.ts"
 for f in package.json README.md index.js node.js common.js index.d.ts wasm.d.ts; do

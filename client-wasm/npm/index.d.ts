@@ -1,11 +1,21 @@
 export * from "./types.js";
 
 /**
- * Where the WebAssembly is: its URL (e.g. what `import wasm from
- * "swill-client/wasm"` gives a bundler that loads `.wasm` files as files),
- * or its bytes. A `Response` or a compiled `WebAssembly.Module` is taken too.
+ * A compiled `WebAssembly.Module`, in projects that have the WebAssembly
+ * types (the DOM library); elsewhere there is none to name. (The same
+ * conditional type lets @types/node name `Response` in both.)
  */
-export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView;
+type CompiledModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } }
+    ? M
+    : never;
+
+/**
+ * Where the WebAssembly is: its URL (e.g. what `import wasm from
+ * "swill-client/wasm"` gives a bundler that loads `.wasm` files as files;
+ * in Node, a file path or `file:` URL, read from disk), its bytes, a
+ * `Response` (a `fetch` of it), or a compiled `WebAssembly.Module`.
+ */
+export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | Response | CompiledModule;
 
 /**
  * Loads the client's WebAssembly; `Client.connect` calls it by itself, so

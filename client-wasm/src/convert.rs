@@ -29,6 +29,7 @@
 use js_sys::{Array, ArrayBuffer, BigInt, Function, Map, Object, Reflect, Uint8Array};
 use rmpv::Value;
 use swill_proto::{Metadata, Payload};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// How deep a value may nest, as in the wire decoder.
@@ -90,7 +91,11 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     if let Some(s) = value.as_string() {
         return Ok(Value::from(s));
     }
-    if Array::is_array(value) {
+    // The first questions that can run a Proxy's trap (or fail on a
+    // revoked Proxy) catch what it throws: thrown through the wasm, it
+    // would escape `call()` itself instead of rejecting its promise.
+    let threw = |e: JsValue| format!("reading the value threw: {}", crate::error::thrown(&e));
+    if is_array(value).map_err(threw)? {
         let array: &Array = value.unchecked_ref();
         return array
             .iter()
@@ -103,8 +108,11 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     }
     // A plain object (`{...}`, the other common kind) skips the dozen
     // `instanceof` questions below: none of them can be true of it.
-    if value.is_object() && PLAIN.with(|plain| Object::get_prototype_of(value) == *plain) {
-        return object(value, depth);
+    if value.is_object() {
+        let prototype = prototype_of(value).map_err(threw)?;
+        if PLAIN.with(|plain| prototype == **plain) {
+            return object(value, depth);
+        }
     }
     if let Some(b) = value.as_bool() {
         return Ok(Value::Boolean(b));
@@ -141,26 +149,40 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     // Objects whose contents are not their own enumerable properties
     // would silently travel as `{}` (as JSON.stringify sends them).
     let refused = [
-        (value.is_instance_of::<js_sys::Set>(), "Set (send [...set])"),
+        (
+            value.is_instance_of::<js_sys::Set>(),
+            "a Set (send [...set])",
+        ),
         (
             value.is_instance_of::<js_sys::RegExp>(),
-            "RegExp (send its source)",
+            "a RegExp (send its source)",
         ),
-        (value.is_instance_of::<js_sys::WeakMap>(), "WeakMap"),
-        (value.is_instance_of::<js_sys::WeakSet>(), "WeakSet"),
+        (value.is_instance_of::<js_sys::WeakMap>(), "a WeakMap"),
+        (value.is_instance_of::<js_sys::WeakSet>(), "a WeakSet"),
         (
             value.is_instance_of::<js_sys::Promise>(),
-            "Promise (await it first)",
+            "a Promise (await it first)",
         ),
         (
             value.is_instance_of::<js_sys::Error>(),
-            "Error (send its message)",
+            "an Error (send its message)",
         ),
     ];
     if let Some((_, what)) = refused.iter().find(|(is, _)| *is) {
-        return Err(format!("a {what} cannot be sent"));
+        return Err(format!("{what} cannot be sent"));
     }
     object(value, depth)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    // js-sys's bindings of these do not catch.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = getPrototypeOf, catch)]
+    fn prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn own_keys(object: &Object) -> Result<Array, JsValue>;
 }
 
 thread_local! {
@@ -245,7 +267,8 @@ fn map_entries(map: &Map, depth: usize) -> Result<Value, String> {
 /// `Reflect.get`, which reports a getter that throws as an error here
 /// (`Object.entries` would throw it through the wasm).
 fn object_entries(object: &Object, depth: usize) -> Result<Value, String> {
-    let keys = Object::keys(object);
+    let keys = own_keys(object)
+        .map_err(|e| format!("listing its keys threw: {}", crate::error::thrown(&e)))?;
     let mut entries = Vec::with_capacity(keys.length() as usize);
     for key in keys.iter() {
         let value = Reflect::get(object, &key).map_err(|e| {

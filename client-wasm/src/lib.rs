@@ -83,6 +83,15 @@ export type Value =
 /** Metadata: string keys, any values. Keys starting with `swill-` are reserved. */
 export type Metadata = { [key: string]: Value };
 
+/**
+ * A metadata value as sent: a `Value`, or what converts to one as a
+ * request's values do (a `Date` by its `toJSON()`, any typed array or
+ * `ArrayBuffer` as bin); an `undefined` is left out.
+ */
+export type MetadataValue =
+    | Value | undefined | { toJSON(): unknown } | ArrayBuffer | ArrayBufferView
+    | MetadataValue[] | { [key: string]: MetadataValue };
+
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -113,6 +122,8 @@ export class SwillError extends Error {
     readonly code: number;
     /** Structured details the server attached, such as a 422's field problems. */
     readonly data?: Value;
+    /** Why, for a failure here: the `AbortSignal`'s reason (499), or what failed underneath (503). Declared here for targets before ES2022, whose `Error` has none. */
+    readonly cause?: unknown;
     /** 400: a malformed frame or message, or bad options (also a message that would not encode or decode here). */
     static readonly BAD_REQUEST: 400;
     /** 401: the caller is not authenticated. */

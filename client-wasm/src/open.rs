@@ -2,7 +2,10 @@
 //! the deadline), sending the opening frame, arming the deadline and the
 //! `AbortSignal`.
 
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::rc::Rc;
+use std::task::Poll;
 use std::time::Duration;
 
 use swill_client::{CallOptions as Options, Error};
@@ -16,6 +19,7 @@ use crate::call::{Call, Handle, Inbox, Settle};
 use crate::connector::Connector;
 use crate::latch::Latch;
 use crate::options::{Fields, MAX_MS, show};
+use crate::timer::Cut;
 use crate::{convert, error};
 
 /// A call's options, read from JavaScript.
@@ -108,15 +112,23 @@ pub(crate) async fn open(
         return Err(error);
     }
     let started = js_sys::Date::now();
-    let connection = crate::timer::within(settings.timeout_ms, connector.connection()).await;
+    // Waiting for a (re)connection is part of the call: its deadline and
+    // its signal end the wait too.
+    let connection = crate::timer::until(
+        settings.timeout_ms,
+        settings.signal.as_ref(),
+        connector.connection(),
+    )
+    .await;
     let timeout = |ms: f64| Error::Timeout(Duration::from_secs_f64(ms / 1000.0));
     let connection = match connection {
         Ok(connection) => connection.map_err(|e| error::to_js(&e))?,
-        Err(()) => {
+        Err(Cut::Deadline) => {
             return Err(error::to_js(&timeout(
                 settings.timeout_ms.unwrap_or_default(),
             )));
         }
+        Err(Cut::Aborted(reason)) => return Err(error::aborted(&reason)),
     };
     if let Some(error) = aborted(&settings.signal) {
         return Err(error);
@@ -274,7 +286,18 @@ impl Opening {
         crate::bridge::spawn(async move {
             let outcome = match (rpc, data, settings) {
                 (Ok(rpc), Ok(data), Ok(settings)) => {
-                    open(&connector, &rpc, shape, data, settings).await
+                    // A cancel while waiting for a connection sets the
+                    // latch: the wait ends there, and nothing is sent.
+                    let mut opening = pin!(open(&connector, &rpc, shape, data, settings));
+                    let mut cancelled = pin!(opened.get());
+                    let first = poll_fn(|cx| match opening.as_mut().poll(cx) {
+                        Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
+                        Poll::Pending => cancelled.as_mut().poll(cx).map(|_| None),
+                    });
+                    match first.await {
+                        Some(outcome) => outcome,
+                        None => return,
+                    }
                 }
                 (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(error::to_js(&e)),
             };
@@ -294,6 +317,20 @@ impl Opening {
     /// The call, if it is open already.
     pub(crate) fn ready(&self) -> Option<Rc<Handle>> {
         self.latch.peek().and_then(Result::ok)
+    }
+
+    /// Cancels the call: CANCEL if it is open; if it is still waiting for a
+    /// connection, it stops waiting and is never sent. Either way the
+    /// stream ends, and its iterator reports the end.
+    pub(crate) fn cancel(&self) {
+        match self.latch.peek() {
+            Some(Ok(handle)) => handle.0.cancel(),
+            Some(Err(_)) => {}
+            None => {
+                self.reported.set(true);
+                self.latch.set(Err(error::to_js(&Error::Cancelled)));
+            }
+        }
     }
 
     /// True the first time it is asked after opening failed: the iterator

@@ -260,7 +260,7 @@ pub(crate) fn valid_ms(ms: f64) -> bool {
 #[serde(rename_all = "camelCase")]
 pub struct CallOptions {
     /// Request metadata, sent with the call's opening frame.
-    #[tsify(optional, type = "Metadata")]
+    #[tsify(optional, type = "{ [key: string]: MetadataValue }")]
     pub metadata: JsValue,
     /// The call's deadline in milliseconds: sent as `swill-timeout`, and
     /// enforced here too (the call fails with 408 and CANCEL is sent).

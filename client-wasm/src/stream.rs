@@ -201,13 +201,8 @@ impl StreamIterator {
     /// Called by `break` (and `return`) in a `for await`: cancels the call.
     #[wasm_bindgen(js_name = "return")]
     pub fn return_(&self) -> Promise {
-        let opening = self.opening.clone();
-        crate::bridge::promise(async move {
-            if let Ok(handle) = opening.call().await {
-                handle.0.cancel();
-            }
-            Ok(result(JsValue::UNDEFINED, true))
-        })
+        self.opening.cancel();
+        Promise::resolve(&result(JsValue::UNDEFINED, true))
     }
 }
 
@@ -239,14 +234,9 @@ fn send(opening: &Rc<Opening>, message: &JsValue) -> Promise {
     })
 }
 
-fn cancel(opening: &Rc<Opening>) -> Promise {
-    let opening = opening.clone();
-    crate::bridge::promise(async move {
-        if let Ok(handle) = opening.call().await {
-            handle.0.cancel();
-        }
-        Ok(JsValue::UNDEFINED)
-    })
+fn cancel(opening: &Opening) -> Promise {
+    opening.cancel();
+    Promise::resolve(&JsValue::UNDEFINED)
 }
 
 fn leading(opening: &Opening) -> JsValue {

@@ -1,7 +1,8 @@
 //! Timers from the host (`setTimeout`, present in browsers and Node): the
-//! deadline of a call, the pause between reconnect attempts.
+//! deadline of a call, the pause between reconnect attempts; and waits cut
+//! short by a deadline or an `AbortSignal`.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -10,6 +11,9 @@ use std::task::{Context, Poll, Waker};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+use crate::call::AbortListener;
 
 #[wasm_bindgen]
 extern "C" {
@@ -57,29 +61,55 @@ pub(crate) async fn sleep(ms: f64) {
 /// `Err(())` when the time ran out first. The timer is cleared as soon as
 /// the future is done, so it keeps no Node process alive.
 pub(crate) async fn within<F: Future>(ms: Option<f64>, future: F) -> Result<F::Output, ()> {
-    let Some(ms) = ms else {
+    until(ms, None, future).await.map_err(|_| ())
+}
+
+/// What ended a wait before its future: the deadline, or the signal's
+/// abort with its reason.
+pub(crate) enum Cut {
+    Deadline,
+    Aborted(JsValue),
+}
+
+/// Runs `future` until the deadline of `ms` milliseconds or the abort of
+/// `signal`, whichever comes first; the timer and the listener go as soon
+/// as one of them wins.
+pub(crate) async fn until<F: Future>(
+    ms: Option<f64>,
+    signal: Option<&AbortSignal>,
+    future: F,
+) -> Result<F::Output, Cut> {
+    if ms.is_none() && signal.is_none() {
         return Ok(future.await);
-    };
-    let expired = Rc::new(Expired::default());
-    let flag = expired.clone();
-    let _timer = Timer::once(ms, move || flag.expire());
+    }
+    let cut = Rc::new(Expired::default());
+    let _timer = ms.map(|ms| {
+        let cut = cut.clone();
+        Timer::once(ms, move || cut.expire(Cut::Deadline))
+    });
+    let _listener = signal.map(|signal| {
+        let cut = cut.clone();
+        AbortListener::new(signal.clone(), move |reason| {
+            cut.expire(Cut::Aborted(reason))
+        })
+    });
     Race {
         future: Box::pin(future),
-        expired,
+        cut,
     }
     .await
 }
 
-/// Whether a deadline has passed, and who to wake when it does.
+/// Why a wait was cut, once it was, and who to wake when it is.
 #[derive(Default)]
 struct Expired {
-    done: Cell<bool>,
+    why: RefCell<Option<Cut>>,
     waker: RefCell<Option<Waker>>,
 }
 
 impl Expired {
-    fn expire(&self) {
-        self.done.set(true);
+    fn expire(&self, why: Cut) {
+        self.why.borrow_mut().get_or_insert(why);
         if let Some(waker) = self.waker.take() {
             waker.wake();
         }
@@ -88,20 +118,20 @@ impl Expired {
 
 struct Race<F> {
     future: Pin<Box<F>>,
-    expired: Rc<Expired>,
+    cut: Rc<Expired>,
 }
 
 impl<F: Future> Future for Race<F> {
-    type Output = Result<F::Output, ()>;
+    type Output = Result<F::Output, Cut>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if let Poll::Ready(output) = self.future.as_mut().poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        if self.expired.done.get() {
-            return Poll::Ready(Err(()));
+        if let Some(why) = self.cut.why.take() {
+            return Poll::Ready(Err(why));
         }
-        *self.expired.waker.borrow_mut() = Some(cx.waker().clone());
+        *self.cut.waker.borrow_mut() = Some(cx.waker().clone());
         Poll::Pending
     }
 }

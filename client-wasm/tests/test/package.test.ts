@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
@@ -46,6 +46,22 @@ test("a wasm that does not load rejects init() with a SwillError 503; connect th
   client.close();
   // Loaded: init() resolves at once, whatever it is given.
   await init(new Uint8Array([0]));
+});
+
+test("in Node, init() reads a wasm given as a file path or a file: URL", async () => {
+  const wasm = fileURLToPath(import.meta.resolve("swill-client/wasm"));
+  for (const given of [JSON.stringify(wasm), `new URL(${JSON.stringify(pathToFileURL(wasm).href)})`]) {
+    const script = [
+      'import { Client, init } from "swill-client";',
+      'import { WebSocket } from "ws";',
+      `await init(${given});`,
+      `const client = await Client.connect(${JSON.stringify(demo.url)}, { WebSocket });`,
+      'console.log(await client.call("add", [1, 2]));',
+      "client.close();",
+    ].join("\n");
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script]);
+    assert.equal(stdout.trim(), "3", given);
+  }
 });
 
 test("error codes have names: SwillError.NOT_FOUND, .CANCELLED, ...", async () => {

@@ -96,3 +96,36 @@ test("a call in flight when the connection drops fails with 503", async () => {
     await demo.stop();
   }
 });
+
+test("a signal or cancel() ends a call that waits for a reconnection", async () => {
+  const demo = await startDemo();
+  const changes = new EventEmitter();
+  const client = await Client.connect(demo.url, {
+    WebSocket,
+    // Trying forever: only the signal or cancel() can end these calls.
+    reconnect: { initialBackoffMs: 10, maxBackoffMs: 20, maxAttempts: null },
+    onStateChange: (state) => changes.emit(state.state, state),
+  });
+  try {
+    const lost = once(changes, "disconnected");
+    await demo.stop();
+    await hangGuard(lost);
+
+    const controller = new AbortController();
+    const call = client.call("add", [1, 2], { signal: controller.signal });
+    const stream = client.stream<number>("count", 3, { signal: controller.signal });
+    const streamNext = stream[Symbol.asyncIterator]().next();
+    const cancelled = client.stream<number>("count", 3);
+    const cancelledNext = cancelled[Symbol.asyncIterator]().next();
+    // They wait while the client keeps trying.
+    await hangGuard(once(changes, "connecting"));
+    controller.abort("user left");
+    await assert.rejects(hangGuard(call), { name: "SwillError", code: 499, cause: "user left" });
+    await assert.rejects(hangGuard(streamNext), { name: "SwillError", code: 499, cause: "user left" });
+    await cancelled.cancel();
+    assert.deepEqual(await hangGuard(cancelledNext), { value: undefined, done: true });
+  } finally {
+    client.close();
+    await demo.stop();
+  }
+});

@@ -95,3 +95,21 @@ test("with ws, the frames of one turn go out together, in order, and the socket 
     client.close();
   }
 });
+
+test("an uncaught SwillError prints a short report, not the whole glue", async () => {
+  // Node prints the source line of the error's top frame: the glue keeps
+  // its lines short for that.
+  const script = [
+    'import { Client } from "swill-client";',
+    'import { WebSocket } from "ws";',
+    'await Client.connect("ws://127.0.0.1:9/ws", { WebSocket, reconnect: false, connectTimeoutMs: 2000 });',
+  ].join("\n");
+  const run = promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { cwd: process.cwd() });
+  const failed = await run.then(
+    () => assert.fail("connecting to a closed port succeeded"),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /SwillError/);
+  assert.ok(failed.stderr.length < 4000, `${failed.stderr.length} characters:\n${failed.stderr.slice(0, 400)}`);
+});

@@ -48,6 +48,8 @@ export async function declarations(client: Client): Promise<void> {
   const options: CallOptions = { metadata: { x: "1", n: 2, b: new Uint8Array(1) }, timeoutMs: 500, signal: AbortSignal.timeout(10) };
   // @ts-expect-error timeoutMs is a number of milliseconds
   const badTimeout: CallOptions = { timeoutMs: "1s" };
+  // What converts: a Date (by toJSON), undefined (left out).
+  const converted: CallOptions = { metadata: { when: new Date(0), gone: undefined, bytes: new Uint16Array(1) } };
   // @ts-expect-error metadata values are MessagePack values, not functions
   const badMetadata: CallOptions = { metadata: { f: () => 1 } };
   // @ts-expect-error there is no such option
@@ -103,7 +105,7 @@ export async function declarations(client: Client): Promise<void> {
   const badMissed: SubscribeOptions = { onMissed: (n: number) => n };
   // @ts-expect-error topics are named by strings
   client.subscribe(7);
-  void [sum, any, lead, total, trailing, shape, type, options, badTimeout, badMetadata, unknownOption, connect, never];
+  void [sum, any, lead, total, trailing, shape, type, options, badTimeout, converted, badMetadata, unknownOption, connect, never];
   void [confirmed, resumeFrom, missedCount, published, badSince, badMissed];
 }
 

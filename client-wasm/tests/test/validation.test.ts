@@ -148,6 +148,36 @@ test("values: a getter or toJSON that throws is a 400 that says so; wrapped prim
   assert.deepEqual(await client.call("echo_meta", wrapped), [5, "s", false]);
 });
 
+test("values: a Proxy whose traps throw, or a revoked one, is a 400 from a promise, not a throw out of call()", async () => {
+  const keysThrow = new Proxy({}, {
+    ownKeys(): never {
+      throw new Error("no keys");
+    },
+  });
+  // Each call returns a promise (no synchronous throw), which rejects.
+  const calls = [
+    () => client.call("echo_meta", keysThrow),
+    () => client.call("echo_meta", [1, keysThrow]),
+    () => client.call("echo_meta", 1, { metadata: keysThrow as Record<string, never> }),
+  ];
+  for (const call of calls) {
+    const promise = call();
+    assert.ok(promise instanceof Promise);
+    await refused(promise, /threw: no keys/);
+  }
+  const prototypeThrows = new Proxy({}, {
+    getPrototypeOf(): never {
+      throw new Error("no prototype");
+    },
+  });
+  await refused(client.call("echo_meta", prototypeThrows), /reading the value threw: no prototype/);
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  await refused(client.call("echo_meta", proxy), /reading the value threw: .*revoked/);
+  // The client is unharmed.
+  assert.equal(await client.call<number>("add", [1, 2]), 3);
+});
+
 test("a built-in rpc called with the wrong method fails at once", async () => {
   // swill.introspect streams; introspection does not list itself.
   await refused(client.call("swill.introspect"), /server streaming rpc/);

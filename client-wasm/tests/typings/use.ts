@@ -8,6 +8,8 @@ import wasm from "swill-client/wasm";
 export async function use(url: string, options: ConnectOptions): Promise<Value> {
   const source: WasmSource = wasm;
   await init(source);
+  // A Response is a WasmSource in Node's types and the DOM's alike.
+  await init(await fetch(wasm));
   const client = await Client.connect(url, options);
   const call: CallOptions = { timeoutMs: 100 };
   try {
