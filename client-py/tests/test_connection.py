@@ -111,6 +111,9 @@ async def test_bad_options_name_the_option(demo: Demo) -> None:
     with pytest.raises(ValueError, match="root certificate"):
         # wss:// reads the PEM before dialing (nothing listens there).
         await swill_client.connect("wss://127.0.0.1:1/ws", ca_pem=b"not a certificate")
+    # A `;` would split one cookie into two.
+    with pytest.raises(ValueError, match="cookie"):
+        await connect(cookies={"a;b": "c"})
 
 
 async def test_async_with_closes_the_client(demo: Demo) -> None:
@@ -118,6 +121,17 @@ async def test_async_with_closes_the_client(demo: Demo) -> None:
         assert await client.call("add", [1, 2]) == 3
     with pytest.raises(swill_client.SwillError) as e:
         await client.call("add", [1, 2])
+    assert e.value.code == 503
+    # As websockets and aiohttp have it: no await before `async with`.
+    async with swill_client.connect(demo.url) as client:
+        assert await client.call("add", [2, 3]) == 5
+    with pytest.raises(swill_client.SwillError) as e:
+        await client.call("add", [1, 2])
+    assert e.value.code == 503
+    # A failure to connect is raised by `async with` itself.
+    with pytest.raises(swill_client.SwillError) as e:
+        async with swill_client.connect("ws://127.0.0.1:1/ws"):
+            pass
     assert e.value.code == 503
 
 

@@ -82,6 +82,15 @@ async def test_bad_options_are_value_errors(client: swill_client.Client) -> None
         await client.call("add", [1, 2], timeout=-1)
     with pytest.raises(ValueError, match="swill-timeout"):
         await client.call("add", [1, 2], metadata={"swill-timeout": 5})
+    # The wrong type names the option too.
+    with pytest.raises(TypeError, match="timeout"):
+        await client.call("add", [1, 2], timeout="1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="timeout"):
+        client.stream("count", 2, timeout=[1])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"since.*Position\.parse"):
+        await client.subscribe("chat", since="E:5")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="since"):
+        await client.subscribe("chat", since=("E", "5"))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="metadata"):
         await client.call("add", [1, 2], metadata={1: "x"})  # type: ignore[dict-item]
     with pytest.raises(OverflowError, match="metadata"):

@@ -21,7 +21,7 @@ It is the Rust client (crate ``swill-client``) with an asyncio API::
 Errors are :class:`SwillError` (``code``, ``message``, ``data``).
 """
 
-from ._client import Client, connect
+from ._client import Client, Connecting, connect
 from ._errors import SwillError
 from ._streams import BidiStream, ServerStream
 from ._topics import Subscription
@@ -40,6 +40,7 @@ from ._types import (
 __all__ = [
     "BidiStream",
     "Client",
+    "Connecting",
     "ConnectionState",
     "Metadata",
     "Position",

@@ -12,6 +12,7 @@ from typing import (
     AsyncIterable,
     Awaitable,
     Callable,
+    Coroutine,
     Dict,
     Generator,
     Iterable,
@@ -43,7 +44,7 @@ from ._types import (
 Pairs = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
 
-async def connect(
+def connect(
     url: str,
     *,
     legacy: Union[bool, Literal["auto"]] = False,
@@ -59,10 +60,15 @@ async def connect(
     stream_buffer: int = 64,
     ca_pem: Union[bytes, Sequence[bytes]] = (),
     check_shapes: bool = True,
-) -> Client:
+) -> Connecting:
     """Connects to a swill server (or an original Python Swill server) and
     returns the client. One attempt, bounded by ``connect_timeout``; it
     raises :class:`SwillError` 503 when the server cannot be reached.
+
+    Await it (``client = await connect(url)``), or use it as an async
+    context manager, which closes the client on exit, as ``websockets``
+    and ``aiohttp`` do: ``async with connect(url) as client:``
+    (``async with await connect(url)`` works too).
 
     ``url`` is ``ws://host:port/path`` or ``wss://...``; ``ws://`` is
     assumed without a scheme and ``/ws`` without a path.
@@ -121,13 +127,61 @@ async def connect(
             reconnect.jitter,
             reconnect.max_attempts,
         ),
-        "on_state_change": _on_loop(on_state_change) if on_state_change else None,
         "max_in_flight": _at_least_one("max_in_flight", max_in_flight),
         "stream_buffer": _at_least_one("stream_buffer", stream_buffer),
         "ca_pem": _pems(ca_pem),
         "check_shapes": check_shapes,
     }
+    return Connecting(_open(url, options, on_state_change))
+
+
+async def _open(
+    url: str,
+    options: Dict[str, Any],
+    on_state_change: Optional[Callable[[ConnectionState], object]],
+) -> Client:
+    # On the loop that connects, which `connect()` may have been called
+    # before (`asyncio.run(connect(url))`).
+    options["on_state_change"] = _on_loop(on_state_change) if on_state_change else None
     return Client(await _native.connect(url, options))
+
+
+class Connecting(Coroutine[Any, Any, "Client"]):
+    """What :func:`connect` returns: await it for the :class:`Client`, or
+    enter it with ``async with`` for a client closed on exit. It is a
+    coroutine too, so ``asyncio.run(connect(url))`` and
+    ``asyncio.create_task(connect(url))`` work as before."""
+
+    __slots__ = ("_connecting", "_client")
+
+    def __init__(self, connecting: Coroutine[Any, Any, Client]) -> None:
+        self._connecting = connecting
+        self._client: Optional[Client] = None
+
+    def __await__(self) -> Generator[Any, None, Client]:
+        return self._connecting.__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._connecting.send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        return self._connecting.throw(typ, val, tb)
+
+    def close(self) -> None:
+        self._connecting.close()
+
+    async def __aenter__(self) -> Client:
+        self._client = await self._connecting
+        return self._client
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        if self._client is not None:
+            await self._client.close()
 
 
 def _kind(value: object) -> str:
@@ -141,6 +195,33 @@ def _check(
     (``bool`` counts as a bool only, not as a number)."""
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise TypeError(f"{option} must be {what}, not {_kind(value)}")
+
+
+def _timeout(timeout: object) -> Optional[float]:
+    """A call's ``timeout``: seconds, or None."""
+    _check("timeout", timeout, (int, float, type(None)), "a number of seconds or None")
+    assert timeout is None or isinstance(timeout, (int, float))
+    return timeout
+
+
+def _since(since: object) -> Optional[Tuple[str, int]]:
+    """``subscribe``'s ``since``: a :class:`Position` (any (epoch, offset)
+    pair), or None."""
+    if since is None:
+        return None
+    if isinstance(since, str):
+        raise TypeError(
+            f"since must be a Position, not str: Position.parse({since!r}) reads the text form"
+        )
+    if (
+        isinstance(since, tuple)
+        and len(since) == 2
+        and isinstance(since[0], str)
+        and isinstance(since[1], int)
+        and not isinstance(since[1], bool)
+    ):
+        return (since[0], since[1])
+    raise TypeError(f"since must be a Position (epoch, offset), not {since!r}")
 
 
 def _at_least_one(option: str, value: object) -> int:
@@ -244,7 +325,7 @@ class Client:
         timeout: Optional[float] = None,
     ) -> Any:
         """A unary call: sends ``request`` and returns the answer."""
-        data, _, _ = await self._native.call(rpc, request, metadata, timeout)
+        data, _, _ = await self._native.call(rpc, request, metadata, _timeout(timeout))
         return data
 
     async def call_with_metadata(
@@ -257,7 +338,7 @@ class Client:
     ) -> Response[Any]:
         """A unary call whose answer comes with its leading and trailing
         metadata."""
-        return Response(*await self._native.call(rpc, request, metadata, timeout))
+        return Response(*await self._native.call(rpc, request, metadata, _timeout(timeout)))
 
     def stream(
         self,
@@ -269,7 +350,9 @@ class Client:
     ) -> ServerStream:
         """A server-streaming call: returns at once an async iterator of the
         answers (the call opens in the background)."""
-        return ServerStream(self._native.server_stream(rpc, request, metadata, timeout))
+        return ServerStream(
+            self._native.server_stream(rpc, request, metadata, _timeout(timeout))
+        )
 
     async def client_stream(
         self,
@@ -301,7 +384,7 @@ class Client:
         iterating ``requests`` raises, or the task is cancelled, the call is
         cancelled.
         """
-        call = self._native.client_stream(rpc, metadata, timeout)
+        call = self._native.client_stream(rpc, metadata, _timeout(timeout))
         try:
             await _send_all(call, requests)
             await call.finish()
@@ -320,7 +403,7 @@ class Client:
         """A bidirectional call: returns at once a :class:`BidiStream` to
         send requests on and iterate answers from (the call opens in the
         background)."""
-        return BidiStream(self._native.bidi(rpc, metadata, timeout))
+        return BidiStream(self._native.bidi(rpc, metadata, _timeout(timeout)))
 
     async def introspect(self) -> List[RpcDescription]:
         """The server's rpcs (``swill.introspect``), in registration order."""
@@ -352,7 +435,7 @@ class Client:
         publications lost for good (awaited if it returns an awaitable),
         instead of the iterator raising it.
         """
-        native_since = None if since is None else (since[0], since[1])
+        native_since = _since(since)
         native = await self._native.subscribe(topic, native_since)
         return Subscription(
             native, topic, None if since is None else Position(*since), on_missed
