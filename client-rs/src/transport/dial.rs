@@ -138,6 +138,18 @@ fn request(config: &Config, token: &str) -> Result<Request, Error> {
         headers.append(name, value);
     }
     if !config.cookies.is_empty() {
+        // Checked one by one: a `;` in a name or value would split one
+        // cookie into two without an error (RFC 6265, section 4.1.1).
+        for (name, value) in &config.cookies {
+            if name.is_empty() || !name.bytes().all(is_token_byte) {
+                return Err(invalid(format!("`{name}` is not a valid cookie name")));
+            }
+            if !value.bytes().all(is_cookie_octet) {
+                return Err(invalid(format!(
+                    "the value of cookie `{name}` is not a valid cookie value"
+                )));
+            }
+        }
         let cookies: Vec<String> = config
             .cookies
             .iter()
@@ -151,6 +163,17 @@ fn request(config: &Config, token: &str) -> Result<Request, Error> {
         .map_err(|_| invalid(format!("`{token}` is not a valid header value")))?;
     headers.insert(header::SEC_WEBSOCKET_PROTOCOL, protocol);
     Ok(request)
+}
+
+/// A byte of an HTTP token (RFC 9110): visible ASCII but the separators.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)
+}
+
+/// A byte of a cookie value (RFC 6265's cookie-octet): visible ASCII but
+/// `"`, `,`, `;` and `\`.
+fn is_cookie_octet(b: u8) -> bool {
+    b.is_ascii_graphic() && !b"\",;\\".contains(&b)
 }
 
 fn failure(e: tungstenite::Error) -> DialFailure {
@@ -179,6 +202,15 @@ fn failure(e: tungstenite::Error) -> DialFailure {
             }
         }
         tungstenite::Error::Url(e) => DialFailure::from(Error::Invalid(e.to_string())),
+        // What a TLS server answers a plain upgrade with is no HTTP at all.
+        tungstenite::Error::Protocol(ProtocolError::HttparseError(e)) => {
+            DialFailure::from(connect(
+                None,
+                format!(
+                    "the answer to the upgrade is not HTTP ({e}); if the server speaks TLS, use wss://"
+                ),
+            ))
+        }
         other => DialFailure::from(connect(None, other.to_string())),
     }
 }
@@ -186,6 +218,21 @@ fn failure(e: tungstenite::Error) -> DialFailure {
 #[cfg(test)]
 mod tests {
     use super::endpoint;
+
+    /// Refused before dialing (port 1 would answer a connection failure).
+    #[tokio::test]
+    async fn a_cookie_that_would_split_in_two_is_refused() {
+        for (name, value) in [("a;b", "c"), ("a b", "c"), ("", "c"), ("a", "b; c=d")] {
+            let connected = crate::Client::builder("ws://127.0.0.1:1/ws")
+                .cookie(name, value)
+                .connect()
+                .await;
+            assert!(
+                matches!(connected, Err(crate::Error::Invalid(_))),
+                "{name:?}={value:?}: {connected:?}"
+            );
+        }
+    }
 
     #[test]
     fn endpoints_get_a_scheme_and_a_path_when_they_lack_them() {

@@ -133,6 +133,13 @@ async fn write_loop(
                 }
             }
             () = shared.close.notified() => {
+                // What was queued before `close()` goes out before the
+                // Close: a dropped call's CANCEL, a stream's END_OF_STREAM.
+                while let Ok(first) = queue.try_recv() {
+                    if write_batch(&mut sink, first, queue, json).await.is_err() {
+                        break;
+                    }
+                }
                 close_normally(&mut sink).await;
                 return Ended::Closing("the client was closed");
             }

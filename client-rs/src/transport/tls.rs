@@ -48,15 +48,44 @@ pub(super) async fn wrap(
                 "TLS: the server's certificate is not valid for `{host}` ({e}); connect with \
                  a name the certificate holds"
             ),
+            Some(CertificateError::Expired | CertificateError::ExpiredContext { .. }) => format!(
+                "TLS: the server's certificate has expired ({e}); the server needs a new one"
+            ),
+            Some(CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. }) => {
+                format!(
+                    "TLS: the server's certificate is not valid yet ({e}); check this \
+                     machine's clock"
+                )
+            }
+            Some(CertificateError::Other(other))
+                if other.0.downcast_ref::<webpki::Error>()
+                    == Some(&webpki::Error::CaUsedAsEndEntity) =>
+            {
+                "TLS: the server's certificate is self-signed (a CA's certificate) and not \
+                 trusted; give the client that certificate (a PEM file) to trust it"
+                    .to_owned()
+            }
             Some(_) => format!(
                 "TLS: the server's certificate is not trusted ({e}); give the client the \
                  certificate of the CA that signed it (a PEM file) to trust it"
+            ),
+            None if is_not_tls(&e) => format!(
+                "TLS handshake failed: the server's answer is not TLS ({e}); if it speaks plain \
+                 WebSocket, use ws://"
             ),
             None => format!("TLS handshake failed: {e}"),
         };
         tungstenite::Error::Io(std::io::Error::new(e.kind(), message))
     })?;
     Ok(Box::new(stream))
+}
+
+/// Whether the handshake failed on bytes that are not TLS records (an HTTP
+/// answer from a plain server).
+fn is_not_tls(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|e| matches!(e, rustls::Error::InvalidMessage(_)))
 }
 
 /// Builds the client's TLS settings before the first dial, so that PEM

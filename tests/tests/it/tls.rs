@@ -106,6 +106,38 @@ async fn an_untrusted_certificate_is_a_connection_failure_that_says_so() {
     assert_eq!(client.call::<i64>("add", &(2, 2)).await.unwrap(), 4);
 }
 
+/// A certificate from the trusted CA, but expired: the message says so,
+/// not that the CA is missing (it was given).
+#[tokio::test]
+async fn an_expired_certificate_is_refused_as_expired() {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    leaf.not_after = rcgen::date_time_ymd(2020, 1, 2);
+    let cert = leaf.signed_by(&key, &ca_cert, &ca_key).unwrap();
+    let mut certs = Certs::new();
+    std::fs::write(certs.dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(certs.dir.join("key.pem"), key.serialize_pem()).unwrap();
+    certs.ca = ca_cert.pem();
+    let addr = serve_tls(&certs).await;
+    let error = Client::builder(format!("wss://localhost:{}/ws", addr.port()))
+        .root_certificates_pem(certs.ca.clone())
+        .connect()
+        .await
+        .unwrap_err();
+    match &error {
+        Error::Connect { reason, .. } => {
+            assert!(reason.contains("has expired"), "{reason}");
+            assert!(!reason.contains("the CA that signed it"), "{reason}");
+        }
+        other => panic!("expected a connection failure, got {other:?}"),
+    }
+}
+
 /// A trusted certificate for other names: the message says it is the
 /// name, not the trust, so that nobody goes looking for a CA file.
 #[tokio::test]
@@ -189,7 +221,11 @@ async fn a_self_signed_certificate_marked_as_a_ca_is_trusted_when_given() {
     let (other, _) = self_signed("localhost");
     let error = given(other.pem(), url("localhost")).await.unwrap_err();
     match &error {
-        Error::Connect { reason, .. } => assert!(reason.contains("not trusted"), "{reason}"),
+        Error::Connect { reason, .. } => {
+            assert!(reason.contains("self-signed"), "{reason}");
+            assert!(reason.contains("not trusted"), "{reason}");
+            assert!(!reason.contains("CaUsedAsEndEntity"), "{reason}");
+        }
         other => panic!("expected a connection failure, got {other:?}"),
     }
 }
@@ -199,9 +235,25 @@ async fn plain_websocket_to_a_tls_port_fails_and_harms_nothing() {
     let certs = Certs::new();
     let addr = serve_tls(&certs).await;
     let plain = Client::connect(format!("ws://127.0.0.1:{}/ws", addr.port())).await;
-    assert!(matches!(plain, Err(Error::Connect { .. })), "{plain:?}");
+    match &plain {
+        // The hint names the other scheme.
+        Err(Error::Connect { reason, .. }) => assert!(reason.contains("use wss://"), "{reason}"),
+        other => panic!("expected a connection failure, got {other:?}"),
+    }
     let client = trusting(&certs, format!("wss://127.0.0.1:{}/ws", addr.port())).await;
     assert_eq!(client.call::<i64>("add", &(3, 3)).await.unwrap(), 6);
+}
+
+#[tokio::test]
+async fn tls_to_a_plain_port_fails_with_a_hint() {
+    let addr = swill_tests::start_demo().await;
+    let secure = Client::builder(format!("wss://127.0.0.1:{}/ws", addr.port()))
+        .connect()
+        .await;
+    match &secure {
+        Err(Error::Connect { reason, .. }) => assert!(reason.contains("use ws://"), "{reason}"),
+        other => panic!("expected a connection failure, got {other:?}"),
+    }
 }
 
 /// GET `path` over TLS (trusting the test CA), the response as text.
@@ -297,4 +349,5 @@ async fn the_demo_serves_wss_and_the_cli_trusts_a_ca_file() {
     assert_eq!(mistaken.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&mistaken.stderr);
     assert!(stderr.contains("root certificate"), "{stderr}");
+    assert!(stderr.contains("junk.pem"), "the file is named: {stderr}");
 }
