@@ -215,6 +215,26 @@ fn usage_errors_exit_2() {
         Some(2)
     );
     assert_eq!(run(&["frobnicate"]).code, Some(2));
+    // The deadline has its own flag; as metadata it is refused here.
+    let out = run(&[
+        "call",
+        &server.url(),
+        "add",
+        "[1, 2]",
+        "-m",
+        "swill-timeout=5",
+    ]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("--timeout"), "{}", out.stderr);
+    let out = run(&[
+        "call",
+        &server.url(),
+        "add",
+        "[1, 2]",
+        "--connect-timeout",
+        "0",
+    ]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
 }
 
 #[test]
@@ -291,6 +311,99 @@ fn topics_that_do_not_exist_exit_1() {
     assert!(out.stderr.starts_with("error 404: "), "{}", out.stderr);
     let out = run(&["publish", &server.url(), "chat", "not json"]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
+}
+
+#[test]
+fn session_is_printed_last_after_an_error() {
+    let server = Server::demo();
+    let nope = r#"{"code": 401, "message": "nope"}"#;
+    let out = run(&["call", &server.url(), "fail", nope, "--show-session"]);
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert_eq!(lines[0], "error 401: nope");
+    assert!(lines[1].starts_with("session: "), "{}", out.stderr);
+}
+
+/// An unwritable standard error loses its lines, not the exit status
+/// (`eprintln!` would panic: 101).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_standard_error_keeps_the_exit_status() {
+    let server = Server::demo();
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    let nope = r#"{"code": 401, "message": "nope"}"#;
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_swill"))
+        .args(["call", &server.url(), "fail", nope, "--show-session"])
+        .stdout(std::process::Stdio::null())
+        .stderr(full())
+        .status()
+        .expect("swill runs");
+    assert_eq!(status.code(), Some(1));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_swill"))
+        .args([
+            "call",
+            &server.url(),
+            "echo_meta",
+            r#""hi""#,
+            "-v",
+            "-m",
+            "a=b",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(full())
+        .status()
+        .expect("swill runs");
+    assert_eq!(status.code(), Some(0));
+}
+
+/// Ctrl-C cancels the call (the server sees CANCEL, not a lost
+/// connection) and exits 130, as a shell reports an interrupted command.
+#[tokio::test]
+async fn ctrl_c_cancels_the_call_and_exits_130() {
+    use std::sync::{Arc, Mutex};
+    let (make, mut probe) = crate::common::probe_app();
+    let outcomes = Arc::new(Mutex::new(Vec::new()));
+    let seen = outcomes.clone();
+    let server = Server::start("127.0.0.1:0", move || {
+        make().after_request(move |_, outcome| {
+            seen.lock().unwrap().push(format!("{outcome:?}"));
+            async {}
+        })
+    });
+    for args in [vec!["call", "hold"], vec!["stream", "hold_stream"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_swill"))
+            .args([args[0], &server.url(), args[1]])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("swill runs");
+        assert_eq!(probe.started().await, args[1]);
+        let pid = child.id().to_string();
+        let interrupted = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(interrupted.success());
+        assert_eq!(probe.dropped().await, args[1]);
+        let exited = tokio::task::spawn_blocking(move || child.wait());
+        let status = crate::common::patiently(exited)
+            .await
+            .expect("joined")
+            .expect("exits");
+        assert_eq!(status.code(), Some(130), "{args:?}");
+    }
+    server.stop().await;
+    // Each command asked for the rpcs' shapes first (swill.introspect, Ok).
+    assert_eq!(
+        *outcomes.lock().unwrap(),
+        ["Ok", "Cancelled", "Ok", "Cancelled"]
+    );
 }
 
 #[test]

@@ -314,7 +314,7 @@ const COMMANDS: &[Spec] = &[
 ];
 
 const EXIT_STATUS: &str = "Exit status: 0 ok, 1 the call failed (an ERROR from the server, \
-                           a timeout), 2 usage error, 3 connection failure.";
+                           a timeout), 2 usage error, 3 connection failure, 130 Ctrl-C.";
 
 /// Reads the command line (without the program's name).
 pub(crate) fn parse(args: Vec<String>) -> Result<Parsed, String> {
@@ -439,7 +439,11 @@ impl Found {
             encoding,
             ca: self.all("ca").into_iter().map(Into::into).collect(),
             headers: self.all("header"),
-            connect_timeout: self.number("connect-timeout")?.unwrap_or(10_000),
+            connect_timeout: match self.number("connect-timeout")? {
+                // No attempt could succeed in no time.
+                Some(0) => return Err("--connect-timeout 0: give at least 1 ms".to_owned()),
+                ms => ms.unwrap_or(10_000),
+            },
             session: self.one("session")?,
             show_session: self.switch("show-session"),
         })
@@ -603,6 +607,12 @@ impl CallArgs {
             let mut metadata = Metadata::new();
             for entry in &self.metadata {
                 let (key, value) = metadata_entry(entry)?;
+                // The server would answer 400; the flag says what it means.
+                if key == Metadata::TIMEOUT {
+                    return Err(format!(
+                        "-m {entry}: `{key}` is reserved: give the deadline with --timeout MS"
+                    ));
+                }
                 metadata.insert(key, value);
             }
             options = options.metadata(metadata);

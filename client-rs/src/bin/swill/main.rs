@@ -13,10 +13,20 @@
 //! ```
 //!
 //! Exit status: 0 ok, 1 the server answered an error (printed to standard
-//! error as `error CODE: message`), 2 usage error, 3 connection failure.
+//! error as `error CODE: message`), 2 usage error, 3 connection failure,
+//! 130 Ctrl-C (the call cancelled, the connection closed).
 
 use std::io::Write;
 use std::process::ExitCode;
+
+/// `eprintln!` without its panic: a standard error that cannot be written
+/// (a closed pipe, a full disk) loses the line, not the exit status.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        let _ = std::io::Write::write_fmt(&mut std::io::stderr().lock(), format_args!("{}\n", format_args!($($arg)*)));
+    }};
+}
+pub(crate) use note;
 
 use swill_client::{Client, Error, Metadata, ReconnectPolicy, Response, Value};
 
@@ -46,6 +56,9 @@ pub(crate) enum Failure {
     /// Standard output could not be written: exit 1; or, when its reader
     /// went away (`| head`), a normal end.
     Output(std::io::Error),
+    /// Ctrl-C (SIGINT): the call was cancelled and the connection closed;
+    /// exit 130, as a shell reports a command a SIGINT ended.
+    Interrupted,
 }
 
 impl From<Error> for Failure {
@@ -58,7 +71,7 @@ impl Failure {
     fn report(self) -> ExitCode {
         match self {
             Failure::Usage(message) => {
-                eprintln!("swill: {message}");
+                note!("swill: {message}");
                 ExitCode::from(2)
             }
             Failure::Call(Error::Invalid(message)) => Failure::Usage(message).report(),
@@ -66,16 +79,17 @@ impl Failure {
             // dropping it, as any command that stops early.
             Failure::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Failure::Output(e) => {
-                eprintln!("swill: cannot write the output: {e}");
+                note!("swill: cannot write the output: {e}");
                 ExitCode::from(1)
             }
+            Failure::Interrupted => ExitCode::from(130),
             Failure::Call(error) => {
                 // The message is the server's: its control characters are
                 // shown escaped, never sent to the terminal.
                 let message = without_controls(&error.message());
-                eprintln!("error {}: {message}", error.code().as_i64());
+                note!("error {}: {message}", error.code().as_i64());
                 if let Some(data) = error.data() {
-                    eprintln!("data: {}", json::to_json(data));
+                    note!("data: {}", json::to_json(data));
                 }
                 ExitCode::from(if error.is_connection() { 3 } else { 1 })
             }
@@ -108,25 +122,35 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return Failure::Usage(format!("cannot start: {e}")).report(),
     };
-    let outcome = runtime.block_on(async {
-        let outcome = run(command).await;
+    // `subscribe` ends on Ctrl-C by itself, as its normal end (exit 0).
+    let interruptible = !matches!(command, Command::Subscribe { .. });
+    let (outcome, session) = runtime.block_on(async {
+        let outcome = tokio::select! {
+            outcome = run(command) => outcome,
+            // Dropping the command's future cancels its call (CANCEL).
+            _ = tokio::signal::ctrl_c(), if interruptible => Err(Failure::Interrupted),
+        };
+        let mut session = None;
         if let Some((client, show_session)) = CONNECTED.get() {
             // A clean close, not a reset in the server's log.
             client.close().await;
             // The id the session ended with (it changes when the server
             // regenerates it), for a script to pass to --session next time.
-            if let Some(id) = client.session().filter(|_| *show_session) {
-                eprintln!("session: {id}");
-            }
+            session = client.session().filter(|_| *show_session);
         }
-        outcome
+        (outcome, session)
     });
     // A read of standard input may still be pending on a blocking thread.
     runtime.shutdown_background();
-    match outcome {
+    let status = match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report(),
+    };
+    // Last, after the output and any error, as the help says.
+    if let Some(id) = session {
+        note!("session: {id}");
     }
+    status
 }
 
 async fn run(command: Command) -> Result<(), Failure> {
@@ -277,7 +301,14 @@ async fn connect_with(
             .map_err(|e| Failure::Usage(format!("--ca {}: {e}", path.display())))?;
         builder = builder.root_certificates_pem(pem);
     }
-    let client = builder.connect().await?;
+    let client = builder.connect().await.map_err(|e| match e {
+        // The library has the bytes, not the files: name them here.
+        Error::Invalid(message) if message.contains("root certificate") => {
+            let files: Vec<String> = args.ca.iter().map(|p| p.display().to_string()).collect();
+            Failure::Usage(format!("--ca {}: {message}", files.join(", ")))
+        }
+        e => Failure::Call(e),
+    })?;
     let _ = CONNECTED.set((client.clone(), args.show_session));
     Ok(client)
 }
@@ -332,6 +363,6 @@ pub(crate) fn print_metadata(which: &str, metadata: &Metadata, verbose: bool) {
                 .map(|(k, v)| (Value::from(k), v.clone()))
                 .collect(),
         );
-        eprintln!("{which} metadata: {}", json::to_json(&map));
+        note!("{which} metadata: {}", json::to_json(&map));
     }
 }

@@ -24,6 +24,27 @@ pub(crate) async fn run(
     // Asked even with --shape: a shape the server contradicts would leave
     // the call waiting for frames that never come.
     let described = described_shape(client, rpc, &options).await?;
+    let guessed = shape.is_none() && described.is_none();
+    let called = call(client, rpc, request, shape, described, args, options).await;
+    match called {
+        // The guess was wrong, and the server said so.
+        Err(Failure::Call(Error::Invalid(message))) if guessed => Err(Failure::Usage(format!(
+            "{message}; the server does not describe `{rpc}`: give its shape with \
+             --shape unary|server|client|bidi"
+        ))),
+        called => called,
+    }
+}
+
+async fn call(
+    client: &Client,
+    rpc: &str,
+    request: Option<Json>,
+    shape: Option<CallShape>,
+    described: Option<(CallShape, bool)>,
+    args: &CallArgs,
+    options: CallOptions,
+) -> Result<(), Failure> {
     let (shape, takes_nothing) = match (shape, described) {
         (Some(given), Some((described, _))) if given != described => {
             return Err(Failure::Usage(format!(

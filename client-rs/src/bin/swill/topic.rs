@@ -38,9 +38,9 @@ pub(crate) async fn subscribe(
                     "data": json::to_json(&p.data),
                 })))?;
             }
-            Err(missed @ Error::Missed { .. }) => eprintln!("missed: {}", missed.message()),
+            Err(missed @ Error::Missed { .. }) => crate::note!("missed: {}", missed.message()),
             Err(Error::Decode(e)) => {
-                eprintln!("skipped a publication: {e}");
+                crate::note!("skipped a publication: {e}");
                 skipped = Some(Error::Decode(e));
             }
             Err(e) => return Err(e.into()),
