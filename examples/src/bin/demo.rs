@@ -1,5 +1,6 @@
 //! The demo server: `cargo run -p swill-examples --bin demo [-- --listen ADDR]`.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use std::time::Duration;
@@ -32,6 +33,8 @@ const USAGE: &str =
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        // Colours for a terminal only: a log file gets plain lines.
+        .with_ansi(std::io::stdout().is_terminal())
         .init();
 
     let mut listen = "127.0.0.1:8000".to_owned();
@@ -43,6 +46,10 @@ async fn main() -> ExitCode {
     let (mut tls_cert, mut tls_key) = (None, None);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "-h" || arg == "--help" {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         if arg == "--metrics" {
             metrics = true;
             continue;

@@ -9,6 +9,7 @@ mod support;
 
 mod bad_input;
 mod cancel;
+mod demo_binary;
 mod disconnect;
 mod errors;
 mod handlers;
