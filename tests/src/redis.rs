@@ -107,32 +107,32 @@ impl RedisServer {
         cmd.query_async(&mut conn).await.expect("the command")
     }
 
-    /// Waits until `count` clients other than the caller have run `cmd`
-    /// last (as `CLIENT LIST` shows, e.g. `client|id`): how a test sees a node
-    /// connect, since Redis announces no connection.
-    pub async fn wait_for_clients(&self, cmd: &str, count: usize) {
-        let wanted = format!(" cmd={cmd} ");
+    /// Waits until `count` connections are open besides the caller's (as
+    /// `INFO clients` counts them): how a test sees a node connect, since
+    /// Redis announces no connection.
+    pub async fn wait_for_connections(&self, count: usize) {
+        let connected = || async {
+            let info = match self.command(&["INFO", "clients"]).await {
+                redis::Value::BulkString(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                redis::Value::VerbatimString { text, .. } => text,
+                other => panic!("INFO answered {other:?}"),
+            };
+            info.lines()
+                .find_map(|l| l.strip_prefix("connected_clients:"))
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .expect("connected_clients in INFO")
+        };
         let seen = async {
-            loop {
-                let list = match self.command(&["CLIENT", "LIST"]).await {
-                    redis::Value::BulkString(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                    redis::Value::VerbatimString { text, .. } => text,
-                    other => panic!("CLIENT LIST answered {other:?}"),
-                };
-                let found = list
-                    .lines()
-                    .filter(|l| format!("{l} ").contains(&wanted))
-                    .count();
-                if found >= count {
-                    return;
-                }
-                // Nothing to await: polled, as `a_dead_nodes_presence_expires` does.
+            // Nothing to await: polled, as `a_dead_nodes_presence_expires` does.
+            while connected().await < count + 1 {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         };
         if tokio::time::timeout(crate::PATIENCE, seen).await.is_err() {
-            let list = self.command(&["CLIENT", "LIST"]).await;
-            panic!("no {count} clients whose last command is {cmd}: {list:?}");
+            panic!(
+                "not {count} connections besides this one: {}",
+                connected().await - 1
+            );
         }
     }
 

@@ -36,10 +36,7 @@ impl RedisStore {
     }
 
     fn connection(&self) -> StoreResult<ConnectionManager> {
-        match self
-            .connection
-            .get_or_init(|| Commands::new(&self.config, None))
-        {
+        match self.connection.get_or_init(|| Commands::new(&self.config)) {
             Ok(commands) => Ok(commands.connection()),
             Err(e) => Err(StoreError(e.clone())),
         }

@@ -60,6 +60,11 @@ struct State {
     /// Something may have been missed since the sync read the engine
     /// (`pending` overflowed, or the engine reconnected): read it again.
     stale: bool,
+    /// The engine reconnected, and its store may have lost this node's
+    /// presence entries (a Redis restarted empty): the next successful
+    /// sync writes them again, rather than the refresh up to 2/5 of their
+    /// lifetime later.
+    presence_lost: bool,
     subscribers: Vec<Subscriber>,
 }
 
@@ -172,6 +177,7 @@ impl Hub {
     pub(crate) fn resync_all(self: &Arc<Self>) {
         let relays: Vec<_> = self.relays().values().cloned().collect();
         for relay in relays {
+            relay.state().presence_lost = true;
             if relay.mark_stale() {
                 self.spawn_sync(relay);
             }
@@ -228,7 +234,7 @@ impl Hub {
             let mut delay = Duration::from_millis(50);
             while relay.refs.load(Ordering::Relaxed) > 0 && relay.state().syncing {
                 match relay.sync_with(&*engine).await {
-                    Ok(()) => return,
+                    Ok(()) => return relay.rewrite_presence(&*engine).await,
                     Err(e) => {
                         tracing::warn!(topic = %relay.topic, error = %e, "a topic could not sync; retrying");
                         tokio::time::sleep(delay).await;
@@ -252,24 +258,10 @@ impl Hub {
         tokio::spawn(refresh_presence(hub, every));
     }
 
-    /// Writes this node's presence entries again now, rather than at the
-    /// next refresh: the engine's store came back and may have lost them.
-    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) fn refresh_presence_now(self: &Arc<Self>) {
-        let hub = self.clone();
-        tokio::spawn(async move { hub.write_presence().await });
-    }
-
     async fn write_presence(&self) {
         let relays: Vec<_> = self.relays().values().cloned().collect();
         for relay in relays {
-            let entries = relay.presence();
-            if entries.is_empty() {
-                continue;
-            }
-            if let Err(e) = self.engine.presence_add(&relay.topic, entries).await {
-                tracing::warn!(topic = %relay.topic, error = %e, "could not refresh presence");
-            }
+            relay.write_presence(&*self.engine).await;
         }
     }
 
@@ -300,6 +292,7 @@ impl Relay {
                 syncing: true,
                 pending: VecDeque::new(),
                 stale: false,
+                presence_lost: false,
                 subscribers: Vec::new(),
             }),
         }
@@ -360,6 +353,24 @@ impl Relay {
             if self.state().catch_up(snapshot) {
                 return Ok(());
             }
+        }
+    }
+
+    /// Writes this node's presence entries for the topic again if the
+    /// engine's reconnection may have lost them.
+    async fn rewrite_presence(&self, engine: &dyn Engine) {
+        if std::mem::take(&mut self.state().presence_lost) {
+            self.write_presence(engine).await;
+        }
+    }
+
+    async fn write_presence(&self, engine: &dyn Engine) {
+        let entries = self.presence();
+        if entries.is_empty() {
+            return;
+        }
+        if let Err(e) = engine.presence_add(&self.topic, entries).await {
+            tracing::warn!(topic = %self.topic, error = %e, "could not refresh presence");
         }
     }
 

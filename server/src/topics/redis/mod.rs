@@ -140,18 +140,7 @@ impl RedisEngine {
     }
 
     fn connection(&self) -> EngineResult<ConnectionManager> {
-        let commands = self.commands.get_or_init(|| {
-            // Presence entries live in Redis: one restarted empty lost this
-            // node's, which its next refresh would bring back only after up
-            // to 2/5 of their lifetime.
-            let hub = self.hub.get().cloned().unwrap_or_default();
-            let recovered = Arc::new(move || {
-                if let Some(hub) = hub.upgrade() {
-                    hub.refresh_presence_now();
-                }
-            });
-            Commands::new(&self.config, Some(recovered))
-        });
+        let commands = self.commands.get_or_init(|| Commands::new(&self.config));
         match commands {
             Ok(commands) => Ok(commands.connection()),
             Err(e) => Err(EngineError(e.clone())),
