@@ -216,10 +216,19 @@ fn deadline(
                 }
                 Ok(Some((at, ms)))
             }
-            None => Err(Error::bad_request(format!(
-                "`{}` must be a non-negative integer of milliseconds, found {v}",
-                Metadata::TIMEOUT
-            ))),
+            None => {
+                // rmpv shows 100.0 as `100`, which reads as the integer
+                // it asks for.
+                let found = match v {
+                    rmpv::Value::F64(f) => format!("{f:?}"),
+                    rmpv::Value::F32(f) => format!("{f:?}"),
+                    v => v.to_string(),
+                };
+                Err(Error::bad_request(format!(
+                    "`{}` must be a non-negative integer of milliseconds, found {found}",
+                    Metadata::TIMEOUT
+                )))
+            }
         },
     }
 }

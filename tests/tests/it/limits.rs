@@ -105,6 +105,11 @@ async fn a_malformed_deadline_is_400() {
     let error = error_of(&client.recv().await);
     assert_eq!(error.code, Code::BAD_REQUEST);
     assert!(error.message.contains("swill-timeout"), "{}", error.message);
+    // A float is shown as one: `100` would read as the integer it asks for.
+    let frame = msg(3, "add", (1, 2)).with_metadata(Metadata::from([(Metadata::TIMEOUT, 100.0)]));
+    client.send_frame(&frame).await;
+    let error = error_of(&client.recv().await);
+    assert!(error.message.ends_with("found 100.0"), "{}", error.message);
     // A deadline that is met changes nothing.
     let frame = msg(2, "add", (1, 2)).with_metadata(Metadata::from([(Metadata::TIMEOUT, 60_000)]));
     client.send_frame(&frame).await;

@@ -229,6 +229,8 @@ async fn redis_restarted_empty_fails_publishes_then_tells_subscribers_history_wa
         .await
         .expect_err("Redis is down");
     assert_eq!(refused.code(), Code::UNAVAILABLE);
+    // What failed inside is the server's log's, not the caller's.
+    assert_eq!(refused.message(), "the topic engine is unavailable");
     let outside = outside_publisher(&redis);
     let refused = outside
         .publish("chat", &("o".to_owned(), 1))
