@@ -164,12 +164,15 @@ impl Call {
         &self.inbox
     }
 
-    /// Enforces a deadline of `ms` milliseconds: then CANCEL, and 408.
-    pub(crate) fn expire_after(&self, ms: f64) {
+    /// Enforces the call's deadline of `deadline_ms`, `ms` from now: then
+    /// CANCEL, and 408.
+    pub(crate) fn expire_after(&self, ms: f64, deadline_ms: f64) {
         let weak = self.downgrade();
         let timer = Timer::once(ms, move || {
-            let after = Duration::from_secs_f64(ms / 1000.0);
-            weak.fail(Error::Timeout(after), None);
+            // The error names the call's deadline, not what was left of it
+            // once the call was open.
+            let deadline = Duration::from_secs_f64(deadline_ms / 1000.0);
+            weak.fail(Error::Timeout(deadline), None);
         });
         self.inbox.state.borrow_mut().timer = Some(timer);
     }

@@ -604,17 +604,27 @@ fn settings(url: String, options: &JsValue) -> Result<Settings, Error> {
     }
     let on_state = fields.instance::<Function>("onStateChange", "a function")?;
     let report: transport::Report = Rc::new(move |state| {
-        if let Some(callback) = &on_state {
-            let _ = callback.call1(&JsValue::NULL, &ConnectionState::to_js(state));
+        if let Some(callback) = &on_state
+            && let Err(e) = callback.call1(&JsValue::NULL, &ConnectionState::to_js(state))
+        {
+            // Thrown into the wasm's event handler, it would be lost.
+            web_sys::console::error_2(&"swill-client: onStateChange threw".into(), &e);
         }
     });
+    // It travels as a subprotocol token: said here, not by the WebSocket.
+    let session = fields.string("session")?;
+    if let Some(id) = session.as_deref().filter(|id| !swill_proto::is_token(id)) {
+        return Err(fields.invalid(format!(
+            "`session` must be an id the server gave (`client.session`), not {id:?}"
+        )));
+    }
     Ok(Settings {
         url,
         class,
         connect_timeout_ms: connect_timeout_ms.unwrap_or(10_000.0),
         policy,
         report,
-        session: fields.string("session")?,
+        session,
         wire: transport::Wire {
             json,
             check_shapes: fields.boolean("checkShapes")?.unwrap_or(true),

@@ -139,7 +139,7 @@ pub(crate) async fn open(
         .map_err(|e| error::to_js(&e))?;
     let call = Call::new(connection, seq, inbox);
     if let Some(ms) = settings.timeout_ms {
-        call.expire_after((ms - (js_sys::Date::now() - started)).max(0.0));
+        call.expire_after((ms - (js_sys::Date::now() - started)).max(0.0), ms);
     }
     if let Some(signal) = settings.signal {
         call.abort_on(signal);
@@ -251,7 +251,7 @@ pub(crate) fn unary_promise(
             // the abort listener hold the call weakly.
             let call = Call::new(connection, seq, inbox);
             if let Some(ms) = settings.timeout_ms {
-                call.expire_after(ms);
+                call.expire_after(ms, ms);
             }
             if let Some(signal) = settings.signal {
                 call.abort_on(signal);

@@ -39,6 +39,7 @@ mod read;
 mod schemas;
 #[cfg(feature = "test-util")]
 pub mod testing;
+mod token;
 mod topic;
 mod trace;
 mod write;
@@ -55,6 +56,7 @@ pub use rmpv::Value;
 pub use schemas::SchemaSet;
 /// Re-exported so that users can mark byte buffers as MessagePack `bin`.
 pub use serde_bytes;
+pub use token::is_token;
 pub use topic::{
     PRESENCE_RPC, PUBLISH_RPC, ParsePositionError, Position, PresenceEntry, PresenceRequest,
     PublishRequest, SUBSCRIBE_RPC, SubscribeRequest, TOPICS_RPC, TopicDescription, TopicEvent,

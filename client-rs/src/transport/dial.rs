@@ -141,7 +141,7 @@ fn request(config: &Config, token: &str) -> Result<Request, Error> {
         // Checked one by one: a `;` in a name or value would split one
         // cookie into two without an error (RFC 6265, section 4.1.1).
         for (name, value) in &config.cookies {
-            if name.is_empty() || !name.bytes().all(is_token_byte) {
+            if !swill_proto::is_token(name) {
                 return Err(invalid(format!("`{name}` is not a valid cookie name")));
             }
             if !value.bytes().all(is_cookie_octet) {
@@ -163,11 +163,6 @@ fn request(config: &Config, token: &str) -> Result<Request, Error> {
         .map_err(|_| invalid(format!("`{token}` is not a valid header value")))?;
     headers.insert(header::SEC_WEBSOCKET_PROTOCOL, protocol);
     Ok(request)
-}
-
-/// A byte of an HTTP token (RFC 9110): visible ASCII but the separators.
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)
 }
 
 /// A byte of a cookie value (RFC 6265's cookie-octet): visible ASCII but

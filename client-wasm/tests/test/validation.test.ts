@@ -94,6 +94,8 @@ test("connect options out of range are refused", async () => {
   await refused(Client.connect(url, { WebSocket, connectTimeoutMs: 0 }), /connectTimeoutMs/);
   await refused(Client.connect(url, { WebSocket, connectTimeoutMs: 1e10 }), /connectTimeoutMs/);
   await refused(Client.connect(url, { WebSocket, reconnect: { maxBackoffMs: 1e23 } }), /maxBackoffMs/);
+  // A session id travels as a subprotocol token: refused here, by name.
+  await refused(Client.connect(url, { WebSocket, session: "a b" }), /`session`/);
   await refused(
     Client.connect(url, { WebSocket: 42 as unknown as typeof WebSocket }),
     /WebSocket.*class.*number/,
@@ -189,4 +191,23 @@ test("values that would travel as {} are refused", async () => {
   await refused(client.call("echo_meta", new Error("boom")), /Error/);
   // What can travel still does.
   assert.deepEqual(await client.call("echo_meta", { list: [...new Set([1, 2])] }), { list: [1, 2] });
+});
+
+test("an onStateChange that throws is reported on the console, and the client works on", async () => {
+  const logged: unknown[][] = [];
+  const error = console.error;
+  console.error = (...args: unknown[]) => void logged.push(args);
+  try {
+    const c = await Client.connect(demo.url, {
+      WebSocket,
+      onStateChange: () => {
+        throw new Error("my bug");
+      },
+    });
+    assert.equal(await c.call<number>("add", [1, 2]), 3);
+    c.close();
+  } finally {
+    console.error = error;
+  }
+  assert.ok(logged.some(([what, e]) => String(what).includes("onStateChange threw") && String(e).includes("my bug")), String(logged));
 });
