@@ -564,21 +564,31 @@ impl Demux {
     }
 
     /// Answers a malformed frame that names `seq`. Responses carry only
-    /// the seq, so an ERROR for it ends, for the client, every request open
-    /// with that seq: those are stopped with it (their own ERROR is the one
-    /// answer), and a request that already ended gets none. Only a seq with
-    /// no request gets an ERROR of its own.
+    /// the seq, so an ERROR for it ends, for the client, every request in
+    /// progress with that seq: those are stopped with it (their own ERROR
+    /// is the one answer). A request that ended while its client still
+    /// streams gets no second ERROR: the frame was one of its. Otherwise
+    /// (no request, or one that is over but not yet reaped, whose seq the
+    /// client may reuse) the frame gets an ERROR of its own.
     fn fail_seq(&mut self, seq: Seq, error: Error) -> Option<Wait> {
-        let open: Vec<Key> = self.open.keys().filter(|k| k.1 == seq).copied().collect();
-        if open.is_empty() {
-            return self.reply_error(seq, error);
-        }
-        for key in open {
-            if let Some(open) = self.open.get_mut(&key) {
+        let mut answered = false;
+        for open in self
+            .open
+            .iter_mut()
+            .filter(|(k, _)| k.1 == seq)
+            .map(|(_, o)| o)
+        {
+            if !open.call.finished() {
                 open.call.stop(Stop::Fail(error.clone()));
+                answered = true;
+            } else if open.call.client_streaming() {
+                answered = true;
             }
         }
-        None
+        match answered {
+            true => None,
+            false => self.reply_error(seq, error),
+        }
     }
 
     /// Answers a request the connection itself refuses (404, 413, 429,

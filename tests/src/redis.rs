@@ -109,30 +109,35 @@ impl RedisServer {
 
     /// Waits until `count` connections are open besides the caller's (as
     /// `INFO clients` counts them): how a test sees a node connect, since
-    /// Redis announces no connection.
+    /// Redis announces no connection. One connection asks throughout, so
+    /// that none of its own, closing, is counted.
     pub async fn wait_for_connections(&self, count: usize) {
-        let connected = || async {
-            let info = match self.command(&["INFO", "clients"]).await {
-                redis::Value::BulkString(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                redis::Value::VerbatimString { text, .. } => text,
-                other => panic!("INFO answered {other:?}"),
-            };
-            info.lines()
+        let client = redis::Client::open(self.url()).expect("URL");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("a connection to the test Redis");
+        let mut others = async || -> usize {
+            let info: String = redis::cmd("INFO")
+                .arg("clients")
+                .query_async(&mut conn)
+                .await
+                .expect("INFO");
+            let connected = info
+                .lines()
                 .find_map(|l| l.strip_prefix("connected_clients:"))
                 .and_then(|n| n.trim().parse::<usize>().ok())
-                .expect("connected_clients in INFO")
+                .expect("connected_clients in INFO");
+            connected - 1
         };
         let seen = async {
             // Nothing to await: polled, as `a_dead_nodes_presence_expires` does.
-            while connected().await < count + 1 {
+            while others().await < count {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
         };
         if tokio::time::timeout(crate::PATIENCE, seen).await.is_err() {
-            panic!(
-                "not {count} connections besides this one: {}",
-                connected().await - 1
-            );
+            panic!("not {count} connections besides this one");
         }
     }
 

@@ -10,21 +10,16 @@ use redis::aio::ConnectionManager;
 use swill_proto::Payload;
 
 use super::store::{Changes, Store, StoreError, StoreResult, Values};
-use crate::topics::{Commands, RedisConfig};
+use crate::topics::RedisConfig;
 
 pub(crate) struct RedisStore {
     config: RedisConfig,
     idle: Duration,
-    connection: std::sync::OnceLock<Result<Commands, String>>,
 }
 
 impl RedisStore {
     pub(crate) fn new(config: RedisConfig, idle: Duration) -> RedisStore {
-        RedisStore {
-            config,
-            idle,
-            connection: std::sync::OnceLock::new(),
-        }
+        RedisStore { config, idle }
     }
 
     fn key(&self, id: &str) -> String {
@@ -36,10 +31,7 @@ impl RedisStore {
     }
 
     fn connection(&self) -> StoreResult<ConnectionManager> {
-        match self.connection.get_or_init(|| Commands::new(&self.config)) {
-            Ok(commands) => Ok(commands.connection()),
-            Err(e) => Err(StoreError(e.clone())),
-        }
+        self.config.commands().map_err(StoreError)
     }
 }
 

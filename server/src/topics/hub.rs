@@ -128,6 +128,8 @@ impl Hub {
                 *joined = true;
             }
         }
+        // A reconnection during that first sync left this for it.
+        relay.rewrite_presence(&*self.engine).await;
         let id = self.next_subscriber.fetch_add(1, Ordering::Relaxed);
         let presence = PresenceEntry {
             node: self.node.to_string(),
@@ -230,18 +232,23 @@ impl Hub {
     fn spawn_sync(self: &Arc<Self>, relay: Arc<Relay>) {
         let engine = self.engine.clone();
         tokio::spawn(async move {
-            let _sync = relay.sync.lock().await;
-            let mut delay = Duration::from_millis(50);
-            while relay.refs.load(Ordering::Relaxed) > 0 && relay.state().syncing {
-                match relay.sync_with(&*engine).await {
-                    Ok(()) => return relay.rewrite_presence(&*engine).await,
-                    Err(e) => {
-                        tracing::warn!(topic = %relay.topic, error = %e, "a topic could not sync; retrying");
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(2));
+            {
+                let _sync = relay.sync.lock().await;
+                let mut delay = Duration::from_millis(50);
+                while relay.refs.load(Ordering::Relaxed) > 0 && relay.state().syncing {
+                    match relay.sync_with(&*engine).await {
+                        Ok(()) => break,
+                        Err(e) => {
+                            tracing::warn!(topic = %relay.topic, error = %e, "a topic could not sync; retrying");
+                            tokio::time::sleep(delay).await;
+                            delay = (delay * 2).min(Duration::from_secs(2));
+                        }
                     }
                 }
             }
+            // Outside the sync lock: a subscriber joining waits for no
+            // presence write.
+            relay.rewrite_presence(&*engine).await;
         });
     }
 
@@ -261,7 +268,7 @@ impl Hub {
     async fn write_presence(&self) {
         let relays: Vec<_> = self.relays().values().cloned().collect();
         for relay in relays {
-            relay.write_presence(&*self.engine).await;
+            let _ = relay.write_presence(&*self.engine).await;
         }
     }
 
@@ -359,18 +366,24 @@ impl Relay {
     /// Writes this node's presence entries for the topic again if the
     /// engine's reconnection may have lost them.
     async fn rewrite_presence(&self, engine: &dyn Engine) {
-        if std::mem::take(&mut self.state().presence_lost) {
-            self.write_presence(engine).await;
+        if std::mem::take(&mut self.state().presence_lost) && !self.write_presence(engine).await {
+            // For the next sync; the periodic refresh may come first.
+            self.state().presence_lost = true;
         }
     }
 
-    async fn write_presence(&self, engine: &dyn Engine) {
+    /// Writes the entries; false when the engine failed.
+    async fn write_presence(&self, engine: &dyn Engine) -> bool {
         let entries = self.presence();
         if entries.is_empty() {
-            return;
+            return true;
         }
-        if let Err(e) = engine.presence_add(&self.topic, entries).await {
-            tracing::warn!(topic = %self.topic, error = %e, "could not refresh presence");
+        match engine.presence_add(&self.topic, entries).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(topic = %self.topic, error = %e, "could not refresh presence");
+                false
+            }
         }
     }
 

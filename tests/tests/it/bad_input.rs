@@ -120,6 +120,35 @@ async fn a_malformed_frame_naming_an_open_request_ends_that_request() {
     client.assert_next_is_answer_to_add(8).await;
 }
 
+/// A request that answered but is not yet reaped (its `after_request`
+/// hook still runs) has ended for the client, which may reuse its seq: a
+/// malformed frame with that seq gets its own ERROR.
+#[tokio::test]
+async fn a_malformed_frame_reusing_the_seq_of_an_answered_request_gets_its_400() {
+    let gate = Gate::new();
+    let (probe, mut events) = probe();
+    let app = {
+        let gate = gate.clone();
+        swill_examples::demo::app().after_request(move |ctx, _| {
+            let (gate, probe) = (gate.clone(), probe.clone());
+            let held = ctx.rpc() == "echo_meta";
+            async move {
+                if held {
+                    probe.fire("hook running");
+                    gate.pass().await;
+                }
+            }
+        })
+    };
+    let mut client = Raw::connect(start(app).await).await;
+    client.call(9, "echo_meta", "a").await;
+    assert_eq!(client.recv_message::<String>(9).await, "a");
+    events.expect("hook running").await;
+    expect_400(&mut client, &wire(r#"93 09 c1 a3 "add""#), 9).await;
+    gate.open();
+    client.assert_next_is_answer_to_add(10).await;
+}
+
 #[tokio::test]
 async fn a_frame_with_trailing_bytes_gets_400() {
     let mut client = Raw::connect(start_demo().await).await;

@@ -13,18 +13,39 @@
 //! once its topics have synced after the pub/sub connection came back (see
 //! `Hub::resync_all`): that connection drops with every restart.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::task::JoinHandle;
 
-use super::RedisConfig;
-
 /// How often the watch PINGs.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
 
+/// The command connection of a [`RedisConfig`](super::RedisConfig) and
+/// its clones, topics and sessions alike: one connection and one watch per
+/// node, made on first use.
+#[derive(Clone, Default)]
+pub(crate) struct SharedCommands(Arc<OnceLock<Result<Commands, String>>>);
+
+impl SharedCommands {
+    /// A handle for one request, or why there is no connection to make.
+    pub(crate) fn connection(&self, client: &redis::Client) -> Result<ConnectionManager, String> {
+        match self.0.get_or_init(|| Commands::new(client)) {
+            Ok(commands) => Ok(commands.manager.clone()),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
+impl std::fmt::Debug for SharedCommands {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedCommands")
+    }
+}
+
 /// A command connection and its watch, which stops when this is dropped.
-pub(crate) struct Commands {
+struct Commands {
     manager: ConnectionManager,
     /// None outside a runtime (a connection first wanted while dropping
     /// something at exit): then it reconnects on failure only.
@@ -33,22 +54,17 @@ pub(crate) struct Commands {
 
 impl Commands {
     /// Connects lazily: no Redis needs to be running yet.
-    pub(crate) fn new(config: &RedisConfig) -> Result<Commands, String> {
+    fn new(client: &redis::Client) -> Result<Commands, String> {
         let settings = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(5)))
             .set_number_of_retries(2);
-        let manager = ConnectionManager::new_lazy_with_config(config.client.clone(), settings)
+        let manager = ConnectionManager::new_lazy_with_config(client.clone(), settings)
             .map_err(|e| e.to_string())?;
         let watch = tokio::runtime::Handle::try_current()
             .ok()
             .map(|runtime| runtime.spawn(watch(manager.clone())));
         Ok(Commands { manager, watch })
-    }
-
-    /// A handle for one request (a cheap clone).
-    pub(crate) fn connection(&self) -> ConnectionManager {
-        self.manager.clone()
     }
 }
 

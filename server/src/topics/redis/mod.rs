@@ -31,7 +31,7 @@ use tokio::sync::mpsc;
 use super::engine::{Engine, EngineError, EngineResult, Retention, Snapshot, new_epoch};
 use super::hub::Hub;
 use super::lock;
-pub(crate) use commands::Commands;
+use commands::SharedCommands;
 use reader::Command;
 
 /// Where and how the Redis engine connects.
@@ -54,6 +54,9 @@ pub struct RedisConfig {
     prefix: String,
     meta_ttl: Option<Duration>,
     presence_ttl: Duration,
+    /// Shared by this config's clones: the topics and the sessions of a
+    /// node use one connection for their commands.
+    commands: SharedCommands,
 }
 
 impl RedisConfig {
@@ -66,6 +69,7 @@ impl RedisConfig {
             prefix: "swill".to_owned(),
             meta_ttl: Some(Duration::from_secs(7 * 24 * 3600)),
             presence_ttl: Duration::from_secs(60),
+            commands: SharedCommands::default(),
         })
     }
 
@@ -98,6 +102,12 @@ impl RedisConfig {
         &self.prefix
     }
 
+    /// A handle on the command connection (made on first use, shared
+    /// with this config's clones), or why none can be made.
+    pub(crate) fn commands(&self) -> Result<ConnectionManager, String> {
+        self.commands.connection(&self.client)
+    }
+
     pub(crate) fn key(&self, topic: &str, kind: &str) -> String {
         format!("{}:{{{topic}}}:{kind}", self.prefix)
     }
@@ -118,8 +128,6 @@ static PRESENCE_LIST_SCRIPT: LazyLock<redis::Script> =
 /// prefix.
 pub(crate) struct RedisEngine {
     config: RedisConfig,
-    /// Commands (scripts, presence), made on first use.
-    commands: OnceLock<Result<Commands, String>>,
     hub: OnceLock<Weak<Hub>>,
     /// The channels this node wants; the reader subscribes them again
     /// after each reconnection.
@@ -132,7 +140,6 @@ impl RedisEngine {
     pub(crate) fn new(config: RedisConfig) -> RedisEngine {
         RedisEngine {
             config,
-            commands: OnceLock::new(),
             hub: OnceLock::new(),
             wanted: Arc::default(),
             reader: Mutex::default(),
@@ -140,11 +147,7 @@ impl RedisEngine {
     }
 
     fn connection(&self) -> EngineResult<ConnectionManager> {
-        let commands = self.commands.get_or_init(|| Commands::new(&self.config));
-        match commands {
-            Ok(commands) => Ok(commands.connection()),
-            Err(e) => Err(EngineError(e.clone())),
-        }
+        self.config.commands().map_err(EngineError)
     }
 
     /// Sends a command to the reader, starting it on first use.
