@@ -144,7 +144,7 @@ fn request(config: &Config, token: &str) -> Result<Request, Error> {
             if !swill_proto::is_token(name) {
                 return Err(invalid(format!("`{name}` is not a valid cookie name")));
             }
-            if !value.bytes().all(is_cookie_octet) {
+            if !is_cookie_value(value) {
                 return Err(invalid(format!(
                     "the value of cookie `{name}` is not a valid cookie value"
                 )));
@@ -165,10 +165,15 @@ fn request(config: &Config, token: &str) -> Result<Request, Error> {
     Ok(request)
 }
 
-/// A byte of a cookie value (RFC 6265's cookie-octet): visible ASCII but
-/// `"`, `,`, `;` and `\`.
-fn is_cookie_octet(b: u8) -> bool {
-    b.is_ascii_graphic() && !b"\",;\\".contains(&b)
+/// A cookie value (RFC 6265, section 4.1.1): cookie-octets (visible ASCII
+/// but `"`, `,`, `;` and `\`), optionally in one pair of double quotes.
+fn is_cookie_value(value: &str) -> bool {
+    let bare = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value);
+    bare.bytes()
+        .all(|b| b.is_ascii_graphic() && !b"\",;\\".contains(&b))
 }
 
 fn failure(e: tungstenite::Error) -> DialFailure {
@@ -214,10 +219,23 @@ fn failure(e: tungstenite::Error) -> DialFailure {
 mod tests {
     use super::endpoint;
 
+    #[test]
+    fn a_quoted_cookie_value_is_one() {
+        assert!(super::is_cookie_value("\"abc\""));
+        assert!(super::is_cookie_value("abc"));
+        assert!(!super::is_cookie_value("\"a\"b\""));
+    }
+
     /// Refused before dialing (port 1 would answer a connection failure).
     #[tokio::test]
     async fn a_cookie_that_would_split_in_two_is_refused() {
-        for (name, value) in [("a;b", "c"), ("a b", "c"), ("", "c"), ("a", "b; c=d")] {
+        for (name, value) in [
+            ("a;b", "c"),
+            ("a b", "c"),
+            ("", "c"),
+            ("a", "b; c=d"),
+            ("a", "\"b"),
+        ] {
             let connected = crate::Client::builder("ws://127.0.0.1:1/ws")
                 .cookie(name, value)
                 .connect()

@@ -134,9 +134,12 @@ async fn write_loop(
             }
             () = shared.close.notified() => {
                 // What was queued before `close()` goes out before the
-                // Close: a dropped call's CANCEL, a stream's END_OF_STREAM.
-                while let Ok(first) = queue.try_recv() {
-                    if write_batch(&mut sink, first, queue, json).await.is_err() {
+                // Close (a dropped call's CANCEL, a stream's END_OF_STREAM),
+                // and only that: a sender still pumping would keep the
+                // queue from ever running dry.
+                let queued = queue.len();
+                for outgoing in std::iter::from_fn(|| queue.try_recv().ok()).take(queued) {
+                    if sink.feed(message(&outgoing, json)).await.is_err() {
                         break;
                     }
                 }
@@ -167,23 +170,27 @@ async fn write_batch(
     let mut next = Some(first);
     let mut written = 0;
     while let Some(outgoing) = next.take() {
-        let frame = outgoing.frame.encode();
-        let message = match json {
-            // Our own frames are always one MessagePack value.
-            true => Message::Text(
-                swill_proto::json::frame_to_text(&frame)
-                    .unwrap_or_default()
-                    .into(),
-            ),
-            false => Message::Binary(frame.into()),
-        };
-        sink.feed(message).await?;
+        sink.feed(message(&outgoing, json)).await?;
         written += 1;
         if written < MAX_BATCH {
             next = queue.try_recv().ok();
         }
     }
     sink.flush().await
+}
+
+/// A queued frame as a WebSocket message.
+fn message(outgoing: &Outgoing, json: bool) -> Message {
+    let frame = outgoing.frame.encode();
+    match json {
+        // Our own frames are always one MessagePack value.
+        true => Message::Text(
+            swill_proto::json::frame_to_text(&frame)
+                .unwrap_or_default()
+                .into(),
+        ),
+        false => Message::Binary(frame.into()),
+    }
 }
 
 /// Waits for the next keepalive tick, or forever without keepalive.

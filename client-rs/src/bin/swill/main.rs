@@ -122,18 +122,27 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return Failure::Usage(format!("cannot start: {e}")).report(),
     };
-    // `subscribe` ends on Ctrl-C by itself, as its normal end (exit 0).
-    let interruptible = !matches!(command, Command::Subscribe { .. });
+    // Ctrl-C is how a subscription ends (exit 0); any other command is
+    // interrupted (130).
+    let interrupted = match command {
+        Command::Subscribe { .. } => Ok(()),
+        _ => Err(Failure::Interrupted),
+    };
     let (outcome, session) = runtime.block_on(async {
         let outcome = tokio::select! {
             outcome = run(command) => outcome,
-            // Dropping the command's future cancels its call (CANCEL).
-            _ = tokio::signal::ctrl_c(), if interruptible => Err(Failure::Interrupted),
+            // Dropping the command's future cancels its call (CANCEL). No
+            // handler (an error) disables this branch, not the command.
+            Ok(()) = tokio::signal::ctrl_c() => interrupted,
         };
         let mut session = None;
         if let Some((client, show_session)) = CONNECTED.get() {
-            // A clean close, not a reset in the server's log.
-            client.close().await;
+            // A clean close, not a reset in the server's log; a second
+            // Ctrl-C stops waiting for it.
+            tokio::select! {
+                () = client.close() => {}
+                Ok(()) = tokio::signal::ctrl_c() => {}
+            }
             // The id the session ended with (it changes when the server
             // regenerates it), for a script to pass to --session next time.
             session = client.session().filter(|_| *show_session);
@@ -299,19 +308,24 @@ async fn connect_with(
     for path in &args.ca {
         let pem = std::fs::read(path)
             .map_err(|e| Failure::Usage(format!("--ca {}: {e}", path.display())))?;
+        // The common mistake (a key, a DER file, the wrong file) named by
+        // its file here: the library sees only bytes.
+        if !pem.windows(CERTIFICATE.len()).any(|w| w == CERTIFICATE) {
+            let path = path.display();
+            return Err(Failure::Usage(format!(
+                "--ca {path}: holds no PEM certificate ({})",
+                String::from_utf8_lossy(CERTIFICATE)
+            )));
+        }
         builder = builder.root_certificates_pem(pem);
     }
-    let client = builder.connect().await.map_err(|e| match e {
-        // The library has the bytes, not the files: name them here.
-        Error::Invalid(message) if message.contains("root certificate") => {
-            let files: Vec<String> = args.ca.iter().map(|p| p.display().to_string()).collect();
-            Failure::Usage(format!("--ca {}: {message}", files.join(", ")))
-        }
-        e => Failure::Call(e),
-    })?;
+    let client = builder.connect().await?;
     let _ = CONNECTED.set((client.clone(), args.show_session));
     Ok(client)
 }
+
+/// The line that starts a PEM certificate.
+const CERTIFICATE: &[u8] = b"-----BEGIN CERTIFICATE-----";
 
 /// `text` with its control characters (a terminal's escape sequences
 /// among them) written as escapes.

@@ -19,14 +19,9 @@ pub(crate) async fn subscribe(
     // when the call itself failed on a frame it could not read, the
     // subscription ends right after it, and that error is the outcome.
     let mut skipped = None;
+    // Ctrl-C, the normal way to stop, is main's (exit 0 for this command).
     loop {
-        // Interrupted (Ctrl-C): the normal way to stop; the connection then
-        // closes with a handshake like every command's.
-        let publication = tokio::select! {
-            publication = publications.next() => publication,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-        };
-        let Some(publication) = publication else {
+        let Some(publication) = publications.next().await else {
             return skipped.map_or(Ok(()), |e: Error| Err(e.into()));
         };
         match publication {
