@@ -28,7 +28,8 @@ wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/swill_wasm
 
 # wasm-opt -Oz (binaryen, from npm at the exact version below): a few
 # percent smaller than rustc's opt-level "z" alone. esbuild (also pinned)
-# strips the glue's comments: its doc comments repeat the typings'. Both installed once into client-wasm/.tools/ (ignored by git).
+# strips the glue's comments: its doc comments repeat the typings'. Both
+# installed once into client-wasm/.tools/ (ignored by git).
 binaryen=132.0.0
 esbuild=0.28.2
 tools="$here/.tools"

@@ -23,7 +23,7 @@ async def numbers() -> AsyncIterator[int]:
 
 
 async def main(url: str) -> None:
-    async with await swill_client.connect(url) as client:
+    async with swill_client.connect(url) as client:
         print("add:", await client.call("add", [1, 2]))
         print("count:", [n async for n in client.stream("count", 3)])
         print("total:", await client.client_stream("total", numbers()))

@@ -2,8 +2,8 @@ export * from "./types.js";
 
 /**
  * A compiled `WebAssembly.Module`, in projects that have the WebAssembly
- * types (the DOM library); elsewhere there is none to name. (The same
- * conditional type lets @types/node name `Response` in both.)
+ * types (the DOM library); elsewhere there is none to name. (`Response`
+ * needs no such care: @types/node declares it too.)
  */
 type CompiledModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } }
     ? M

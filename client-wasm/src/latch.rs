@@ -39,7 +39,11 @@ impl<T: Clone> Latch<T> {
         poll_fn(|cx| match self.peek() {
             Some(value) => Poll::Ready(value),
             None => {
-                self.waiting.borrow_mut().push(cx.waker().clone());
+                // Polled again by the same task (a race, say): one waker.
+                let mut waiting = self.waiting.borrow_mut();
+                if !waiting.iter().any(|w| w.will_wake(cx.waker())) {
+                    waiting.push(cx.waker().clone());
+                }
                 Poll::Pending
             }
         })

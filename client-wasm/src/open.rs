@@ -288,11 +288,13 @@ impl Opening {
                 (Ok(rpc), Ok(data), Ok(settings)) => {
                     // A cancel while waiting for a connection sets the
                     // latch: the wait ends there, and nothing is sent.
+                    // The cancel is asked first: once it came, no frame
+                    // goes out, even if the connection came in the same turn.
                     let mut opening = pin!(open(&connector, &rpc, shape, data, settings));
                     let mut cancelled = pin!(opened.get());
-                    let first = poll_fn(|cx| match opening.as_mut().poll(cx) {
-                        Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
-                        Poll::Pending => cancelled.as_mut().poll(cx).map(|_| None),
+                    let first = poll_fn(|cx| match cancelled.as_mut().poll(cx) {
+                        Poll::Ready(_) => Poll::Ready(None),
+                        Poll::Pending => opening.as_mut().poll(cx).map(Some),
                     });
                     match first.await {
                         Some(outcome) => outcome,

@@ -82,7 +82,7 @@ pub(crate) async fn until<F: Future>(
     if ms.is_none() && signal.is_none() {
         return Ok(future.await);
     }
-    let cut = Rc::new(Expired::default());
+    let cut = Rc::new(CutShort::default());
     let _timer = ms.map(|ms| {
         let cut = cut.clone();
         Timer::once(ms, move || cut.expire(Cut::Deadline))
@@ -102,12 +102,12 @@ pub(crate) async fn until<F: Future>(
 
 /// Why a wait was cut, once it was, and who to wake when it is.
 #[derive(Default)]
-struct Expired {
+struct CutShort {
     why: RefCell<Option<Cut>>,
     waker: RefCell<Option<Waker>>,
 }
 
-impl Expired {
+impl CutShort {
     fn expire(&self, why: Cut) {
         self.why.borrow_mut().get_or_insert(why);
         if let Some(waker) = self.waker.take() {
@@ -118,7 +118,7 @@ impl Expired {
 
 struct Race<F> {
     future: Pin<Box<F>>,
-    cut: Rc<Expired>,
+    cut: Rc<CutShort>,
 }
 
 impl<F: Future> Future for Race<F> {

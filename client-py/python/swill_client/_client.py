@@ -164,8 +164,9 @@ class Connecting(Coroutine[Any, Any, "Client"]):
     def send(self, value: Any) -> Any:
         return self._connecting.send(value)
 
-    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
-        return self._connecting.throw(typ, val, tb)
+    def throw(self, *args: Any) -> Any:
+        # As given: the three-argument form is deprecated since Python 3.12.
+        return self._connecting.throw(*args)
 
     def close(self) -> None:
         self._connecting.close()

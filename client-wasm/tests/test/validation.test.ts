@@ -173,6 +173,10 @@ test("values: a Proxy whose traps throw, or a revoked one, is a 400 from a promi
     },
   });
   await refused(client.call("echo_meta", prototypeThrows), /reading the value threw: no prototype/);
+  // A Proxy of a Map passes instanceof, then Map's methods refuse it.
+  await refused(client.call("echo_meta", new Proxy(new Map([[1, 2]]), {})), /reading the Map threw/);
+  // Proxies whose traps work travel as what they stand for.
+  assert.deepEqual(await client.call("echo_meta", new Proxy([1, { a: 2 }], {})), [1, { a: 2 }]);
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();
   await refused(client.call("echo_meta", proxy), /reading the value threw: .*revoked/);

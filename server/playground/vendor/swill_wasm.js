@@ -13,14 +13,14 @@ class BidiStream {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["mb"](ptr, 0);
+    wasm["kb"](ptr, 0);
   }
   /**
    * The iterator for `for await`.
    * @returns {StreamIterator}
    */
   [Symbol.asyncIterator]() {
-    const ret = wasm["ub"](this.__wbg_ptr);
+    const ret = wasm["sb"](this.__wbg_ptr);
     return StreamIterator.__wrap(ret);
   }
   /**
@@ -28,7 +28,7 @@ class BidiStream {
    * @returns {Promise<any>}
    */
   cancel() {
-    const ret = wasm["vb"](this.__wbg_ptr);
+    const ret = wasm["tb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -36,7 +36,7 @@ class BidiStream {
    * @returns {Promise<any>}
    */
   end() {
-    const ret = wasm["wb"](this.__wbg_ptr);
+    const ret = wasm["ub"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -44,7 +44,7 @@ class BidiStream {
    * @returns {any}
    */
   get leadingMetadata() {
-    const ret = wasm["xb"](this.__wbg_ptr);
+    const ret = wasm["vb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -53,7 +53,7 @@ class BidiStream {
    * @returns {Promise<any>}
    */
   send(message) {
-    const ret = wasm["yb"](this.__wbg_ptr, message);
+    const ret = wasm["wb"](this.__wbg_ptr, message);
     return ret;
   }
   /**
@@ -61,7 +61,7 @@ class BidiStream {
    * @returns {any}
    */
   get trailingMetadata() {
-    const ret = wasm["zb"](this.__wbg_ptr);
+    const ret = wasm["xb"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -81,7 +81,7 @@ class Client {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["nb"](ptr, 0);
+    wasm["lb"](ptr, 0);
   }
   /**
    * A bidirectional call.
@@ -90,7 +90,7 @@ class Client {
    * @returns {BidiStream}
    */
   bidi(rpc, options) {
-    const ret = wasm["Ab"](this.__wbg_ptr, rpc, options);
+    const ret = wasm["yb"](this.__wbg_ptr, rpc, options);
     return BidiStream.__wrap(ret);
   }
   /**
@@ -101,7 +101,7 @@ class Client {
    * @returns {Promise<any>}
    */
   callWithMetadata(rpc, request, options) {
-    const ret = wasm["Cb"](this.__wbg_ptr, rpc, request, options);
+    const ret = wasm["Ab"](this.__wbg_ptr, rpc, request, options);
     return ret;
   }
   /**
@@ -112,7 +112,7 @@ class Client {
    * @returns {Promise<any>}
    */
   call(rpc, request, options) {
-    const ret = wasm["Bb"](this.__wbg_ptr, rpc, request, options);
+    const ret = wasm["zb"](this.__wbg_ptr, rpc, request, options);
     return ret;
   }
   /**
@@ -122,7 +122,7 @@ class Client {
    * @returns {ClientStream}
    */
   clientStream(rpc, options) {
-    const ret = wasm["Db"](this.__wbg_ptr, rpc, options);
+    const ret = wasm["Bb"](this.__wbg_ptr, rpc, options);
     return ClientStream.__wrap(ret);
   }
   /**
@@ -130,7 +130,7 @@ class Client {
    * calls made later.
    */
   close() {
-    wasm["Eb"](this.__wbg_ptr);
+    wasm["Cb"](this.__wbg_ptr);
   }
   /**
    * Connects to `url` (e.g. `ws://127.0.0.1:8000/ws`), offering the
@@ -141,7 +141,7 @@ class Client {
    * @returns {Promise<Client>}
    */
   static connect(url, options) {
-    const ret = wasm["Fb"](url, isLikeNone(options) ? 0 : addToExternrefTable0(options));
+    const ret = wasm["Db"](url, isLikeNone(options) ? 0 : addToExternrefTable0(options));
     return ret;
   }
   /**
@@ -150,7 +150,7 @@ class Client {
    * @returns {Promise<RpcDescription[]>}
    */
   introspect() {
-    const ret = wasm["Gb"](this.__wbg_ptr);
+    const ret = wasm["Eb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -160,7 +160,7 @@ class Client {
    * @returns {Promise<any>}
    */
   presence(topic, options) {
-    const ret = wasm["Hb"](this.__wbg_ptr, topic, options);
+    const ret = wasm["Fb"](this.__wbg_ptr, topic, options);
     return ret;
   }
   /**
@@ -171,7 +171,7 @@ class Client {
    * @returns {Promise<any>}
    */
   publish(topic, data, options) {
-    const ret = wasm["Ib"](this.__wbg_ptr, topic, data, options);
+    const ret = wasm["Gb"](this.__wbg_ptr, topic, data, options);
     return ret;
   }
   /**
@@ -184,11 +184,11 @@ class Client {
    * @returns {string | undefined}
    */
   get session() {
-    const ret = wasm["Jb"](this.__wbg_ptr);
+    const ret = wasm["Hb"](this.__wbg_ptr);
     let v1;
     if (ret[0] !== 0) {
       v1 = getStringFromWasm0(ret[0], ret[1]);
-      wasm["nc"](ret[0], ret[1] * 1, 1);
+      wasm["lc"](ret[0], ret[1] * 1, 1);
     }
     return v1;
   }
@@ -200,7 +200,7 @@ class Client {
    * @returns {ServerStream}
    */
   stream(rpc, request, options) {
-    const ret = wasm["Kb"](this.__wbg_ptr, rpc, request, options);
+    const ret = wasm["Ib"](this.__wbg_ptr, rpc, request, options);
     return ServerStream.__wrap(ret);
   }
   /**
@@ -210,7 +210,7 @@ class Client {
    * @returns {Subscription}
    */
   subscribe(topic, options) {
-    const ret = wasm["Lb"](this.__wbg_ptr, topic, options);
+    const ret = wasm["Jb"](this.__wbg_ptr, topic, options);
     if (ret[2]) {
       throw takeFromExternrefTable0(ret[1]);
     }
@@ -233,14 +233,14 @@ class ClientStream {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["ob"](ptr, 0);
+    wasm["mb"](ptr, 0);
   }
   /**
    * Cancels the call: CANCEL goes to the server.
    * @returns {Promise<any>}
    */
   cancel() {
-    const ret = wasm["Mb"](this.__wbg_ptr);
+    const ret = wasm["Kb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -249,7 +249,7 @@ class ClientStream {
    * @returns {Promise<any>}
    */
   finish() {
-    const ret = wasm["Nb"](this.__wbg_ptr);
+    const ret = wasm["Lb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -257,7 +257,7 @@ class ClientStream {
    * @returns {any}
    */
   get leadingMetadata() {
-    const ret = wasm["Ob"](this.__wbg_ptr);
+    const ret = wasm["Mb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -266,7 +266,7 @@ class ClientStream {
    * @returns {Promise<any>}
    */
   send(message) {
-    const ret = wasm["Pb"](this.__wbg_ptr, message);
+    const ret = wasm["Nb"](this.__wbg_ptr, message);
     return ret;
   }
   /**
@@ -274,7 +274,7 @@ class ClientStream {
    * @returns {any}
    */
   get trailingMetadata() {
-    const ret = wasm["Qb"](this.__wbg_ptr);
+    const ret = wasm["Ob"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -294,14 +294,14 @@ class ServerStream {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["pb"](ptr, 0);
+    wasm["nb"](ptr, 0);
   }
   /**
    * The iterator for `for await`.
    * @returns {StreamIterator}
    */
   [Symbol.asyncIterator]() {
-    const ret = wasm["Rb"](this.__wbg_ptr);
+    const ret = wasm["Pb"](this.__wbg_ptr);
     return StreamIterator.__wrap(ret);
   }
   /**
@@ -309,7 +309,7 @@ class ServerStream {
    * @returns {Promise<any>}
    */
   cancel() {
-    const ret = wasm["Sb"](this.__wbg_ptr);
+    const ret = wasm["Qb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -317,7 +317,7 @@ class ServerStream {
    * @returns {any}
    */
   get leadingMetadata() {
-    const ret = wasm["Tb"](this.__wbg_ptr);
+    const ret = wasm["Rb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -325,7 +325,7 @@ class ServerStream {
    * @returns {any}
    */
   get trailingMetadata() {
-    const ret = wasm["Ub"](this.__wbg_ptr);
+    const ret = wasm["Sb"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -345,7 +345,7 @@ class StreamIterator {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["qb"](ptr, 0);
+    wasm["ob"](ptr, 0);
   }
   /**
    * The next message, `{ done: true }` after the end; rejects with the
@@ -353,7 +353,7 @@ class StreamIterator {
    * @returns {Promise<any>}
    */
   next() {
-    const ret = wasm["Vb"](this.__wbg_ptr);
+    const ret = wasm["Tb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -361,7 +361,7 @@ class StreamIterator {
    * @returns {Promise<any>}
    */
   return() {
-    const ret = wasm["Wb"](this.__wbg_ptr);
+    const ret = wasm["Ub"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -381,14 +381,14 @@ class Subscription {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["rb"](ptr, 0);
+    wasm["pb"](ptr, 0);
   }
   /**
    * The iterator for `for await`.
    * @returns {SubscriptionIterator}
    */
   [Symbol.asyncIterator]() {
-    const ret = wasm["Xb"](this.__wbg_ptr);
+    const ret = wasm["Vb"](this.__wbg_ptr);
     return SubscriptionIterator.__wrap(ret);
   }
   /**
@@ -396,7 +396,7 @@ class Subscription {
    * @returns {number}
    */
   get missed() {
-    const ret = wasm["_b"](this.__wbg_ptr);
+    const ret = wasm["Yb"](this.__wbg_ptr);
     return ret >>> 0;
   }
   /**
@@ -406,7 +406,7 @@ class Subscription {
    * @returns {any}
    */
   get position() {
-    const ret = wasm["$b"](this.__wbg_ptr);
+    const ret = wasm["Zb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -415,7 +415,7 @@ class Subscription {
    * @returns {Promise<any>}
    */
   get ready() {
-    const ret = wasm["ac"](this.__wbg_ptr);
+    const ret = wasm["_b"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -426,19 +426,19 @@ class Subscription {
     let deferred1_0;
     let deferred1_1;
     try {
-      const ret = wasm["bc"](this.__wbg_ptr);
+      const ret = wasm["$b"](this.__wbg_ptr);
       deferred1_0 = ret[0];
       deferred1_1 = ret[1];
       return getStringFromWasm0(ret[0], ret[1]);
     } finally {
-      wasm["nc"](deferred1_0, deferred1_1, 1);
+      wasm["lc"](deferred1_0, deferred1_1, 1);
     }
   }
   /**
    * Unsubscribes: CANCEL goes to the server, the iteration ends.
    */
   unsubscribe() {
-    wasm["cc"](this.__wbg_ptr);
+    wasm["ac"](this.__wbg_ptr);
   }
 }
 if (Symbol.dispose) Subscription.prototype[Symbol.dispose] = Subscription.prototype.free;
@@ -457,7 +457,7 @@ class SubscriptionIterator {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["sb"](ptr, 0);
+    wasm["qb"](ptr, 0);
   }
   /**
    * The next publication, `{ done: true }` once unsubscribed; rejects
@@ -465,7 +465,7 @@ class SubscriptionIterator {
    * @returns {Promise<any>}
    */
   next() {
-    const ret = wasm["dc"](this.__wbg_ptr);
+    const ret = wasm["bc"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -473,7 +473,7 @@ class SubscriptionIterator {
    * @returns {Promise<any>}
    */
   return() {
-    const ret = wasm["ec"](this.__wbg_ptr);
+    const ret = wasm["cc"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -493,31 +493,31 @@ class SwillError {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["tb"](ptr, 0);
+    wasm["rb"](ptr, 0);
   }
 }
 if (Symbol.dispose) SwillError.prototype[Symbol.dispose] = SwillError.prototype.free;
 function __wbg_get_imports() {
   const import0 = {
     __proto__: null,
-    "ua": function(arg0, arg1) {
+    "sa": function(arg0, arg1) {
       const ret = Error(getStringFromWasm0(arg0, arg1));
       return ret;
     },
-    "Xa": function(arg0, arg1) {
+    "Va": function(arg0, arg1) {
       const v = arg1;
       const ret = typeof v === "bigint" ? v : void 0;
       getDataViewMemory0().setBigInt64((arg0 >>> 0) + 8 * 1, isLikeNone(ret) ? BigInt(0) : ret, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, !isLikeNone(ret), true);
     },
-    "Ua": function(arg0) {
+    "Sa": function(arg0) {
       const v = arg0;
       const ret = typeof v === "boolean" ? v : void 0;
       return isLikeNone(ret) ? 16777215 : ret ? 1 : 0;
     },
-    "oa": function(arg0, arg1) {
+    "ma": function(arg0, arg1) {
       const ret = debugString(arg1);
-      const ptr1 = passStringToWasm0(ret, wasm["lc"], wasm["mc"]);
+      const ptr1 = passStringToWasm0(ret, wasm["jc"], wasm["kc"]);
       const len1 = WASM_VECTOR_LEN;
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
@@ -526,15 +526,15 @@ function __wbg_get_imports() {
       const ret = typeof arg0 === "bigint";
       return ret;
     },
-    "Va": function(arg0) {
+    "Ta": function(arg0) {
       const ret = typeof arg0 === "function";
       return ret;
     },
-    "Ra": function(arg0) {
+    "Pa": function(arg0) {
       const ret = arg0 === null;
       return ret;
     },
-    "Ta": function(arg0) {
+    "Ra": function(arg0) {
       const val = arg0;
       const ret = typeof val === "object" && val !== null;
       return ret;
@@ -543,93 +543,93 @@ function __wbg_get_imports() {
       const ret = typeof arg0 === "symbol";
       return ret;
     },
-    "Wa": function(arg0) {
+    "Ua": function(arg0) {
       const ret = arg0 === void 0;
       return ret;
     },
-    "Sa": function(arg0, arg1) {
+    "Qa": function(arg0, arg1) {
       const ret = arg0 === arg1;
       return ret;
     },
-    "Qa": function(arg0, arg1) {
+    "Oa": function(arg0, arg1) {
       const obj = arg1;
       const ret = typeof obj === "number" ? obj : void 0;
       getDataViewMemory0().setFloat64((arg0 >>> 0) + 8 * 1, isLikeNone(ret) ? 0 : ret, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, !isLikeNone(ret), true);
     },
-    "Pa": function(arg0, arg1) {
+    "Na": function(arg0, arg1) {
       const obj = arg1;
       const ret = typeof obj === "string" ? obj : void 0;
-      var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm["lc"], wasm["mc"]);
+      var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm["jc"], wasm["kc"]);
       var len1 = WASM_VECTOR_LEN;
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
     },
-    "Ya": function(arg0, arg1) {
+    "Wa": function(arg0, arg1) {
       throw new Error(getStringFromWasm0(arg0, arg1));
     },
     "e": function(arg0) {
       const ret = typeof arg0;
       return ret;
     },
-    "pa": function(arg0) {
+    "na": function(arg0) {
       arg0._wbg_cb_unref();
     },
-    "$a": function(arg0) {
+    "Za": function(arg0) {
       const ret = arg0.aborted;
       return ret;
     },
-    "ab": function() {
+    "_a": function() {
       return handleError(function(arg0, arg1, arg2, arg3) {
         arg0.addEventListener(getStringFromWasm0(arg1, arg2), arg3);
       }, arguments);
     },
-    "Ga": function() {
+    "Ea": function() {
       return handleError(function(arg0, arg1) {
         const ret = arg0.call(arg1);
         return ret;
       }, arguments);
     },
-    "sa": function() {
+    "qa": function() {
       return handleError(function(arg0, arg1, arg2) {
         const ret = arg0.call(arg1, arg2);
         return ret;
       }, arguments);
     },
-    "aa": function() {
+    "_": function() {
       return handleError(function(arg0, arg1, arg2, arg3) {
         const ret = arg0.call(arg1, arg2, arg3);
         return ret;
       }, arguments);
     },
-    "qa": function(arg0) {
+    "oa": function(arg0) {
       clearTimeout(arg0);
     },
-    "wa": function(arg0) {
+    "ua": function(arg0) {
       const ret = Client.__wrap(arg0);
       return ret;
     },
-    "ga": function() {
+    "ea": function() {
       return handleError(function(arg0, arg1, arg2, arg3) {
         arg0.close(arg1, getStringFromWasm0(arg2, arg3));
       }, arguments);
     },
-    "_a": function() {
+    "Ya": function() {
       return handleError(function(arg0) {
         arg0.close();
       }, arguments);
     },
-    "ia": function(arg0) {
+    "ga": function(arg0) {
       const ret = arg0.code;
       return ret;
     },
-    "$": function() {
+    "Z": function() {
       return handleError(function(arg0, arg1) {
         const ret = Reflect.construct(arg0, arg1);
         return ret;
       }, arguments);
     },
-    "ja": function(arg0) {
+    "ha": function(arg0) {
       const ret = arg0.data;
       return ret;
     },
@@ -637,12 +637,8 @@ function __wbg_get_imports() {
       const ret = Object.defineProperty(arg0, arg1, arg2);
       return ret;
     },
-    "J": function(arg0) {
-      const ret = arg0.done;
-      return ret;
-    },
     "H": function(arg0) {
-      const ret = arg0.entries();
+      const ret = arg0.done;
       return ret;
     },
     "m": function(arg0, arg1) {
@@ -658,21 +654,21 @@ function __wbg_get_imports() {
         return ret;
       }, arguments);
     },
-    "Ja": function() {
+    "Ha": function() {
       return handleError(function(arg0, arg1) {
         const ret = Reflect.get(arg0, arg1);
         return ret;
       }, arguments);
     },
-    "L": function(arg0, arg1) {
+    "J": function(arg0, arg1) {
       const ret = arg0[arg1 >>> 0];
       return ret;
     },
-    "xa": function(arg0, arg1) {
+    "va": function(arg0, arg1) {
       const ret = arg0[arg1 >>> 0];
       return ret;
     },
-    "Ia": function(arg0) {
+    "Ga": function(arg0) {
       let result;
       try {
         result = arg0 instanceof ArrayBuffer;
@@ -682,7 +678,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "N": function(arg0) {
+    "L": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Boolean;
@@ -692,7 +688,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "Ha": function(arg0) {
+    "Fa": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Error;
@@ -702,7 +698,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "O": function(arg0) {
+    "M": function(arg0) {
       let result;
       try {
         result = arg0 instanceof String;
@@ -722,7 +718,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "M": function(arg0) {
+    "K": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Number;
@@ -732,7 +728,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "ea": function(arg0) {
+    "ca": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Object;
@@ -742,7 +738,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "T": function(arg0) {
+    "R": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Promise;
@@ -752,7 +748,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "Q": function(arg0) {
+    "O": function(arg0) {
       let result;
       try {
         result = arg0 instanceof RegExp;
@@ -762,7 +758,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "P": function(arg0) {
+    "N": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Set;
@@ -782,7 +778,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "Na": function(arg0) {
+    "La": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Uint8Array;
@@ -792,7 +788,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "R": function(arg0) {
+    "P": function(arg0) {
       let result;
       try {
         result = arg0 instanceof WeakMap;
@@ -802,7 +798,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "S": function(arg0) {
+    "Q": function(arg0) {
       let result;
       try {
         result = arg0 instanceof WeakSet;
@@ -818,7 +814,7 @@ function __wbg_get_imports() {
         return ret;
       }, arguments);
     },
-    "va": function(arg0) {
+    "ta": function(arg0) {
       const ret = Array.isArray(arg0);
       return ret;
     },
@@ -832,7 +828,7 @@ function __wbg_get_imports() {
         return ret;
       }, arguments);
     },
-    "Ea": function(arg0) {
+    "Ca": function(arg0) {
       const ret = arg0.length;
       return ret;
     },
@@ -860,7 +856,7 @@ function __wbg_get_imports() {
       const ret = new Error(getStringFromWasm0(arg0, arg1));
       return ret;
     },
-    "Y": function(arg0, arg1) {
+    "W": function(arg0, arg1) {
       try {
         var state0 = { a: arg0, b: arg1 };
         var cb0 = (arg02, arg12) => {
@@ -886,7 +882,7 @@ function __wbg_get_imports() {
       const ret = new Uint8Array(getArrayU8FromWasm0(arg0, arg1));
       return ret;
     },
-    "ta": function(arg0, arg1) {
+    "ra": function(arg0, arg1) {
       try {
         var state0 = { a: arg0, b: arg1 };
         var cb0 = (arg02, arg12) => {
@@ -908,7 +904,7 @@ function __wbg_get_imports() {
       const ret = new Uint8Array(arg0, arg1 >>> 0, arg2 >>> 0);
       return ret;
     },
-    "I": function() {
+    "G": function() {
       return handleError(function(arg0) {
         const ret = arg0.next();
         return ret;
@@ -918,43 +914,43 @@ function __wbg_get_imports() {
       const ret = Date.now();
       return ret;
     },
-    "Z": function(arg0) {
+    "X": function(arg0) {
       const ret = Array.of(arg0);
       return ret;
     },
-    "_": function(arg0, arg1) {
+    "Y": function(arg0, arg1) {
       const ret = Array.of(arg0, arg1);
       return ret;
     },
-    "Oa": function(arg0, arg1) {
+    "Ma": function(arg0, arg1) {
       const ret = parseFloat(getStringFromWasm0(arg0, arg1));
       return ret;
     },
-    "Fa": function(arg0, arg1, arg2) {
+    "Da": function(arg0, arg1, arg2) {
       Uint8Array.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
     },
     "c": function(arg0, arg1) {
       const ret = arg0.push(arg1);
       return ret;
     },
-    "za": function(arg0) {
+    "xa": function(arg0) {
       const ret = arg0.queueMicrotask;
       return ret;
     },
-    "Ma": function(arg0) {
+    "Ka": function(arg0) {
       queueMicrotask(arg0);
     },
     "o": function() {
       const ret = Math.random();
       return ret;
     },
-    "ma": function(arg0) {
+    "ka": function(arg0) {
       const ret = arg0.readyState;
       return ret;
     },
-    "ha": function(arg0, arg1) {
+    "fa": function(arg0, arg1) {
       const ret = arg1.reason;
-      const ptr1 = passStringToWasm0(ret, wasm["lc"], wasm["mc"]);
+      const ptr1 = passStringToWasm0(ret, wasm["jc"], wasm["kc"]);
       const len1 = WASM_VECTOR_LEN;
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
@@ -963,11 +959,11 @@ function __wbg_get_imports() {
       const ret = arg0.reason;
       return ret;
     },
-    "ya": function(arg0) {
+    "wa": function(arg0) {
       const ret = Promise.reject(arg0);
       return ret;
     },
-    "ra": function() {
+    "pa": function() {
       return handleError(function(arg0, arg1, arg2, arg3) {
         arg0.removeEventListener(getStringFromWasm0(arg1, arg2), arg3);
       }, arguments);
@@ -976,12 +972,12 @@ function __wbg_get_imports() {
       const ret = Promise.resolve(arg0);
       return ret;
     },
-    "ka": function() {
+    "ia": function() {
       return handleError(function(arg0, arg1) {
         arg0.send(arg1);
       }, arguments);
     },
-    "la": function() {
+    "ja": function() {
       return handleError(function(arg0, arg1, arg2) {
         arg0.send(getStringFromWasm0(arg1, arg2));
       }, arguments);
@@ -994,7 +990,7 @@ function __wbg_get_imports() {
       const ret = setTimeout(arg0, arg1);
       return ret;
     },
-    "Ka": function() {
+    "Ia": function() {
       return handleError(function(arg0, arg1, arg2) {
         const ret = Reflect.set(arg0, arg1, arg2);
         return ret;
@@ -1004,38 +1000,34 @@ function __wbg_get_imports() {
       const ret = arg0.set(arg1, arg2);
       return ret;
     },
-    "Za": function(arg0, arg1) {
+    "Xa": function(arg0, arg1) {
       arg0.binaryType = __wbindgen_enum_BinaryType[arg1];
     },
-    "da": function(arg0, arg1) {
+    "ba": function(arg0, arg1) {
       arg0.onclose = arg1;
     },
-    "ca": function(arg0, arg1) {
+    "aa": function(arg0, arg1) {
       arg0.onerror = arg1;
     },
-    "fa": function(arg0, arg1) {
+    "da": function(arg0, arg1) {
       arg0.onmessage = arg1;
     },
-    "ba": function(arg0, arg1) {
+    "$": function(arg0, arg1) {
       arg0.onopen = arg1;
     },
-    "G": function(arg0) {
-      const ret = arg0.size;
-      return ret;
-    },
-    "Ba": function() {
+    "za": function() {
       const ret = typeof globalThis === "undefined" ? void 0 : globalThis;
       return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
     },
-    "Aa": function() {
+    "ya": function() {
       const ret = typeof global === "undefined" ? void 0 : global;
       return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
     },
-    "Da": function() {
+    "Ba": function() {
       const ret = typeof self === "undefined" ? void 0 : self;
       return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
     },
-    "Ca": function() {
+    "Aa": function() {
       const ret = typeof window === "undefined" ? void 0 : window;
       return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
     },
@@ -1043,15 +1035,15 @@ function __wbg_get_imports() {
       const ret = SwillError.__wrap(arg0);
       return ret;
     },
-    "na": function(arg0, arg1, arg2) {
+    "la": function(arg0, arg1, arg2) {
       const ret = arg0.then(arg1, arg2);
       return ret;
     },
-    "La": function(arg0, arg1) {
+    "Ja": function(arg0, arg1) {
       const ret = arg0.then(arg1);
       return ret;
     },
-    "X": function() {
+    "V": function() {
       return handleError(function(arg0, arg1) {
         const ret = arg0.toString(arg1);
         return ret;
@@ -1063,7 +1055,11 @@ function __wbg_get_imports() {
         return ret;
       }, arguments);
     },
-    "V": function(arg0) {
+    "T": function(arg0) {
+      const ret = arg0.valueOf();
+      return ret;
+    },
+    "S": function(arg0) {
       const ret = arg0.valueOf();
       return ret;
     },
@@ -1071,55 +1067,51 @@ function __wbg_get_imports() {
       const ret = arg0.valueOf();
       return ret;
     },
-    "W": function(arg0) {
-      const ret = arg0.valueOf();
-      return ret;
-    },
-    "K": function(arg0) {
+    "I": function(arg0) {
       const ret = arg0.value;
       return ret;
     },
     "n": function(arg0) {
       console.warn(arg0);
     },
-    "cb": function(arg0, arg1) {
+    "ab": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb8eae76d543a9130);
       return ret;
     },
-    "db": function(arg0, arg1) {
+    "bb": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h332025d848aac39a);
       return ret;
     },
-    "eb": function(arg0, arg1) {
+    "cb": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h2138e39351882c42);
       return ret;
     },
-    "fb": function(arg0, arg1) {
+    "db": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h2138e39351882c42_41);
       return ret;
     },
-    "gb": function(arg0, arg1) {
+    "eb": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__ha079092b0046700d);
       return ret;
     },
-    "hb": function(arg0) {
+    "fb": function(arg0) {
       const ret = arg0;
       return ret;
     },
-    "ib": function(arg0) {
+    "gb": function(arg0) {
       const ret = arg0;
       return ret;
     },
-    "jb": function(arg0, arg1) {
+    "hb": function(arg0, arg1) {
       const ret = getStringFromWasm0(arg0, arg1);
       return ret;
     },
-    "kb": function(arg0) {
+    "ib": function(arg0) {
       const ret = BigInt.asUintN(64, arg0);
       return ret;
     },
-    "bb": function() {
-      const table = wasm["qc"];
+    "$a": function() {
+      const table = wasm["oc"];
       table.set(0, void 0);
       table.set(1024, void 0);
       table.set(1025, null);
@@ -1133,59 +1125,59 @@ function __wbg_get_imports() {
   };
 }
 function wasm_bindgen__convert__closures_____invoke__ha079092b0046700d(arg0, arg1) {
-  wasm["kc"](arg0, arg1);
+  wasm["ic"](arg0, arg1);
 }
 function wasm_bindgen__convert__closures_____invoke__hb8eae76d543a9130(arg0, arg1, arg2) {
-  wasm["jc"](arg0, arg1, arg2);
-}
-function wasm_bindgen__convert__closures_____invoke__h2138e39351882c42(arg0, arg1, arg2) {
   wasm["hc"](arg0, arg1, arg2);
 }
+function wasm_bindgen__convert__closures_____invoke__h2138e39351882c42(arg0, arg1, arg2) {
+  wasm["fc"](arg0, arg1, arg2);
+}
 function wasm_bindgen__convert__closures_____invoke__h2138e39351882c42_41(arg0, arg1, arg2) {
-  wasm["ic"](arg0, arg1, arg2);
+  wasm["gc"](arg0, arg1, arg2);
 }
 function wasm_bindgen__convert__closures_____invoke__h332025d848aac39a(arg0, arg1, arg2) {
-  const ret = wasm["fc"](arg0, arg1, arg2);
+  const ret = wasm["dc"](arg0, arg1, arg2);
   if (ret[1]) {
     throw takeFromExternrefTable0(ret[0]);
   }
 }
 function wasm_bindgen__convert__closures_____invoke__h8e57110186c0282a(arg0, arg1, arg2, arg3) {
-  wasm["gc"](arg0, arg1, arg2, arg3);
+  wasm["ec"](arg0, arg1, arg2, arg3);
 }
 const __wbindgen_enum_BinaryType = ["blob", "arraybuffer"];
 const BidiStreamFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["mb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["kb"](ptr, 1));
 const ClientFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["nb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["lb"](ptr, 1));
 const ClientStreamFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["ob"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["mb"](ptr, 1));
 const ServerStreamFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["pb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["nb"](ptr, 1));
 const StreamIteratorFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["qb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["ob"](ptr, 1));
 const SubscriptionFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["rb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["pb"](ptr, 1));
 const SubscriptionIteratorFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["sb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["qb"](ptr, 1));
 const SwillErrorFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["tb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["rb"](ptr, 1));
 function addToExternrefTable0(obj) {
-  const idx = wasm["pc"]();
-  wasm["qc"].set(idx, obj);
+  const idx = wasm["nc"]();
+  wasm["oc"].set(idx, obj);
   return idx;
 }
 const CLOSURE_DTORS = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((state) => wasm["rc"](state.a, state.b));
+} } : new FinalizationRegistry((state) => wasm["pc"](state.a, state.b));
 function debugString(val) {
   switch (typeof val) {
     // primitive types
@@ -1234,8 +1226,8 @@ function getArrayU8FromWasm0(ptr, len) {
 }
 let cachedDataViewMemory0 = null;
 function getDataViewMemory0() {
-  if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || cachedDataViewMemory0.buffer.detached === void 0 && cachedDataViewMemory0.buffer !== wasm["lb"].buffer) {
-    cachedDataViewMemory0 = new DataView(wasm["lb"].buffer);
+  if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || cachedDataViewMemory0.buffer.detached === void 0 && cachedDataViewMemory0.buffer !== wasm["jb"].buffer) {
+    cachedDataViewMemory0 = new DataView(wasm["jb"].buffer);
   }
   return cachedDataViewMemory0;
 }
@@ -1246,7 +1238,7 @@ function getStringFromWasm0(ptr, len) {
 let cachedUint8ArrayMemory0 = null;
 function getUint8ArrayMemory0() {
   if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0) {
-    cachedUint8ArrayMemory0 = new Uint8Array(wasm["lb"].buffer);
+    cachedUint8ArrayMemory0 = new Uint8Array(wasm["jb"].buffer);
   }
   return cachedUint8ArrayMemory0;
 }
@@ -1255,7 +1247,7 @@ function handleError(f, args) {
     return f.apply(this, args);
   } catch (e) {
     const idx = addToExternrefTable0(e);
-    wasm["oc"](idx);
+    wasm["mc"](idx);
   }
 }
 function isLikeNone(x) {
@@ -1276,7 +1268,7 @@ function makeMutClosure(arg0, arg1, f) {
   };
   real._wbg_cb_unref = () => {
     if (--state.cnt === 0) {
-      wasm["rc"](state.a, state.b);
+      wasm["pc"](state.a, state.b);
       state.a = 0;
       CLOSURE_DTORS.unregister(state);
     }
@@ -1315,8 +1307,8 @@ function passStringToWasm0(arg, malloc, realloc) {
   return ptr;
 }
 function takeFromExternrefTable0(idx) {
-  const value = wasm["qc"].get(idx);
-  wasm["sc"](idx);
+  const value = wasm["oc"].get(idx);
+  wasm["qc"](idx);
   return value;
 }
 let cachedTextDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -1351,7 +1343,7 @@ function __wbg_finalize_init(instance, module) {
   wasmModule = module;
   cachedDataViewMemory0 = null;
   cachedUint8ArrayMemory0 = null;
-  wasm["tc"]();
+  wasm["rc"]();
   return wasm;
 }
 async function __wbg_load(module, imports) {
