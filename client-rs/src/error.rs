@@ -106,7 +106,9 @@ impl Error {
                 Cow::Owned(format!("the deadline of {} ms passed", after.as_millis()))
             }
             Error::Cancelled => Cow::Borrowed("the call was cancelled"),
-            Error::Closed => Cow::Borrowed("the call is over and takes no more messages"),
+            // Also after `end()`, while answers still come: the request
+            // stream is what is over.
+            Error::Closed => Cow::Borrowed("the request stream is over and takes no more messages"),
             Error::Disconnected { reason } => Cow::Owned(format!("connection lost: {reason}")),
             Error::Connect {
                 status: Some(status),

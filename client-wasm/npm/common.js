@@ -55,7 +55,9 @@ for (const cls of [BidiStream, Client, ClientStream, ServerStream, StreamIterato
 /** The SwillError 503 for a WebAssembly that did not load. */
 function loadFailed(cause) {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  const error = new Error(`swill-client: the WebAssembly did not load: ${reason}`);
+  // A bundler that does not ship the file (esbuild) fails here first.
+  const hint = "if your bundler does not ship swill_wasm_bg.wasm, pass its URL to init()";
+  const error = new Error(`swill-client: the WebAssembly did not load: ${reason} (${hint})`);
   Object.setPrototypeOf(error, SwillError.prototype);
   error.code = CODES.UNAVAILABLE;
   error.cause = cause;

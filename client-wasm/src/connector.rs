@@ -110,11 +110,17 @@ impl Connector {
         self.closed.get()
     }
 
-    /// Closes the connection; calls in flight fail, later calls too.
+    /// Closes the connection; calls in flight fail, later calls too, and
+    /// so do calls waiting for a reconnection, at once (not with the last
+    /// attempt's failure when the round ends).
     pub(crate) fn close(&self) {
         self.closed.set(true);
         if let Some(connection) = self.current.borrow_mut().take() {
             connection.close("the client was closed");
+        }
+        let round = self.round.borrow().clone();
+        if let Some(round) = round {
+            round.set(Err(closed()));
         }
     }
 
@@ -127,14 +133,17 @@ impl Connector {
         let (connector, finished) = (self.clone(), round.clone());
         crate::bridge::spawn(async move {
             let outcome = connector.reconnect().await;
-            if let Ok(connection) = &outcome {
-                if connector.closed.get() {
-                    connection.close("the client was closed");
-                } else {
-                    *connector.current.borrow_mut() = Some(connection.clone());
-                }
-            }
             *connector.round.borrow_mut() = None;
+            // Closed meanwhile: `close()` has told the waiting calls.
+            if connector.closed.get() {
+                if let Ok(connection) = &outcome {
+                    connection.close("the client was closed");
+                }
+                return;
+            }
+            if let Ok(connection) = &outcome {
+                *connector.current.borrow_mut() = Some(connection.clone());
+            }
             finished.set(outcome);
         });
         round

@@ -126,6 +126,7 @@ for (const format of ["iife", "esm"] as const) {
     assert.equal(missing?.isSwillError, true);
     assert.equal(missing?.code, 503);
     assert.match(missing?.message ?? "", /WebAssembly did not load.*404/);
+    assert.match(missing?.message ?? "", /pass its URL to init\(\)/);
     // esbuild says nothing about the package but that an iife has no
     // import.meta (for the default URL, unused once init() has a URL).
     const unexpected = esbuildWarnings[format]!.filter((w) => !w.includes("import.meta"));

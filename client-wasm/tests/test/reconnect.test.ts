@@ -124,6 +124,10 @@ test("a signal or cancel() ends a call that waits for a reconnection", async () 
     await assert.rejects(hangGuard(streamNext), { name: "SwillError", code: 499, cause: "user left" });
     await cancelled.cancel();
     assert.deepEqual(await hangGuard(cancelledNext), { value: undefined, done: true });
+    // close() ends the wait of the others at once, and says why.
+    const waiting = client.call("add", [1, 2]);
+    client.close();
+    await assert.rejects(hangGuard(waiting), { name: "SwillError", code: 503, message: /the client was closed/ });
   } finally {
     client.close();
     await demo.stop();
