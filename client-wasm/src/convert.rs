@@ -23,8 +23,8 @@
 //! | | ext | `{ type, data: Uint8Array }` |
 //!
 //! Functions, symbols, and objects that would silently travel as `{}`
-//! (`Set`, `RegExp`, `WeakMap`, `WeakSet`, `Promise`, `Error`) cannot be
-//! sent; nesting is bounded (64 levels), which also stops cyclic objects.
+//! (`Set`, `RegExp`, `WeakMap`, `WeakSet`, `Promise`, `Error`, and host
+//! objects such as a `Blob`: see [`object`]) cannot be sent; nesting is bounded (64 levels), which also stops cyclic objects.
 
 use js_sys::{Array, ArrayBuffer, BigInt, Function, Map, Object, Reflect, Uint8Array};
 use rmpv::Value;
@@ -116,7 +116,7 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     if value.is_object() {
         let prototype = prototype_of(value).map_err(threw)?;
         if PLAIN.with(|plain| prototype == **plain) {
-            return object(value, depth);
+            return object(value, depth, None);
         }
     }
     if let Some(b) = value.as_bool() {
@@ -176,7 +176,7 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     if let Some((_, what)) = refused.iter().find(|(is, _)| *is) {
         return Err(format!("{what} cannot be sent"));
     }
-    object(value, depth)
+    object(value, depth, Some(&threw))
 }
 
 #[wasm_bindgen]
@@ -196,7 +196,17 @@ thread_local! {
 }
 
 /// An object sent as its properties, or as what its `toJSON()` returns.
-fn object(value: &JsValue, depth: usize) -> Result<Value, String> {
+/// An object sent as its properties, or as what its `toJSON()` returns.
+/// `host` (for objects that are not plain) refuses a host object (a
+/// `Blob`, a `File`, `FormData`, `Headers`, a stream): it names itself
+/// with `Symbol.toStringTag` and holds its contents outside its own
+/// properties, so it would travel as `{}`. A class of the user's with
+/// such a tag and properties of its own travels as those.
+fn object(
+    value: &JsValue,
+    depth: usize,
+    host: Option<&dyn Fn(JsValue) -> String>,
+) -> Result<Value, String> {
     if let Some(to_json) = Reflect::get(value, &"toJSON".into())
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
@@ -206,7 +216,16 @@ fn object(value: &JsValue, depth: usize) -> Result<Value, String> {
             .map_err(|e| format!("toJSON() threw: {}", crate::error::thrown(&e)))?;
         return to_value(&json, depth + 1);
     }
-    object_entries(value.unchecked_ref(), depth)
+    let object: &Object = value.unchecked_ref();
+    if let Some(threw) = host {
+        let tag = Reflect::get(value, &js_sys::Symbol::to_string_tag()).map_err(threw)?;
+        if let Some(tag) = tag.as_string()
+            && own_keys(object).map_err(threw)?.length() == 0
+        {
+            return Err(format!("a {tag} cannot be sent (send what it holds)"));
+        }
+    }
+    object_entries(object, depth)
 }
 
 fn number(n: f64) -> Value {

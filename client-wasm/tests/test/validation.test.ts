@@ -193,6 +193,18 @@ test("values that would travel as {} are refused", async () => {
   await refused(client.call("echo_meta", new Set([1, 2])), /Set/);
   await refused(client.call("echo_meta", { pattern: /a+/ }), /RegExp/);
   await refused(client.call("echo_meta", new Error("boom")), /Error/);
+  // Host objects name themselves (Symbol.toStringTag) and keep their contents elsewhere.
+  await refused(client.call("echo_meta", new Blob(["x"])), /a Blob cannot be sent/);
+  await refused(client.call("echo_meta", { q: new URLSearchParams("a=1") }), /a URLSearchParams cannot be sent/);
+  // One that says how to travel (toJSON) does; so does a class of one's own.
+  assert.equal(await client.call("echo_meta", new URL("http://h/p")), "http://h/p");
+  class Point {
+    x = 1;
+    get [Symbol.toStringTag](): string {
+      return "Point";
+    }
+  }
+  assert.deepEqual(await client.call("echo_meta", new Point()), { x: 1 });
   // What can travel still does.
   assert.deepEqual(await client.call("echo_meta", { list: [...new Set([1, 2])] }), { list: [1, 2] });
 });

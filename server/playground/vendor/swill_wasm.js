@@ -13,14 +13,14 @@ class BidiStream {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["kb"](ptr, 0);
+    wasm["lb"](ptr, 0);
   }
   /**
    * The iterator for `for await`.
    * @returns {StreamIterator}
    */
   [Symbol.asyncIterator]() {
-    const ret = wasm["sb"](this.__wbg_ptr);
+    const ret = wasm["tb"](this.__wbg_ptr);
     return StreamIterator.__wrap(ret);
   }
   /**
@@ -28,7 +28,7 @@ class BidiStream {
    * @returns {Promise<any>}
    */
   cancel() {
-    const ret = wasm["tb"](this.__wbg_ptr);
+    const ret = wasm["ub"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -36,7 +36,7 @@ class BidiStream {
    * @returns {Promise<any>}
    */
   end() {
-    const ret = wasm["ub"](this.__wbg_ptr);
+    const ret = wasm["vb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -44,7 +44,7 @@ class BidiStream {
    * @returns {any}
    */
   get leadingMetadata() {
-    const ret = wasm["vb"](this.__wbg_ptr);
+    const ret = wasm["wb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -53,7 +53,7 @@ class BidiStream {
    * @returns {Promise<any>}
    */
   send(message) {
-    const ret = wasm["wb"](this.__wbg_ptr, message);
+    const ret = wasm["xb"](this.__wbg_ptr, message);
     return ret;
   }
   /**
@@ -61,7 +61,7 @@ class BidiStream {
    * @returns {any}
    */
   get trailingMetadata() {
-    const ret = wasm["xb"](this.__wbg_ptr);
+    const ret = wasm["yb"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -81,7 +81,7 @@ class Client {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["lb"](ptr, 0);
+    wasm["mb"](ptr, 0);
   }
   /**
    * A bidirectional call.
@@ -90,7 +90,7 @@ class Client {
    * @returns {BidiStream}
    */
   bidi(rpc, options) {
-    const ret = wasm["yb"](this.__wbg_ptr, rpc, options);
+    const ret = wasm["zb"](this.__wbg_ptr, rpc, options);
     return BidiStream.__wrap(ret);
   }
   /**
@@ -101,7 +101,7 @@ class Client {
    * @returns {Promise<any>}
    */
   callWithMetadata(rpc, request, options) {
-    const ret = wasm["Ab"](this.__wbg_ptr, rpc, request, options);
+    const ret = wasm["Bb"](this.__wbg_ptr, rpc, request, options);
     return ret;
   }
   /**
@@ -112,7 +112,7 @@ class Client {
    * @returns {Promise<any>}
    */
   call(rpc, request, options) {
-    const ret = wasm["zb"](this.__wbg_ptr, rpc, request, options);
+    const ret = wasm["Ab"](this.__wbg_ptr, rpc, request, options);
     return ret;
   }
   /**
@@ -122,7 +122,7 @@ class Client {
    * @returns {ClientStream}
    */
   clientStream(rpc, options) {
-    const ret = wasm["Bb"](this.__wbg_ptr, rpc, options);
+    const ret = wasm["Cb"](this.__wbg_ptr, rpc, options);
     return ClientStream.__wrap(ret);
   }
   /**
@@ -130,7 +130,7 @@ class Client {
    * calls made later.
    */
   close() {
-    wasm["Cb"](this.__wbg_ptr);
+    wasm["Db"](this.__wbg_ptr);
   }
   /**
    * Connects to `url` (e.g. `ws://127.0.0.1:8000/ws`), offering the
@@ -141,7 +141,7 @@ class Client {
    * @returns {Promise<Client>}
    */
   static connect(url, options) {
-    const ret = wasm["Db"](url, isLikeNone(options) ? 0 : addToExternrefTable0(options));
+    const ret = wasm["Eb"](url, isLikeNone(options) ? 0 : addToExternrefTable0(options));
     return ret;
   }
   /**
@@ -150,7 +150,7 @@ class Client {
    * @returns {Promise<RpcDescription[]>}
    */
   introspect() {
-    const ret = wasm["Eb"](this.__wbg_ptr);
+    const ret = wasm["Fb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -160,7 +160,7 @@ class Client {
    * @returns {Promise<any>}
    */
   presence(topic, options) {
-    const ret = wasm["Fb"](this.__wbg_ptr, topic, options);
+    const ret = wasm["Gb"](this.__wbg_ptr, topic, options);
     return ret;
   }
   /**
@@ -171,7 +171,7 @@ class Client {
    * @returns {Promise<any>}
    */
   publish(topic, data, options) {
-    const ret = wasm["Gb"](this.__wbg_ptr, topic, data, options);
+    const ret = wasm["Hb"](this.__wbg_ptr, topic, data, options);
     return ret;
   }
   /**
@@ -184,11 +184,11 @@ class Client {
    * @returns {string | undefined}
    */
   get session() {
-    const ret = wasm["Hb"](this.__wbg_ptr);
+    const ret = wasm["Ib"](this.__wbg_ptr);
     let v1;
     if (ret[0] !== 0) {
       v1 = getStringFromWasm0(ret[0], ret[1]);
-      wasm["lc"](ret[0], ret[1] * 1, 1);
+      wasm["mc"](ret[0], ret[1] * 1, 1);
     }
     return v1;
   }
@@ -200,7 +200,7 @@ class Client {
    * @returns {ServerStream}
    */
   stream(rpc, request, options) {
-    const ret = wasm["Ib"](this.__wbg_ptr, rpc, request, options);
+    const ret = wasm["Jb"](this.__wbg_ptr, rpc, request, options);
     return ServerStream.__wrap(ret);
   }
   /**
@@ -210,7 +210,7 @@ class Client {
    * @returns {Subscription}
    */
   subscribe(topic, options) {
-    const ret = wasm["Jb"](this.__wbg_ptr, topic, options);
+    const ret = wasm["Kb"](this.__wbg_ptr, topic, options);
     if (ret[2]) {
       throw takeFromExternrefTable0(ret[1]);
     }
@@ -233,14 +233,14 @@ class ClientStream {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["mb"](ptr, 0);
+    wasm["nb"](ptr, 0);
   }
   /**
    * Cancels the call: CANCEL goes to the server.
    * @returns {Promise<any>}
    */
   cancel() {
-    const ret = wasm["Kb"](this.__wbg_ptr);
+    const ret = wasm["Lb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -249,7 +249,7 @@ class ClientStream {
    * @returns {Promise<any>}
    */
   finish() {
-    const ret = wasm["Lb"](this.__wbg_ptr);
+    const ret = wasm["Mb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -257,7 +257,7 @@ class ClientStream {
    * @returns {any}
    */
   get leadingMetadata() {
-    const ret = wasm["Mb"](this.__wbg_ptr);
+    const ret = wasm["Nb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -266,7 +266,7 @@ class ClientStream {
    * @returns {Promise<any>}
    */
   send(message) {
-    const ret = wasm["Nb"](this.__wbg_ptr, message);
+    const ret = wasm["Ob"](this.__wbg_ptr, message);
     return ret;
   }
   /**
@@ -274,7 +274,7 @@ class ClientStream {
    * @returns {any}
    */
   get trailingMetadata() {
-    const ret = wasm["Ob"](this.__wbg_ptr);
+    const ret = wasm["Pb"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -294,14 +294,14 @@ class ServerStream {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["nb"](ptr, 0);
+    wasm["ob"](ptr, 0);
   }
   /**
    * The iterator for `for await`.
    * @returns {StreamIterator}
    */
   [Symbol.asyncIterator]() {
-    const ret = wasm["Pb"](this.__wbg_ptr);
+    const ret = wasm["Qb"](this.__wbg_ptr);
     return StreamIterator.__wrap(ret);
   }
   /**
@@ -309,7 +309,7 @@ class ServerStream {
    * @returns {Promise<any>}
    */
   cancel() {
-    const ret = wasm["Qb"](this.__wbg_ptr);
+    const ret = wasm["Rb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -317,7 +317,7 @@ class ServerStream {
    * @returns {any}
    */
   get leadingMetadata() {
-    const ret = wasm["Rb"](this.__wbg_ptr);
+    const ret = wasm["Sb"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -325,7 +325,7 @@ class ServerStream {
    * @returns {any}
    */
   get trailingMetadata() {
-    const ret = wasm["Sb"](this.__wbg_ptr);
+    const ret = wasm["Tb"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -345,7 +345,7 @@ class StreamIterator {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["ob"](ptr, 0);
+    wasm["pb"](ptr, 0);
   }
   /**
    * The next message, `{ done: true }` after the end; rejects with the
@@ -353,7 +353,7 @@ class StreamIterator {
    * @returns {Promise<any>}
    */
   next() {
-    const ret = wasm["Tb"](this.__wbg_ptr);
+    const ret = wasm["Ub"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -361,7 +361,7 @@ class StreamIterator {
    * @returns {Promise<any>}
    */
   return() {
-    const ret = wasm["Ub"](this.__wbg_ptr);
+    const ret = wasm["Vb"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -381,14 +381,14 @@ class Subscription {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["pb"](ptr, 0);
+    wasm["qb"](ptr, 0);
   }
   /**
    * The iterator for `for await`.
    * @returns {SubscriptionIterator}
    */
   [Symbol.asyncIterator]() {
-    const ret = wasm["Vb"](this.__wbg_ptr);
+    const ret = wasm["Wb"](this.__wbg_ptr);
     return SubscriptionIterator.__wrap(ret);
   }
   /**
@@ -396,7 +396,7 @@ class Subscription {
    * @returns {number}
    */
   get missed() {
-    const ret = wasm["Yb"](this.__wbg_ptr);
+    const ret = wasm["Zb"](this.__wbg_ptr);
     return ret >>> 0;
   }
   /**
@@ -406,7 +406,7 @@ class Subscription {
    * @returns {any}
    */
   get position() {
-    const ret = wasm["Zb"](this.__wbg_ptr);
+    const ret = wasm["_b"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -415,7 +415,7 @@ class Subscription {
    * @returns {Promise<any>}
    */
   get ready() {
-    const ret = wasm["_b"](this.__wbg_ptr);
+    const ret = wasm["$b"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -426,19 +426,19 @@ class Subscription {
     let deferred1_0;
     let deferred1_1;
     try {
-      const ret = wasm["$b"](this.__wbg_ptr);
+      const ret = wasm["ac"](this.__wbg_ptr);
       deferred1_0 = ret[0];
       deferred1_1 = ret[1];
       return getStringFromWasm0(ret[0], ret[1]);
     } finally {
-      wasm["lc"](deferred1_0, deferred1_1, 1);
+      wasm["mc"](deferred1_0, deferred1_1, 1);
     }
   }
   /**
    * Unsubscribes: CANCEL goes to the server, the iteration ends.
    */
   unsubscribe() {
-    wasm["ac"](this.__wbg_ptr);
+    wasm["bc"](this.__wbg_ptr);
   }
 }
 if (Symbol.dispose) Subscription.prototype[Symbol.dispose] = Subscription.prototype.free;
@@ -457,7 +457,7 @@ class SubscriptionIterator {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["qb"](ptr, 0);
+    wasm["rb"](ptr, 0);
   }
   /**
    * The next publication, `{ done: true }` once unsubscribed; rejects
@@ -465,7 +465,7 @@ class SubscriptionIterator {
    * @returns {Promise<any>}
    */
   next() {
-    const ret = wasm["bc"](this.__wbg_ptr);
+    const ret = wasm["cc"](this.__wbg_ptr);
     return ret;
   }
   /**
@@ -473,7 +473,7 @@ class SubscriptionIterator {
    * @returns {Promise<any>}
    */
   return() {
-    const ret = wasm["cc"](this.__wbg_ptr);
+    const ret = wasm["dc"](this.__wbg_ptr);
     return ret;
   }
 }
@@ -493,143 +493,143 @@ class SwillError {
   }
   free() {
     const ptr = this.__destroy_into_raw();
-    wasm["rb"](ptr, 0);
+    wasm["sb"](ptr, 0);
   }
 }
 if (Symbol.dispose) SwillError.prototype[Symbol.dispose] = SwillError.prototype.free;
 function __wbg_get_imports() {
   const import0 = {
     __proto__: null,
-    "sa": function(arg0, arg1) {
+    "ta": function(arg0, arg1) {
       const ret = Error(getStringFromWasm0(arg0, arg1));
       return ret;
     },
-    "Va": function(arg0, arg1) {
+    "Wa": function(arg0, arg1) {
       const v = arg1;
       const ret = typeof v === "bigint" ? v : void 0;
       getDataViewMemory0().setBigInt64((arg0 >>> 0) + 8 * 1, isLikeNone(ret) ? BigInt(0) : ret, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, !isLikeNone(ret), true);
     },
-    "Sa": function(arg0) {
+    "Ta": function(arg0) {
       const v = arg0;
       const ret = typeof v === "boolean" ? v : void 0;
       return isLikeNone(ret) ? 16777215 : ret ? 1 : 0;
     },
-    "ma": function(arg0, arg1) {
+    "na": function(arg0, arg1) {
       const ret = debugString(arg1);
-      const ptr1 = passStringToWasm0(ret, wasm["jc"], wasm["kc"]);
+      const ptr1 = passStringToWasm0(ret, wasm["kc"], wasm["lc"]);
       const len1 = WASM_VECTOR_LEN;
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
     },
-    "y": function(arg0) {
+    "z": function(arg0) {
       const ret = typeof arg0 === "bigint";
       return ret;
     },
-    "Ta": function(arg0) {
+    "Ua": function(arg0) {
       const ret = typeof arg0 === "function";
       return ret;
     },
-    "Pa": function(arg0) {
+    "Qa": function(arg0) {
       const ret = arg0 === null;
       return ret;
     },
-    "Ra": function(arg0) {
+    "Sa": function(arg0) {
       const val = arg0;
       const ret = typeof val === "object" && val !== null;
       return ret;
     },
-    "z": function(arg0) {
+    "A": function(arg0) {
       const ret = typeof arg0 === "symbol";
       return ret;
     },
-    "Ua": function(arg0) {
+    "Va": function(arg0) {
       const ret = arg0 === void 0;
       return ret;
     },
-    "Qa": function(arg0, arg1) {
+    "Ra": function(arg0, arg1) {
       const ret = arg0 === arg1;
       return ret;
     },
-    "Oa": function(arg0, arg1) {
+    "Pa": function(arg0, arg1) {
       const obj = arg1;
       const ret = typeof obj === "number" ? obj : void 0;
       getDataViewMemory0().setFloat64((arg0 >>> 0) + 8 * 1, isLikeNone(ret) ? 0 : ret, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, !isLikeNone(ret), true);
     },
-    "Na": function(arg0, arg1) {
+    "Oa": function(arg0, arg1) {
       const obj = arg1;
       const ret = typeof obj === "string" ? obj : void 0;
-      var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm["jc"], wasm["kc"]);
+      var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm["kc"], wasm["lc"]);
       var len1 = WASM_VECTOR_LEN;
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
     },
-    "Wa": function(arg0, arg1) {
+    "Xa": function(arg0, arg1) {
       throw new Error(getStringFromWasm0(arg0, arg1));
     },
     "e": function(arg0) {
       const ret = typeof arg0;
       return ret;
     },
-    "na": function(arg0) {
+    "oa": function(arg0) {
       arg0._wbg_cb_unref();
     },
-    "Za": function(arg0) {
+    "_a": function(arg0) {
       const ret = arg0.aborted;
       return ret;
     },
-    "_a": function() {
+    "$a": function() {
       return handleError(function(arg0, arg1, arg2, arg3) {
         arg0.addEventListener(getStringFromWasm0(arg1, arg2), arg3);
       }, arguments);
     },
-    "Ea": function() {
+    "Fa": function() {
       return handleError(function(arg0, arg1) {
         const ret = arg0.call(arg1);
         return ret;
       }, arguments);
     },
-    "qa": function() {
+    "ra": function() {
       return handleError(function(arg0, arg1, arg2) {
         const ret = arg0.call(arg1, arg2);
         return ret;
       }, arguments);
     },
-    "_": function() {
+    "$": function() {
       return handleError(function(arg0, arg1, arg2, arg3) {
         const ret = arg0.call(arg1, arg2, arg3);
         return ret;
       }, arguments);
     },
-    "oa": function(arg0) {
+    "pa": function(arg0) {
       clearTimeout(arg0);
     },
-    "ua": function(arg0) {
+    "va": function(arg0) {
       const ret = Client.__wrap(arg0);
       return ret;
     },
-    "ea": function() {
+    "fa": function() {
       return handleError(function(arg0, arg1, arg2, arg3) {
         arg0.close(arg1, getStringFromWasm0(arg2, arg3));
       }, arguments);
     },
-    "Ya": function() {
+    "Za": function() {
       return handleError(function(arg0) {
         arg0.close();
       }, arguments);
     },
-    "ga": function(arg0) {
+    "ha": function(arg0) {
       const ret = arg0.code;
       return ret;
     },
-    "Z": function() {
+    "_": function() {
       return handleError(function(arg0, arg1) {
         const ret = Reflect.construct(arg0, arg1);
         return ret;
       }, arguments);
     },
-    "ha": function(arg0) {
+    "ia": function(arg0) {
       const ret = arg0.data;
       return ret;
     },
@@ -637,7 +637,7 @@ function __wbg_get_imports() {
       const ret = Object.defineProperty(arg0, arg1, arg2);
       return ret;
     },
-    "H": function(arg0) {
+    "I": function(arg0) {
       const ret = arg0.done;
       return ret;
     },
@@ -648,27 +648,27 @@ function __wbg_get_imports() {
       const ret = Object.getPrototypeOf(arg0);
       return ret;
     },
-    "x": function() {
+    "y": function() {
       return handleError(function(arg0) {
         const ret = Object.getPrototypeOf(arg0);
         return ret;
       }, arguments);
     },
-    "Ha": function() {
+    "Ia": function() {
       return handleError(function(arg0, arg1) {
         const ret = Reflect.get(arg0, arg1);
         return ret;
       }, arguments);
     },
-    "J": function(arg0, arg1) {
+    "K": function(arg0, arg1) {
       const ret = arg0[arg1 >>> 0];
       return ret;
     },
-    "va": function(arg0, arg1) {
+    "wa": function(arg0, arg1) {
       const ret = arg0[arg1 >>> 0];
       return ret;
     },
-    "Ga": function(arg0) {
+    "Ha": function(arg0) {
       let result;
       try {
         result = arg0 instanceof ArrayBuffer;
@@ -678,7 +678,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "L": function(arg0) {
+    "M": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Boolean;
@@ -688,7 +688,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "Fa": function(arg0) {
+    "Ga": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Error;
@@ -698,7 +698,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "M": function(arg0) {
+    "N": function(arg0) {
       let result;
       try {
         result = arg0 instanceof String;
@@ -708,7 +708,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "F": function(arg0) {
+    "G": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Map;
@@ -718,7 +718,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "K": function(arg0) {
+    "L": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Number;
@@ -728,7 +728,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "ca": function(arg0) {
+    "da": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Object;
@@ -738,7 +738,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "R": function(arg0) {
+    "S": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Promise;
@@ -748,7 +748,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "O": function(arg0) {
+    "P": function(arg0) {
       let result;
       try {
         result = arg0 instanceof RegExp;
@@ -758,7 +758,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "N": function(arg0) {
+    "O": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Set;
@@ -768,7 +768,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "C": function(arg0) {
+    "D": function(arg0) {
       let result;
       try {
         result = arg0 instanceof SharedArrayBuffer;
@@ -778,7 +778,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "La": function(arg0) {
+    "Ma": function(arg0) {
       let result;
       try {
         result = arg0 instanceof Uint8Array;
@@ -788,7 +788,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "P": function(arg0) {
+    "Q": function(arg0) {
       let result;
       try {
         result = arg0 instanceof WeakMap;
@@ -798,7 +798,7 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "Q": function(arg0) {
+    "R": function(arg0) {
       let result;
       try {
         result = arg0 instanceof WeakSet;
@@ -808,27 +808,27 @@ function __wbg_get_imports() {
       const ret = result;
       return ret;
     },
-    "w": function() {
+    "x": function() {
       return handleError(function(arg0) {
         const ret = Array.isArray(arg0);
         return ret;
       }, arguments);
     },
-    "ta": function(arg0) {
+    "ua": function(arg0) {
       const ret = Array.isArray(arg0);
       return ret;
     },
-    "D": function(arg0) {
+    "E": function(arg0) {
       const ret = ArrayBuffer.isView(arg0);
       return ret;
     },
-    "u": function() {
+    "w": function() {
       return handleError(function(arg0) {
         const ret = Object.keys(arg0);
         return ret;
       }, arguments);
     },
-    "Ca": function(arg0) {
+    "Da": function(arg0) {
       const ret = arg0.length;
       return ret;
     },
@@ -840,7 +840,7 @@ function __wbg_get_imports() {
       const ret = arg0.message;
       return ret;
     },
-    "B": function(arg0) {
+    "C": function(arg0) {
       const ret = new Uint8Array(arg0);
       return ret;
     },
@@ -856,7 +856,7 @@ function __wbg_get_imports() {
       const ret = new Error(getStringFromWasm0(arg0, arg1));
       return ret;
     },
-    "W": function(arg0, arg1) {
+    "X": function(arg0, arg1) {
       try {
         var state0 = { a: arg0, b: arg1 };
         var cb0 = (arg02, arg12) => {
@@ -882,7 +882,7 @@ function __wbg_get_imports() {
       const ret = new Uint8Array(getArrayU8FromWasm0(arg0, arg1));
       return ret;
     },
-    "ra": function(arg0, arg1) {
+    "sa": function(arg0, arg1) {
       try {
         var state0 = { a: arg0, b: arg1 };
         var cb0 = (arg02, arg12) => {
@@ -900,11 +900,11 @@ function __wbg_get_imports() {
         state0.a = 0;
       }
     },
-    "E": function(arg0, arg1, arg2) {
+    "F": function(arg0, arg1, arg2) {
       const ret = new Uint8Array(arg0, arg1 >>> 0, arg2 >>> 0);
       return ret;
     },
-    "G": function() {
+    "H": function() {
       return handleError(function(arg0) {
         const ret = arg0.next();
         return ret;
@@ -914,43 +914,43 @@ function __wbg_get_imports() {
       const ret = Date.now();
       return ret;
     },
-    "X": function(arg0) {
+    "Y": function(arg0) {
       const ret = Array.of(arg0);
       return ret;
     },
-    "Y": function(arg0, arg1) {
+    "Z": function(arg0, arg1) {
       const ret = Array.of(arg0, arg1);
       return ret;
     },
-    "Ma": function(arg0, arg1) {
+    "Na": function(arg0, arg1) {
       const ret = parseFloat(getStringFromWasm0(arg0, arg1));
       return ret;
     },
-    "Da": function(arg0, arg1, arg2) {
+    "Ea": function(arg0, arg1, arg2) {
       Uint8Array.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
     },
     "c": function(arg0, arg1) {
       const ret = arg0.push(arg1);
       return ret;
     },
-    "xa": function(arg0) {
+    "ya": function(arg0) {
       const ret = arg0.queueMicrotask;
       return ret;
     },
-    "Ka": function(arg0) {
+    "La": function(arg0) {
       queueMicrotask(arg0);
     },
     "o": function() {
       const ret = Math.random();
       return ret;
     },
-    "ka": function(arg0) {
+    "la": function(arg0) {
       const ret = arg0.readyState;
       return ret;
     },
-    "fa": function(arg0, arg1) {
+    "ga": function(arg0, arg1) {
       const ret = arg1.reason;
-      const ptr1 = passStringToWasm0(ret, wasm["jc"], wasm["kc"]);
+      const ptr1 = passStringToWasm0(ret, wasm["kc"], wasm["lc"]);
       const len1 = WASM_VECTOR_LEN;
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 1, len1, true);
       getDataViewMemory0().setInt32((arg0 >>> 0) + 4 * 0, ptr1, true);
@@ -959,11 +959,11 @@ function __wbg_get_imports() {
       const ret = arg0.reason;
       return ret;
     },
-    "wa": function(arg0) {
+    "xa": function(arg0) {
       const ret = Promise.reject(arg0);
       return ret;
     },
-    "pa": function() {
+    "qa": function() {
       return handleError(function(arg0, arg1, arg2, arg3) {
         arg0.removeEventListener(getStringFromWasm0(arg1, arg2), arg3);
       }, arguments);
@@ -972,12 +972,12 @@ function __wbg_get_imports() {
       const ret = Promise.resolve(arg0);
       return ret;
     },
-    "ia": function() {
+    "ja": function() {
       return handleError(function(arg0, arg1) {
         arg0.send(arg1);
       }, arguments);
     },
-    "ja": function() {
+    "ka": function() {
       return handleError(function(arg0, arg1, arg2) {
         arg0.send(getStringFromWasm0(arg1, arg2));
       }, arguments);
@@ -990,7 +990,7 @@ function __wbg_get_imports() {
       const ret = setTimeout(arg0, arg1);
       return ret;
     },
-    "Ia": function() {
+    "Ja": function() {
       return handleError(function(arg0, arg1, arg2) {
         const ret = Reflect.set(arg0, arg1, arg2);
         return ret;
@@ -1000,34 +1000,34 @@ function __wbg_get_imports() {
       const ret = arg0.set(arg1, arg2);
       return ret;
     },
-    "Xa": function(arg0, arg1) {
+    "Ya": function(arg0, arg1) {
       arg0.binaryType = __wbindgen_enum_BinaryType[arg1];
     },
-    "ba": function(arg0, arg1) {
+    "ca": function(arg0, arg1) {
       arg0.onclose = arg1;
     },
-    "aa": function(arg0, arg1) {
+    "ba": function(arg0, arg1) {
       arg0.onerror = arg1;
     },
-    "da": function(arg0, arg1) {
+    "ea": function(arg0, arg1) {
       arg0.onmessage = arg1;
     },
-    "$": function(arg0, arg1) {
+    "aa": function(arg0, arg1) {
       arg0.onopen = arg1;
     },
-    "za": function() {
+    "Aa": function() {
       const ret = typeof globalThis === "undefined" ? void 0 : globalThis;
       return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
     },
-    "ya": function() {
+    "za": function() {
       const ret = typeof global === "undefined" ? void 0 : global;
       return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
     },
-    "Ba": function() {
+    "Ca": function() {
       const ret = typeof self === "undefined" ? void 0 : self;
       return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
     },
-    "Aa": function() {
+    "Ba": function() {
       const ret = typeof window === "undefined" ? void 0 : window;
       return isLikeNone(ret) ? 0 : addToExternrefTable0(ret);
     },
@@ -1035,83 +1035,87 @@ function __wbg_get_imports() {
       const ret = SwillError.__wrap(arg0);
       return ret;
     },
-    "la": function(arg0, arg1, arg2) {
+    "ma": function(arg0, arg1, arg2) {
       const ret = arg0.then(arg1, arg2);
       return ret;
     },
-    "Ja": function(arg0, arg1) {
+    "Ka": function(arg0, arg1) {
       const ret = arg0.then(arg1);
       return ret;
     },
-    "V": function() {
+    "u": function() {
+      const ret = Symbol.toStringTag;
+      return ret;
+    },
+    "W": function() {
       return handleError(function(arg0, arg1) {
         const ret = arg0.toString(arg1);
         return ret;
       }, arguments);
     },
-    "A": function() {
+    "B": function() {
       return handleError(function(arg0, arg1) {
         const ret = arg0.toString(arg1);
         return ret;
       }, arguments);
-    },
-    "T": function(arg0) {
-      const ret = arg0.valueOf();
-      return ret;
-    },
-    "S": function(arg0) {
-      const ret = arg0.valueOf();
-      return ret;
     },
     "U": function(arg0) {
       const ret = arg0.valueOf();
       return ret;
     },
-    "I": function(arg0) {
+    "T": function(arg0) {
+      const ret = arg0.valueOf();
+      return ret;
+    },
+    "V": function(arg0) {
+      const ret = arg0.valueOf();
+      return ret;
+    },
+    "J": function(arg0) {
       const ret = arg0.value;
       return ret;
     },
     "n": function(arg0) {
       console.warn(arg0);
     },
-    "ab": function(arg0, arg1) {
+    "bb": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__hb8eae76d543a9130);
       return ret;
     },
-    "bb": function(arg0, arg1) {
+    "cb": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h332025d848aac39a);
       return ret;
     },
-    "cb": function(arg0, arg1) {
+    "db": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h2138e39351882c42);
       return ret;
     },
-    "db": function(arg0, arg1) {
+    "eb": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h2138e39351882c42_41);
       return ret;
     },
-    "eb": function(arg0, arg1) {
+    "fb": function(arg0, arg1) {
       const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__ha079092b0046700d);
-      return ret;
-    },
-    "fb": function(arg0) {
-      const ret = arg0;
       return ret;
     },
     "gb": function(arg0) {
       const ret = arg0;
       return ret;
     },
-    "hb": function(arg0, arg1) {
+    "hb": function(arg0) {
+      const ret = arg0;
+      return ret;
+    },
+    "ib": function(arg0, arg1) {
       const ret = getStringFromWasm0(arg0, arg1);
       return ret;
     },
-    "ib": function(arg0) {
+    "jb": function(arg0) {
       const ret = BigInt.asUintN(64, arg0);
       return ret;
     },
-    "$a": function() {
-      const table = wasm["oc"];
+    "ab": function() {
+      const table = wasm["pc"];
       table.set(0, void 0);
       table.set(1024, void 0);
       table.set(1025, null);
@@ -1125,59 +1129,59 @@ function __wbg_get_imports() {
   };
 }
 function wasm_bindgen__convert__closures_____invoke__ha079092b0046700d(arg0, arg1) {
-  wasm["ic"](arg0, arg1);
+  wasm["jc"](arg0, arg1);
 }
 function wasm_bindgen__convert__closures_____invoke__hb8eae76d543a9130(arg0, arg1, arg2) {
-  wasm["hc"](arg0, arg1, arg2);
+  wasm["ic"](arg0, arg1, arg2);
 }
 function wasm_bindgen__convert__closures_____invoke__h2138e39351882c42(arg0, arg1, arg2) {
-  wasm["fc"](arg0, arg1, arg2);
-}
-function wasm_bindgen__convert__closures_____invoke__h2138e39351882c42_41(arg0, arg1, arg2) {
   wasm["gc"](arg0, arg1, arg2);
 }
+function wasm_bindgen__convert__closures_____invoke__h2138e39351882c42_41(arg0, arg1, arg2) {
+  wasm["hc"](arg0, arg1, arg2);
+}
 function wasm_bindgen__convert__closures_____invoke__h332025d848aac39a(arg0, arg1, arg2) {
-  const ret = wasm["dc"](arg0, arg1, arg2);
+  const ret = wasm["ec"](arg0, arg1, arg2);
   if (ret[1]) {
     throw takeFromExternrefTable0(ret[0]);
   }
 }
 function wasm_bindgen__convert__closures_____invoke__h8e57110186c0282a(arg0, arg1, arg2, arg3) {
-  wasm["ec"](arg0, arg1, arg2, arg3);
+  wasm["fc"](arg0, arg1, arg2, arg3);
 }
 const __wbindgen_enum_BinaryType = ["blob", "arraybuffer"];
 const BidiStreamFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["kb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["lb"](ptr, 1));
 const ClientFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["lb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["mb"](ptr, 1));
 const ClientStreamFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["mb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["nb"](ptr, 1));
 const ServerStreamFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["nb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["ob"](ptr, 1));
 const StreamIteratorFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["ob"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["pb"](ptr, 1));
 const SubscriptionFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["pb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["qb"](ptr, 1));
 const SubscriptionIteratorFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["qb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["rb"](ptr, 1));
 const SwillErrorFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((ptr) => wasm["rb"](ptr, 1));
+} } : new FinalizationRegistry((ptr) => wasm["sb"](ptr, 1));
 function addToExternrefTable0(obj) {
-  const idx = wasm["nc"]();
-  wasm["oc"].set(idx, obj);
+  const idx = wasm["oc"]();
+  wasm["pc"].set(idx, obj);
   return idx;
 }
 const CLOSURE_DTORS = typeof FinalizationRegistry === "undefined" ? { register: () => {
 }, unregister: () => {
-} } : new FinalizationRegistry((state) => wasm["pc"](state.a, state.b));
+} } : new FinalizationRegistry((state) => wasm["qc"](state.a, state.b));
 function debugString(val) {
   switch (typeof val) {
     // primitive types
@@ -1226,8 +1230,8 @@ function getArrayU8FromWasm0(ptr, len) {
 }
 let cachedDataViewMemory0 = null;
 function getDataViewMemory0() {
-  if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || cachedDataViewMemory0.buffer.detached === void 0 && cachedDataViewMemory0.buffer !== wasm["jb"].buffer) {
-    cachedDataViewMemory0 = new DataView(wasm["jb"].buffer);
+  if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || cachedDataViewMemory0.buffer.detached === void 0 && cachedDataViewMemory0.buffer !== wasm["kb"].buffer) {
+    cachedDataViewMemory0 = new DataView(wasm["kb"].buffer);
   }
   return cachedDataViewMemory0;
 }
@@ -1238,7 +1242,7 @@ function getStringFromWasm0(ptr, len) {
 let cachedUint8ArrayMemory0 = null;
 function getUint8ArrayMemory0() {
   if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0) {
-    cachedUint8ArrayMemory0 = new Uint8Array(wasm["jb"].buffer);
+    cachedUint8ArrayMemory0 = new Uint8Array(wasm["kb"].buffer);
   }
   return cachedUint8ArrayMemory0;
 }
@@ -1247,7 +1251,7 @@ function handleError(f, args) {
     return f.apply(this, args);
   } catch (e) {
     const idx = addToExternrefTable0(e);
-    wasm["mc"](idx);
+    wasm["nc"](idx);
   }
 }
 function isLikeNone(x) {
@@ -1268,7 +1272,7 @@ function makeMutClosure(arg0, arg1, f) {
   };
   real._wbg_cb_unref = () => {
     if (--state.cnt === 0) {
-      wasm["pc"](state.a, state.b);
+      wasm["qc"](state.a, state.b);
       state.a = 0;
       CLOSURE_DTORS.unregister(state);
     }
@@ -1307,8 +1311,8 @@ function passStringToWasm0(arg, malloc, realloc) {
   return ptr;
 }
 function takeFromExternrefTable0(idx) {
-  const value = wasm["oc"].get(idx);
-  wasm["qc"](idx);
+  const value = wasm["pc"].get(idx);
+  wasm["rc"](idx);
   return value;
 }
 let cachedTextDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -1343,7 +1347,7 @@ function __wbg_finalize_init(instance, module) {
   wasmModule = module;
   cachedDataViewMemory0 = null;
   cachedUint8ArrayMemory0 = null;
-  wasm["rc"]();
+  wasm["sc"]();
   return wasm;
 }
 async function __wbg_load(module, imports) {
