@@ -28,6 +28,8 @@ pub(crate) struct Connector {
     current: RefCell<Option<Rc<Connection>>>,
     round: RefCell<Option<Rc<Round>>>,
     closed: Cell<bool>,
+    /// Set by `close()`: ends an attempt or a pause of a round at once.
+    stop: Latch<()>,
     /// The session id to present, and the last one the server gave.
     session: SessionSlot,
     /// How every connection speaks.
@@ -62,6 +64,7 @@ impl Connector {
             current: RefCell::new(None),
             round: RefCell::new(None),
             closed: Cell::new(false),
+            stop: Latch::default(),
             session: Rc::new(RefCell::new(settings.session)),
             wire: settings.wire,
         });
@@ -115,6 +118,7 @@ impl Connector {
     /// attempt's failure when the round ends).
     pub(crate) fn close(&self) {
         self.closed.set(true);
+        self.stop.set(());
         if let Some(connection) = self.current.borrow_mut().take() {
             connection.close("the client was closed");
         }
@@ -151,7 +155,10 @@ impl Connector {
 
     async fn reconnect(&self) -> Result<Rc<Connection>, Error> {
         let attempt = |n| self.attempt(n);
-        let pause = |pause: std::time::Duration| crate::timer::sleep(pause.as_secs_f64() * 1000.0);
+        // Cut short by close(): its timer goes, and Node may exit.
+        let pause = |pause: std::time::Duration| async move {
+            let _ = crate::timer::within(Some(pause.as_secs_f64() * 1000.0), self.stop.get()).await;
+        };
         let go_on = || !self.closed.get();
         let random = js_sys::Math::random;
         self.policy.run(attempt, pause, random, go_on).await
@@ -166,9 +173,12 @@ impl Connector {
             self.report.clone(),
             self.session.clone(),
             self.wire,
+            &self.stop,
         )
         .await;
+        // After close(), nothing more is reported.
         match &opened {
+            _ if self.closed.get() => {}
             Ok(_) => (self.report)(ConnectionState::Connected),
             Err(error) => (self.report)(ConnectionState::Disconnected {
                 reason: error.message().into_owned(),

@@ -96,8 +96,6 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     // would escape `call()` itself instead of rejecting its promise.
     let threw = |e: JsValue| format!("reading the value threw: {}", crate::error::thrown(&e));
     if is_array(value).map_err(threw)? {
-        // Read with Reflect, which catches: an Array's Proxy may trap
-        // `length` and each index.
         // Read without catching: an Array's Proxy whose `get` trap throws
         // still throws out of the call. Catching each index (Reflect) cost
         // 15% more CPU per pipelined call in Node, for every array sent.

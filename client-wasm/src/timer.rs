@@ -8,9 +8,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use crate::call::AbortListener;
@@ -47,14 +46,6 @@ impl Drop for Timer {
     fn drop(&mut self) {
         clear_timeout(&self.id);
     }
-}
-
-/// Resolves after `ms` milliseconds.
-pub(crate) async fn sleep(ms: f64) {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, ms);
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 /// Runs `future` for at most `ms` milliseconds (forever without a limit);

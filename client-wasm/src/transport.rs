@@ -7,7 +7,10 @@
 //! frames are routed to each call's [`Inbox`] from the `message` handler.
 
 use std::cell::RefCell;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::rc::{Rc, Weak};
+use std::task::Poll;
 
 use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
@@ -21,6 +24,7 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 use crate::call::Inbox;
 use crate::connector::SessionSlot;
 use crate::cork::Cork;
+use crate::latch::Latch;
 
 /// The subprotocol token offered: `swill.v1` (browsers and Node's
 /// `WebSocket` refuse the legacy `swill/1`).
@@ -68,6 +72,9 @@ struct Handlers {
 impl Connection {
     /// Opens a WebSocket to `url` with the constructor `class` (the global
     /// `WebSocket` or one passed in), within `timeout_ms`.
+    ///
+    /// `stop` (the client closed) ends the attempt at once, its socket
+    /// closed: no socket is left connecting, to keep Node running.
     pub(crate) async fn open(
         url: &str,
         class: &Function,
@@ -75,6 +82,7 @@ impl Connection {
         report: Report,
         session_id: SessionSlot,
         wire: Wire,
+        stop: &Latch<()>,
     ) -> Result<Rc<Connection>, Error> {
         // The session id travels as a second subprotocol token: browsers
         // let no header be set, and the server never selects it.
@@ -126,7 +134,16 @@ impl Connection {
             socket.set_onerror(Some(&reject));
             socket.set_onclose(Some(&reject));
         });
-        let outcome = crate::timer::within(Some(timeout_ms), JsFuture::from(opened)).await;
+        let waiting = async {
+            let mut opened = pin!(JsFuture::from(opened));
+            let mut stopped = pin!(stop.get());
+            poll_fn(|cx| match stopped.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(None),
+                Poll::Pending => opened.as_mut().poll(cx).map(Some),
+            })
+            .await
+        };
+        let outcome = crate::timer::within(Some(timeout_ms), waiting).await;
         socket.set_onopen(None);
         // Never without an error listener: Node's `ws` emits `error` on an
         // EventEmitter, and one with no listener kills the process (a
@@ -135,8 +152,14 @@ impl Connection {
         IGNORE.with(|ignore| socket.set_onerror(Some(ignore.as_ref().unchecked_ref())));
         socket.set_onclose(None);
         let failure = match outcome {
-            Ok(Ok(_)) => None,
-            Ok(Err(event)) => Some(format!("{url}: {}", describe(&event))),
+            Ok(Some(Ok(_))) => None,
+            Ok(Some(Err(event))) => Some(format!("{url}: {}", describe(&event))),
+            Ok(None) => {
+                let _ = socket.close();
+                return Err(Error::Disconnected {
+                    reason: "the client was closed".to_owned(),
+                });
+            }
             Err(()) => Some(format!(
                 "no connection to {url} within {} ms",
                 crate::options::show(timeout_ms)

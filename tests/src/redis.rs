@@ -107,38 +107,16 @@ impl RedisServer {
         cmd.query_async(&mut conn).await.expect("the command")
     }
 
-    /// Waits until `count` connections are open besides the caller's (as
-    /// `INFO clients` counts them): how a test sees a node connect, since
-    /// Redis announces no connection. One connection asks throughout, so
-    /// that none of its own, closing, is counted.
-    pub async fn wait_for_connections(&self, count: usize) {
+    /// A connection that counts the others: how a test sees a node
+    /// connect, since Redis announces no connection. One connection asks
+    /// throughout, so that none of its own, closing, is counted.
+    pub async fn connections(&self) -> Connections {
         let client = redis::Client::open(self.url()).expect("URL");
-        let mut conn = client
+        let conn = client
             .get_multiplexed_async_connection()
             .await
             .expect("a connection to the test Redis");
-        let mut others = async || -> usize {
-            let info: String = redis::cmd("INFO")
-                .arg("clients")
-                .query_async(&mut conn)
-                .await
-                .expect("INFO");
-            let connected = info
-                .lines()
-                .find_map(|l| l.strip_prefix("connected_clients:"))
-                .and_then(|n| n.trim().parse::<usize>().ok())
-                .expect("connected_clients in INFO");
-            connected - 1
-        };
-        let seen = async {
-            // Nothing to await: polled, as `a_dead_nodes_presence_expires` does.
-            while others().await < count {
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-        };
-        if tokio::time::timeout(crate::PATIENCE, seen).await.is_err() {
-            panic!("not {count} connections besides this one");
-        }
+        Connections(conn)
     }
 
     /// Publishes raw bytes on a channel.
@@ -169,5 +147,46 @@ impl Drop for RedisServer {
             let _ = child.start_kill();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Counts the connections a Redis has besides its own (`INFO clients`).
+pub struct Connections(redis::aio::MultiplexedConnection);
+
+impl Connections {
+    /// How many connections are open besides this one.
+    pub async fn count(&mut self) -> usize {
+        let info: String = redis::cmd("INFO")
+            .arg("clients")
+            .query_async(&mut self.0)
+            .await
+            .expect("INFO");
+        let connected = info
+            .lines()
+            .find_map(|l| l.strip_prefix("connected_clients:"))
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .expect("connected_clients in INFO");
+        connected - 1
+    }
+
+    /// Waits until exactly `count` connections are open besides this one.
+    pub async fn wait_for(&mut self, count: usize) {
+        let mut seen = 0;
+        let reached = async {
+            loop {
+                seen = self.count().await;
+                if seen == count {
+                    return;
+                }
+                // Nothing to await: polled, as `a_dead_nodes_presence_expires` does.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        if tokio::time::timeout(crate::PATIENCE, reached)
+            .await
+            .is_err()
+        {
+            panic!("{seen} connections besides this one, not {count}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 // Reconnecting after the server restarts, with the Rust client's backoff.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { EventEmitter, once } from "node:events";
 import { test } from "node:test";
 import { WebSocket } from "ws";
@@ -130,6 +131,43 @@ test("a signal or cancel() ends a call that waits for a reconnection", async () 
     await assert.rejects(hangGuard(waiting), { name: "SwillError", code: 503, message: /the client was closed/ });
   } finally {
     client.close();
+    await demo.stop();
+  }
+});
+
+test("close() during a round of reconnect attempts leaves no timer: Node exits, and no state is reported after", async () => {
+  const demo = await startDemo();
+  const script = [
+    'import { Client } from "swill-client";',
+    'import { WebSocket } from "ws";',
+    "let closed = false;",
+    `const client = await Client.connect(${JSON.stringify(demo.url)}, {`,
+    "  WebSocket,",
+    // A minute between attempts: only close() can end the round.
+    "  reconnect: { initialBackoffMs: 60000, maxBackoffMs: 60000, maxAttempts: null, jitter: 0 },",
+    // The round's first attempt is refused, then it pauses for a minute:
+    // no event says the pause began, so close() comes 100 ms into it.
+    "  onStateChange: (s) => { if (closed) console.log('after close:', s.state); if (s.state === 'disconnected' && s.reason.includes('ECONNREFUSED')) setTimeout(() => { closed = true; client.close(); }, 100); },",
+    "});",
+    'console.log("connected");',
+    'await new Promise((r) => process.stdin.once("data", r));',
+    "process.stdin.pause();",
+    'await client.call("add", [1, 2]).catch((e) => console.log("rejected", e.code));',
+  ].join("\n");
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  try {
+    await hangGuard(once(child.stdout, "data"), 10_000, "the child's connection");
+    assert.match(out, /connected/);
+    await demo.stop();
+    child.stdin.end("go\n");
+    const [code] = await hangGuard(once(child, "exit"), 10_000, "the child's exit after close()");
+    assert.equal(code, 0);
+    assert.match(out, /rejected 503/);
+    assert.doesNotMatch(out, /after close/);
+  } finally {
+    child.kill();
     await demo.stop();
   }
 });

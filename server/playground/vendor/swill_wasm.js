@@ -596,7 +596,7 @@ function __wbg_get_imports() {
         return ret;
       }, arguments);
     },
-    "$": function() {
+    "_": function() {
       return handleError(function(arg0, arg1, arg2, arg3) {
         const ret = arg0.call(arg1, arg2, arg3);
         return ret;
@@ -623,7 +623,7 @@ function __wbg_get_imports() {
       const ret = arg0.code;
       return ret;
     },
-    "_": function() {
+    "Z": function() {
       return handleError(function(arg0, arg1) {
         const ret = Reflect.construct(arg0, arg1);
         return ret;
@@ -856,7 +856,7 @@ function __wbg_get_imports() {
       const ret = new Error(getStringFromWasm0(arg0, arg1));
       return ret;
     },
-    "X": function(arg0, arg1) {
+    "$": function(arg0, arg1) {
       try {
         var state0 = { a: arg0, b: arg1 };
         var cb0 = (arg02, arg12) => {
@@ -914,11 +914,11 @@ function __wbg_get_imports() {
       const ret = Date.now();
       return ret;
     },
-    "Y": function(arg0) {
+    "X": function(arg0) {
       const ret = Array.of(arg0);
       return ret;
     },
-    "Z": function(arg0, arg1) {
+    "Y": function(arg0, arg1) {
       const ret = Array.of(arg0, arg1);
       return ret;
     },

@@ -121,7 +121,8 @@ impl SessionsBuilder {
     }
 
     /// Keeps sessions in Redis (the same settings as topics), so that every
-    /// node sees them.
+    /// node sees them. Given a clone of the topics' config, sessions and
+    /// topics share one command connection (and its watch).
     #[cfg(feature = "redis")]
     pub fn redis(mut self, config: crate::topics::RedisConfig) -> Self {
         self.redis = Some(config);

@@ -10,16 +10,21 @@ use redis::aio::ConnectionManager;
 use swill_proto::Payload;
 
 use super::store::{Changes, Store, StoreError, StoreResult, Values};
-use crate::topics::RedisConfig;
+use crate::topics::{CommandsHold, RedisConfig};
 
 pub(crate) struct RedisStore {
     config: RedisConfig,
+    commands: CommandsHold,
     idle: Duration,
 }
 
 impl RedisStore {
     pub(crate) fn new(config: RedisConfig, idle: Duration) -> RedisStore {
-        RedisStore { config, idle }
+        RedisStore {
+            config,
+            commands: CommandsHold::default(),
+            idle,
+        }
     }
 
     fn key(&self, id: &str) -> String {
@@ -31,7 +36,7 @@ impl RedisStore {
     }
 
     fn connection(&self) -> StoreResult<ConnectionManager> {
-        self.config.commands().map_err(StoreError)
+        self.commands.connection(&self.config).map_err(StoreError)
     }
 }
 

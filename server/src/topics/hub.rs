@@ -61,9 +61,10 @@ struct State {
     /// (`pending` overflowed, or the engine reconnected): read it again.
     stale: bool,
     /// The engine reconnected, and its store may have lost this node's
-    /// presence entries (a Redis restarted empty): the next successful
-    /// sync writes them again, rather than the refresh up to 2/5 of their
-    /// lifetime later.
+    /// presence entries (a Redis restarted empty): the sync that follows
+    /// writes them again, rather than the refresh up to 2/5 of their
+    /// lifetime later. A write that fails leaves it set; the next sync or
+    /// refresh that writes them clears it.
     presence_lost: bool,
     subscribers: Vec<Subscriber>,
 }
@@ -125,11 +126,12 @@ impl Hub {
             if !*joined {
                 self.engine.join(topic).await?;
                 relay.sync_with(&*self.engine).await?;
+                // Nothing of this node's is in the store for a new relay:
+                // each joiner writes its own entry next.
+                relay.state().presence_lost = false;
                 *joined = true;
             }
         }
-        // A reconnection during that first sync left this for it.
-        relay.rewrite_presence(&*self.engine).await;
         let id = self.next_subscriber.fetch_add(1, Ordering::Relaxed);
         let presence = PresenceEntry {
             node: self.node.to_string(),
@@ -268,7 +270,9 @@ impl Hub {
     async fn write_presence(&self) {
         let relays: Vec<_> = self.relays().values().cloned().collect();
         for relay in relays {
-            let _ = relay.write_presence(&*self.engine).await;
+            if relay.write_presence(&*self.engine).await {
+                relay.state().presence_lost = false;
+            }
         }
     }
 

@@ -45,6 +45,8 @@ use std::sync::{Mutex, MutexGuard};
 
 pub use handle::{Topics, TopicsBuilder};
 #[cfg(feature = "redis")]
+pub(crate) use redis::CommandsHold;
+#[cfg(feature = "redis")]
 pub use redis::RedisConfig;
 pub use swill_proto::{Position, PresenceEntry};
 pub use topic::{Access, Action, Topic};

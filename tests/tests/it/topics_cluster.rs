@@ -354,11 +354,14 @@ async fn an_idle_node_reconnects_to_a_restarted_redis_by_itself() {
         .await
         .expect("publish");
 
+    // Its topics and its sessions share one command connection, beside
+    // the pub/sub one.
+    assert_eq!(redis.connections().await.count().await, 2);
+
     redis.kill().await;
     redis.restart().await;
-    // Nothing is asked of the node; its command connection (topics and
-    // sessions share it) comes back on its own, beside its pub/sub one.
-    redis.wait_for_connections(2).await;
+    // Nothing is asked of the node; both come back on their own.
+    redis.connections().await.wait_for(2).await;
 
     let got: Option<serde_json::Value> = client
         .call("session.get", &key)

@@ -122,18 +122,20 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return Failure::Usage(format!("cannot start: {e}")).report(),
     };
-    // Ctrl-C is how a subscription ends (exit 0); any other command is
-    // interrupted (130).
-    let interrupted = match command {
-        Command::Subscribe { .. } => Ok(()),
-        _ => Err(Failure::Interrupted),
+    // Ctrl-C is how a subscription ends (exit 0), once it is one; any
+    // other command, or a subscription still connecting, is interrupted
+    // (130).
+    let subscribing = matches!(command, Command::Subscribe { .. });
+    let interrupted = move || match subscribing && topic::subscribed() {
+        true => Ok(()),
+        false => Err(Failure::Interrupted),
     };
     let (outcome, session) = runtime.block_on(async {
         let outcome = tokio::select! {
             outcome = run(command) => outcome,
             // Dropping the command's future cancels its call (CANCEL). No
             // handler (an error) disables this branch, not the command.
-            Ok(()) = tokio::signal::ctrl_c() => interrupted,
+            Ok(()) = tokio::signal::ctrl_c() => interrupted(),
         };
         let mut session = None;
         if let Some((client, show_session)) = CONNECTED.get() {

@@ -1,10 +1,21 @@
 //! `swill subscribe`: one JSON line per publication, resuming by itself.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use futures::StreamExt;
 use serde_json::json;
 use swill_client::{Client, Error, Position, Value};
 
 use crate::{Failure, json, print_line};
+
+/// Set once the server confirmed the subscription: from then on, Ctrl-C
+/// is its normal end.
+static SUBSCRIBED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the subscription was confirmed (see [`SUBSCRIBED`]).
+pub(crate) fn subscribed() -> bool {
+    SUBSCRIBED.load(Ordering::Relaxed)
+}
 
 pub(crate) async fn subscribe(
     client: &Client,
@@ -15,6 +26,7 @@ pub(crate) async fn subscribe(
         Some(since) => client.subscribe_since::<Value>(topic, since).await?,
         None => client.subscribe::<Value>(topic).await?,
     };
+    SUBSCRIBED.store(true, Ordering::Relaxed);
     // A decode error usually skips one item and the subscription goes on;
     // when the call itself failed on a frame it could not read, the
     // subscription ends right after it, and that error is the outcome.

@@ -13,34 +13,55 @@
 //! once its topics have synced after the pub/sub connection came back (see
 //! `Hub::resync_all`): that connection drops with every restart.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::task::JoinHandle;
 
+use super::RedisConfig;
+use crate::topics::lock;
+
 /// How often the watch PINGs.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
 
-/// The command connection of a [`RedisConfig`](super::RedisConfig) and
-/// its clones, topics and sessions alike: one connection and one watch per
-/// node, made on first use.
+/// Where the clones of a [`RedisConfig`] find the command connection
+/// their topics and sessions share. Held weakly: it lives as long as the
+/// engines that use it, not as long as a config kept around.
 #[derive(Clone, Default)]
-pub(crate) struct SharedCommands(Arc<OnceLock<Result<Commands, String>>>);
+pub(crate) struct SharedCommands(Arc<Mutex<Weak<Commands>>>);
 
 impl SharedCommands {
-    /// A handle for one request, or why there is no connection to make.
-    pub(crate) fn connection(&self, client: &redis::Client) -> Result<ConnectionManager, String> {
-        match self.0.get_or_init(|| Commands::new(client)) {
-            Ok(commands) => Ok(commands.manager.clone()),
-            Err(e) => Err(e.clone()),
+    fn get(&self, client: &redis::Client) -> Result<Arc<Commands>, String> {
+        let mut shared = lock(&self.0);
+        if let Some(commands) = shared.upgrade() {
+            return Ok(commands);
         }
+        let commands = Arc::new(Commands::new(client)?);
+        *shared = Arc::downgrade(&commands);
+        Ok(commands)
     }
 }
 
 impl std::fmt::Debug for SharedCommands {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SharedCommands")
+    }
+}
+
+/// An engine's (or a session store's) hold on the shared command
+/// connection, taken on first use: no Redis needs to be up before.
+#[derive(Default)]
+pub(crate) struct CommandsHold(OnceLock<Result<Arc<Commands>, String>>);
+
+impl CommandsHold {
+    /// A handle for one request, or why there is no connection to make.
+    pub(crate) fn connection(&self, config: &RedisConfig) -> Result<ConnectionManager, String> {
+        let held = self.0.get_or_init(|| config.commands.get(&config.client));
+        match held {
+            Ok(commands) => Ok(commands.manager.clone()),
+            Err(e) => Err(e.clone()),
+        }
     }
 }
 

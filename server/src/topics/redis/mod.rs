@@ -31,6 +31,7 @@ use tokio::sync::mpsc;
 use super::engine::{Engine, EngineError, EngineResult, Retention, Snapshot, new_epoch};
 use super::hub::Hub;
 use super::lock;
+pub(crate) use commands::CommandsHold;
 use commands::SharedCommands;
 use reader::Command;
 
@@ -54,8 +55,8 @@ pub struct RedisConfig {
     prefix: String,
     meta_ttl: Option<Duration>,
     presence_ttl: Duration,
-    /// Shared by this config's clones: the topics and the sessions of a
-    /// node use one connection for their commands.
+    /// Shared by this config's clones: the topics and the sessions built
+    /// from one config use one connection for their commands.
     commands: SharedCommands,
 }
 
@@ -102,12 +103,6 @@ impl RedisConfig {
         &self.prefix
     }
 
-    /// A handle on the command connection (made on first use, shared
-    /// with this config's clones), or why none can be made.
-    pub(crate) fn commands(&self) -> Result<ConnectionManager, String> {
-        self.commands.connection(&self.client)
-    }
-
     pub(crate) fn key(&self, topic: &str, kind: &str) -> String {
         format!("{}:{{{topic}}}:{kind}", self.prefix)
     }
@@ -128,6 +123,7 @@ static PRESENCE_LIST_SCRIPT: LazyLock<redis::Script> =
 /// prefix.
 pub(crate) struct RedisEngine {
     config: RedisConfig,
+    commands: CommandsHold,
     hub: OnceLock<Weak<Hub>>,
     /// The channels this node wants; the reader subscribes them again
     /// after each reconnection.
@@ -140,6 +136,7 @@ impl RedisEngine {
     pub(crate) fn new(config: RedisConfig) -> RedisEngine {
         RedisEngine {
             config,
+            commands: CommandsHold::default(),
             hub: OnceLock::new(),
             wanted: Arc::default(),
             reader: Mutex::default(),
@@ -147,7 +144,7 @@ impl RedisEngine {
     }
 
     fn connection(&self) -> EngineResult<ConnectionManager> {
-        self.config.commands().map_err(EngineError)
+        self.commands.connection(&self.config).map_err(EngineError)
     }
 
     /// Sends a command to the reader, starting it on first use.
