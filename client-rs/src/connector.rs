@@ -27,6 +27,9 @@ pub(crate) struct Connector {
     legacy: AtomicBool,
     /// Whether the client was closed: no connection is made any more.
     closed: AtomicBool,
+    /// Told when the client closes: a round of reconnect attempts in
+    /// progress ends at once, in its pause or its attempt.
+    closing: tokio::sync::Notify,
 }
 
 #[derive(Debug)]
@@ -49,6 +52,7 @@ impl Connector {
             rounds: AtomicU64::new(0),
             legacy: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            closing: tokio::sync::Notify::new(),
         };
         let connection = connector.attempt(1).await?;
         connector.slot.lock().await.connection = Some(connection);
@@ -74,6 +78,8 @@ impl Connector {
     /// fail, and so do later ones.
     pub(crate) async fn close(&self) {
         self.closed.store(true, Ordering::Release);
+        // A round holds the slot until it ends: end it first.
+        self.closing.notify_waiters();
         let connection = self.slot.lock().await.connection.take();
         if let Some(connection) = connection {
             connection.close().await;
@@ -83,11 +89,14 @@ impl Connector {
     /// The open connection, or a new one made per the reconnect policy.
     pub(crate) async fn connection(&self) -> Result<Arc<Connection>, Error> {
         let rounds_seen = self.rounds.load(Ordering::Acquire);
+        // Registered before `closed` is read, so that a close() after that
+        // read is not missed.
+        let closing = self.closing.notified();
+        tokio::pin!(closing);
+        closing.as_mut().enable();
         let mut slot = self.slot.lock().await;
         if self.closed.load(Ordering::Acquire) {
-            return Err(Error::Disconnected {
-                reason: "the client was closed".to_owned(),
-            });
+            return Err(closed());
         }
         if let Some(connection) = slot.connection.as_ref().filter(|c| c.is_open()) {
             return Ok(connection.clone());
@@ -99,7 +108,10 @@ impl Connector {
             return Err(failure.clone());
         }
         slot.connection = None;
-        let outcome = self.reconnect().await;
+        let outcome = tokio::select! {
+            outcome = self.reconnect() => outcome,
+            () = &mut closing => Err(closed()),
+        };
         self.rounds.fetch_add(1, Ordering::Release);
         match &outcome {
             Ok(connection) => {
@@ -164,5 +176,11 @@ impl Connector {
         let socket = transport::dial(&self.config, Subprotocol::LEGACY_TOKEN).await?;
         self.legacy.store(true, Ordering::Relaxed);
         Ok(socket)
+    }
+}
+
+fn closed() -> Error {
+    Error::Disconnected {
+        reason: "the client was closed".to_owned(),
     }
 }

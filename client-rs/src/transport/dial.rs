@@ -125,9 +125,10 @@ fn request(config: &Config, token: &str) -> Result<Request, Error> {
         .into_client_request()
         .map_err(|e| invalid(format!("`{url}` is not a WebSocket URL: {e}")))?;
     let headers = request.headers_mut();
-    if let Some(id) = lock_slot(&config.session).as_deref()
-        && let Ok(value) = HeaderValue::from_str(id)
-    {
+    if let Some(id) = lock_slot(&config.session).as_deref() {
+        // Said, not dropped: the server would start a new session instead.
+        let value = HeaderValue::from_str(id)
+            .map_err(|_| invalid(format!("the session id {id:?} is not a valid header value")))?;
         headers.insert(SESSION_KEY, value);
     }
     for (name, value) in &config.headers {

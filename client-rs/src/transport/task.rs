@@ -133,10 +133,10 @@ async fn write_loop(
                 }
             }
             () = shared.close.notified() => {
-                // What was queued before `close()` goes out before the
-                // Close (a dropped call's CANCEL, a stream's END_OF_STREAM),
-                // and only that: a sender still pumping would keep the
-                // queue from ever running dry.
+                // What is queued when the writer takes the close goes out
+                // before the Close (a dropped call's CANCEL, a stream's
+                // END_OF_STREAM), and only that: a sender still pumping
+                // would keep the queue from ever running dry.
                 let queued = queue.len();
                 for outgoing in std::iter::from_fn(|| queue.try_recv().ok()).take(queued) {
                     if sink.feed(message(&outgoing, json)).await.is_err() {

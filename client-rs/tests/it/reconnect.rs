@@ -88,6 +88,39 @@ async fn the_next_call_reconnects_after_a_server_restart() {
     assert_eq!(next_state(&mut states).await, ConnectionState::Connected);
 }
 
+/// A round of attempts with a minute between them: close() ends it at
+/// once, and the waiting call says the client was closed.
+#[tokio::test]
+async fn close_ends_a_round_of_reconnect_attempts_at_once() {
+    let server = Server::demo();
+    let slow = ReconnectPolicy {
+        initial_backoff: Duration::from_secs(60),
+        max_backoff: Duration::from_secs(60),
+        max_attempts: None,
+        jitter: 0.0,
+        ..ReconnectPolicy::default()
+    };
+    let (client, mut states) = watched(server.url(), slow).await;
+    server.stop().await;
+    until_disconnected(&mut states).await;
+    let waiting = tokio::spawn({
+        let client = client.clone();
+        async move { client.call::<i64>("add", &(1, 2)).await }
+    });
+    // The round's first attempt fails; it then pauses for a minute.
+    assert_eq!(
+        next_state(&mut states).await,
+        ConnectionState::Connecting { attempt: 1 }
+    );
+    until_disconnected(&mut states).await;
+    patiently(client.close()).await;
+    let error = patiently(waiting).await.expect("joined").unwrap_err();
+    assert!(
+        error.message().contains("the client was closed"),
+        "{error:?}"
+    );
+}
+
 #[tokio::test]
 async fn reconnecting_gives_up_after_the_policys_attempts() {
     let server = Server::demo();
