@@ -147,9 +147,17 @@ async fn pump(sender: RequestSender<Json>) -> Result<(), Failure> {
             break;
         }
     }
+    // Ctrl-C in a shell pipeline (`producer | swill stream ...`) ends the
+    // producer too, and its end of input may come first: waiting a moment
+    // lets the interrupt cancel the call instead of this END_OF_STREAM
+    // completing it.
+    tokio::time::sleep(INTERRUPT_GRACE).await;
     sender.finish();
     std::future::pending().await
 }
+
+/// How long the end of standard input waits for a Ctrl-C that caused it.
+const INTERRUPT_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
 
 async fn print_stream(mut stream: ResponseStream<Value>, verbose: bool) -> Result<(), Failure> {
     let mut leading_shown = false;
