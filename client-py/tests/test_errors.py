@@ -91,6 +91,8 @@ async def test_bad_options_are_value_errors(client: swill_client.Client) -> None
         await client.subscribe("chat", since="E:5")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="since"):
         await client.subscribe("chat", since=("E", "5"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="since"):
+        await client.subscribe("chat", since=swill_client.Position("E", -1))
     with pytest.raises(TypeError, match="metadata"):
         await client.call("add", [1, 2], metadata={1: "x"})  # type: ignore[dict-item]
     with pytest.raises(OverflowError, match="metadata"):

@@ -221,6 +221,8 @@ def _since(since: object) -> Optional[Tuple[str, int]]:
         and isinstance(since[1], int)
         and not isinstance(since[1], bool)
     ):
+        if since[1] < 0:
+            raise ValueError(f"since's offset must be 0 or more, not {since[1]}")
         return (since[0], since[1])
     raise TypeError(f"since must be a Position (epoch, offset), not {since!r}")
 

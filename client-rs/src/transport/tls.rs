@@ -67,7 +67,8 @@ pub(super) async fn wrap(
             }
             Some(_) => format!(
                 "TLS: the server's certificate is not trusted ({e}); give the client the \
-                 certificate of the CA that signed it (a PEM file) to trust it"
+                 certificate of the CA that signed it (a PEM file) to trust it, or the \
+                 server's own certificate if it is self-signed"
             ),
             None if is_not_tls(&e) => format!(
                 "TLS handshake failed: the server's answer is not TLS ({e}); if it speaks plain \
