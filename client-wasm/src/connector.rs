@@ -6,7 +6,7 @@
 //! the policy's backoff; calls that come meanwhile wait for the same round
 //! and share its outcome.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Function;
@@ -27,8 +27,8 @@ pub(crate) struct Connector {
     report: Report,
     current: RefCell<Option<Rc<Connection>>>,
     round: RefCell<Option<Rc<Round>>>,
-    closed: Cell<bool>,
-    /// Set by `close()`: ends an attempt or a pause of a round at once.
+    /// Set by `close()`: the client is closed, and an attempt or a pause
+    /// of a round in progress ends at once.
     stop: Latch<()>,
     /// The session id to present, and the last one the server gave.
     session: SessionSlot,
@@ -63,7 +63,6 @@ impl Connector {
             report: settings.report,
             current: RefCell::new(None),
             round: RefCell::new(None),
-            closed: Cell::new(false),
             stop: Latch::default(),
             session: Rc::new(RefCell::new(settings.session)),
             wire: settings.wire,
@@ -75,7 +74,7 @@ impl Connector {
 
     /// The open connection, if there is one now (no waiting, no dialing).
     pub(crate) fn ready(&self) -> Option<Rc<Connection>> {
-        if self.closed.get() {
+        if self.is_closed() {
             return None;
         }
         self.current
@@ -87,7 +86,7 @@ impl Connector {
 
     /// The open connection, or a new one made per the reconnect policy.
     pub(crate) async fn connection(self: &Rc<Self>) -> Result<Rc<Connection>, Error> {
-        if self.closed.get() {
+        if self.is_closed() {
             return Err(closed());
         }
         if let Some(connection) = self.current.borrow().as_ref().filter(|c| c.is_open()) {
@@ -110,14 +109,13 @@ impl Connector {
 
     /// Whether [`close`](Connector::close) was called.
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed.get()
+        self.stop.peek().is_some()
     }
 
     /// Closes the connection; calls in flight fail, later calls too, and
     /// so do calls waiting for a reconnection, at once (not with the last
     /// attempt's failure when the round ends).
     pub(crate) fn close(&self) {
-        self.closed.set(true);
         self.stop.set(());
         if let Some(connection) = self.current.borrow_mut().take() {
             connection.close("the client was closed");
@@ -139,7 +137,7 @@ impl Connector {
             let outcome = connector.reconnect().await;
             *connector.round.borrow_mut() = None;
             // Closed meanwhile: `close()` has told the waiting calls.
-            if connector.closed.get() {
+            if connector.is_closed() {
                 if let Ok(connection) = &outcome {
                     connection.close("the client was closed");
                 }
@@ -159,7 +157,7 @@ impl Connector {
         let pause = |pause: std::time::Duration| async move {
             let _ = crate::timer::within(Some(pause.as_secs_f64() * 1000.0), self.stop.get()).await;
         };
-        let go_on = || !self.closed.get();
+        let go_on = || !self.is_closed();
         let random = js_sys::Math::random;
         self.policy.run(attempt, pause, random, go_on).await
     }
@@ -178,7 +176,7 @@ impl Connector {
         .await;
         // After close(), nothing more is reported.
         match &opened {
-            _ if self.closed.get() => {}
+            _ if self.is_closed() => {}
             Ok(_) => (self.report)(ConnectionState::Connected),
             Err(error) => (self.report)(ConnectionState::Disconnected {
                 reason: error.message().into_owned(),

@@ -94,7 +94,6 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     // The first questions that can run a Proxy's trap (or fail on a
     // revoked Proxy) catch what it throws: thrown through the wasm, it
     // would escape `call()` itself instead of rejecting its promise.
-    let threw = |e: JsValue| format!("reading the value threw: {}", crate::error::thrown(&e));
     if is_array(value).map_err(threw)? {
         // Read without catching: an Array's Proxy whose `get` trap throws
         // still throws out of the call. Catching each index (Reflect) cost
@@ -114,7 +113,7 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     if value.is_object() {
         let prototype = prototype_of(value).map_err(threw)?;
         if PLAIN.with(|plain| prototype == **plain) {
-            return object(value, depth, None);
+            return object(value, depth, false);
         }
     }
     if let Some(b) = value.as_bool() {
@@ -174,7 +173,7 @@ fn to_value(value: &JsValue, depth: usize) -> Result<Value, String> {
     if let Some((_, what)) = refused.iter().find(|(is, _)| *is) {
         return Err(format!("{what} cannot be sent"));
     }
-    object(value, depth, Some(&threw))
+    object(value, depth, true)
 }
 
 #[wasm_bindgen]
@@ -195,16 +194,12 @@ thread_local! {
 
 /// An object sent as its properties, or as what its `toJSON()` returns.
 /// An object sent as its properties, or as what its `toJSON()` returns.
-/// `host` (for objects that are not plain) refuses a host object (a
+/// `host` (asked of objects that are not plain) refuses a host object (a
 /// `Blob`, a `File`, `FormData`, `Headers`, a stream): it names itself
 /// with `Symbol.toStringTag` and holds its contents outside its own
 /// properties, so it would travel as `{}`. A class of the user's with
 /// such a tag and properties of its own travels as those.
-fn object(
-    value: &JsValue,
-    depth: usize,
-    host: Option<&dyn Fn(JsValue) -> String>,
-) -> Result<Value, String> {
+fn object(value: &JsValue, depth: usize, host: bool) -> Result<Value, String> {
     if let Some(to_json) = Reflect::get(value, &"toJSON".into())
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
@@ -215,7 +210,7 @@ fn object(
         return to_value(&json, depth + 1);
     }
     let object: &Object = value.unchecked_ref();
-    if let Some(threw) = host {
+    if host {
         let tag = Reflect::get(value, &js_sys::Symbol::to_string_tag()).map_err(threw)?;
         if let Some(tag) = tag.as_string()
             && own_keys(object).map_err(threw)?.length() == 0
@@ -224,6 +219,11 @@ fn object(
         }
     }
     object_entries(object, depth)
+}
+
+/// What a value's reading threw, as the 400's message says it.
+fn threw(e: JsValue) -> String {
+    format!("reading the value threw: {}", crate::error::thrown(&e))
 }
 
 fn number(n: f64) -> Value {

@@ -2,7 +2,8 @@
 //! outcome of a reconnect round, the opening of a stream.
 
 use std::cell::RefCell;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
 use std::task::{Poll, Waker};
 
 /// Set once with [`set`](Latch::set); [`get`](Latch::get) waits for it.
@@ -46,6 +47,19 @@ impl<T: Clone> Latch<T> {
                 }
                 Poll::Pending
             }
+        })
+        .await
+    }
+
+    /// Runs `future` unless the latch is set first (`None`): a stop that
+    /// came wins even over a future ready in the same turn, so that what
+    /// was stopped does not start after all.
+    pub(crate) async fn unless<F: Future>(&self, future: F) -> Option<F::Output> {
+        let mut future = pin!(future);
+        let mut stopped = pin!(self.get());
+        poll_fn(|cx| match stopped.as_mut().poll(cx) {
+            Poll::Ready(_) => Poll::Ready(None),
+            Poll::Pending => future.as_mut().poll(cx).map(Some),
         })
         .await
     }

@@ -2,10 +2,7 @@
 //! the deadline), sending the opening frame, arming the deadline and the
 //! `AbortSignal`.
 
-use std::future::{Future, poll_fn};
-use std::pin::pin;
 use std::rc::Rc;
-use std::task::Poll;
 use std::time::Duration;
 
 use swill_client::{CallOptions as Options, Error};
@@ -288,15 +285,8 @@ impl Opening {
                 (Ok(rpc), Ok(data), Ok(settings)) => {
                     // A cancel while waiting for a connection sets the
                     // latch: the wait ends there, and nothing is sent.
-                    // The cancel is asked first: once it came, no frame
-                    // goes out, even if the connection came in the same turn.
-                    let mut opening = pin!(open(&connector, &rpc, shape, data, settings));
-                    let mut cancelled = pin!(opened.get());
-                    let first = poll_fn(|cx| match cancelled.as_mut().poll(cx) {
-                        Poll::Ready(_) => Poll::Ready(None),
-                        Poll::Pending => opening.as_mut().poll(cx).map(Some),
-                    });
-                    match first.await {
+                    let opening = open(&connector, &rpc, shape, data, settings);
+                    match opened.unless(opening).await {
                         Some(outcome) => outcome,
                         None => return,
                     }

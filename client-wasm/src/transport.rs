@@ -7,10 +7,7 @@
 //! frames are routed to each call's [`Inbox`] from the `message` handler.
 
 use std::cell::RefCell;
-use std::future::{Future, poll_fn};
-use std::pin::pin;
 use std::rc::{Rc, Weak};
-use std::task::Poll;
 
 use bytes::Bytes;
 use js_sys::{Array, ArrayBuffer, Function, Promise, Reflect, Uint8Array};
@@ -134,15 +131,7 @@ impl Connection {
             socket.set_onerror(Some(&reject));
             socket.set_onclose(Some(&reject));
         });
-        let waiting = async {
-            let mut opened = pin!(JsFuture::from(opened));
-            let mut stopped = pin!(stop.get());
-            poll_fn(|cx| match stopped.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(None),
-                Poll::Pending => opened.as_mut().poll(cx).map(Some),
-            })
-            .await
-        };
+        let waiting = stop.unless(JsFuture::from(opened));
         let outcome = crate::timer::within(Some(timeout_ms), waiting).await;
         socket.set_onopen(None);
         // Never without an error listener: Node's `ws` emits `error` on an
